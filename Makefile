@@ -1,0 +1,180 @@
+# guardiand: privilege-separated hostexec daemon.
+#
+#   make run        build, then start guardiand on the demo configuration
+#   make test       build and run the whole suite
+#   make sanitize   the suite again, built with ASan+UBSan
+#   make bench      benchmarks
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make static     a static hostexec for container images
+
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+SBINDIR	?= $(PREFIX)/sbin
+MANDIR	?= $(PREFIX)/share/man
+DESTDIR	?=
+CC	?= cc
+O	?= build
+
+# Debian packages this tree needs to build and test.
+DEBS	= build-essential pkg-config libevent-dev libbsd-dev libyaml-dev \
+	  libpcre2-dev libseccomp-dev libjansson-dev libcmocka-dev \
+	  mandoc curl jq procps psmisc
+PKGS	= libevent libbsd-overlay yaml-0.1 libpcre2-8 libseccomp jansson
+
+OPT	?= -O2 -g
+WARN	= -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
+	  -Wmissing-prototypes -Wno-unused-parameter
+ifeq ($(SAN),1)
+HARDEN	= -fsanitize=address,undefined -fno-omit-frame-pointer \
+	  -fno-sanitize-recover=undefined -DGUARDIAND_SANITIZE
+HLDFLAGS = -fsanitize=address,undefined
+else
+HARDEN	= -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection
+HLDFLAGS =
+endif
+PIE	= -fPIE
+LDPIE	= -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS	+= $(OPT) $(WARN) $(HARDEN) $(PIE) -std=gnu11 -D_GNU_SOURCE \
+	   -DLIBBSD_OPENBSD_VIS -Icommon -Iguardiand
+LDFLAGS	+= $(LDPIE) $(HLDFLAGS)
+
+COMMON_SRCS	= common/log.c common/imsg.c common/imsgev.c common/canon.c \
+		  common/frame.c
+# Everything of the daemon but main() and the test hook.
+GUARDIAND_SRCS	= $(filter-out guardiand/guardiand.c guardiand/testhook.c, \
+		  $(wildcard guardiand/*.c))
+LIB_OBJS	= $(patsubst %.c,$(O)/obj/%.o,$(COMMON_SRCS) $(GUARDIAND_SRCS))
+UNIT_SRCS	= $(wildcard regress/unit/test_*.c)
+UNIT_BINS	= $(patsubst regress/unit/%.c,$(O)/regress/%,$(UNIT_SRCS))
+
+WWW_FILES	= $(sort $(wildcard www/*))
+
+PROGS	= $(O)/guardiand $(O)/hostexec \
+	  $(if $(wildcard guardianctl/guardianctl.c),$(O)/guardianctl)
+TESTPROGS = $(O)/guardiand-test $(O)/regress/re2conf $(UNIT_BINS)
+
+.PHONY: all deps test sanitize bench run install static clean lint
+.DELETE_ON_ERROR:
+
+all: $(O)/.deps $(PROGS)
+
+# Build dependencies: install what pkg-config cannot find (Debian),
+# otherwise say what is missing.
+$(O)/.deps:
+	@mkdir -p $(O)
+	@if ! pkg-config --exists $(PKGS) cmocka 2>/dev/null || \
+	    ! command -v mandoc >/dev/null; then \
+		if command -v apt-get >/dev/null; then \
+			echo "installing build dependencies: $(DEBS)"; \
+			SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+			$$SUDO apt-get install -y -q $(DEBS) >/dev/null || \
+			{ $$SUDO apt-get update -q >/dev/null && \
+			  $$SUDO apt-get install -y -q $(DEBS) >/dev/null; } \
+			|| exit 1; \
+		else \
+			echo "missing libraries; install the packages for:" \
+			    "$(PKGS) cmocka mandoc" >&2; exit 1; \
+		fi; \
+	fi
+	@touch $@
+
+deps: $(O)/.deps
+
+$(O)/obj/%.o: %.c $(O)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(O)/libguardiand.a: $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $(LIB_OBJS)
+
+# The web UI, embedded: the ui child never opens a file.
+$(O)/www.c: $(WWW_FILES) guardiand/embed.sh
+	@mkdir -p $(O)
+	sh guardiand/embed.sh $(WWW_FILES) > $@
+
+$(O)/www.o: $(O)/www.c
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+# The installed daemon links the empty test hook; guardiand-test the
+# real one, which lets the suite make a child break its sandbox.
+$(O)/testhook-off.o: guardiand/testhook.c $(O)/.deps
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(O)/testhook-on.o: guardiand/testhook.c $(O)/.deps
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -DGUARDIAND_TESTHOOKS -c -o $@ $<
+
+$(O)/guardiand: $(O)/obj/guardiand/guardiand.o $(O)/testhook-off.o $(O)/www.o \
+    $(O)/libguardiand.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(O)/guardiand-test: $(O)/obj/guardiand/guardiand.o $(O)/testhook-on.o \
+    $(O)/www.o $(O)/libguardiand.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(O)/guardianctl: $(O)/obj/guardianctl/guardianctl.o $(O)/libguardiand.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# hostexec links libc only.
+HOSTEXEC_SRCS = hostexec/hostexec.c common/frame.c
+$(O)/hostexec: $(patsubst %.c,$(O)/obj/%.o,$(HOSTEXEC_SRCS))
+	$(CC) $(LDFLAGS) -o $@ $^
+
+static: $(O)/.deps
+	@command -v musl-gcc >/dev/null || { \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get install -y -q musl-tools >/dev/null; }
+	@mkdir -p $(O)
+	musl-gcc -static -Os -Wall -Wextra -Werror -std=gnu11 \
+	    -D_GNU_SOURCE -fstack-protector-strong -Icommon \
+	    -o $(O)/hostexec-static $(HOSTEXEC_SRCS)
+	@echo "$(O)/hostexec-static: static, copy it into any container image"
+
+$(O)/regress/%: regress/unit/%.c $(O)/libguardiand.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< \
+	    $(O)/libguardiand.a $(PKG_LIBS) $(shell pkg-config --libs cmocka)
+
+$(O)/regress/re2conf: regress/conformance/re2conf.c $(O)/libguardiand.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< \
+	    $(O)/libguardiand.a $(PKG_LIBS)
+
+test: all $(TESTPROGS)
+	O=$(O) bash regress/run.sh
+
+sanitize:
+	$(MAKE) O=build/san SAN=1 OPT="-O1 -g" test
+
+bench: all
+	O=$(O) bash regress/bench.sh
+
+run: all
+	bash etc/demo.sh $(O)
+
+lint:
+	mandoc -T lint -W warning guardiand/*.8 guardiand/*.5 \
+	    guardianctl/*.8 hostexec/*.1
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8
+	install -m 755 $(O)/guardiand $(DESTDIR)$(SBINDIR)/guardiand
+	install -m 755 $(O)/guardianctl $(DESTDIR)$(SBINDIR)/guardianctl
+	install -m 755 $(O)/hostexec $(DESTDIR)$(BINDIR)/hostexec
+	for m in guardiand/*.8 guardianctl/*.8; do [ -f "$$m" ] && \
+	    install -m 644 $$m $(DESTDIR)$(MANDIR)/man8/; done; true
+	for m in guardiand/*.5; do [ -f "$$m" ] && \
+	    install -m 644 $$m $(DESTDIR)$(MANDIR)/man5/; done; true
+	for m in hostexec/*.1; do [ -f "$$m" ] && \
+	    install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/; done; true
+
+clean:
+	rm -rf build
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

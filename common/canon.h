@@ -1,0 +1,40 @@
+/*
+ * Copyright (c) 2026 The guardiand authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#ifndef CANON_H
+#define CANON_H
+
+#include <stddef.h>
+
+/*
+ * The canonical command string (DESIGN section 4): each argument
+ * rendered so that bash reads it back unchanged, joined by spaces.
+ * Never contains a raw control or bidi/invisible formatting character.
+ */
+
+/* Append the rendering of one argument (len bytes, may be invalid
+ * UTF-8, no NUL) to out; returns bytes written or the size needed
+ * (like snprintf) when outsz is too small. */
+size_t	 canon_arg(char *, size_t, const char *, size_t);
+
+/* Malloc'd canonical string of argv[0..argc-1]; NULL on ENOMEM. */
+char	*canon_argv(int, char *const *);
+
+/* 1 if s[0..len) is valid UTF-8 (no overlongs, no surrogates,
+ * nothing above U+10FFFF), else 0. */
+int	 utf8_valid(const char *, size_t);
+
+#endif /* CANON_H */

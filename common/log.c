@@ -1,0 +1,186 @@
+/*
+ * Copyright (c) 2026 The guardiand authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static int		 log_debug_mode;
+static int		 log_verbose;
+static const char	*log_procname;
+static void		(*log_sink)(int, const char *);
+
+/*
+ * Open syslog now, while the process may still open sockets: a
+ * sandboxed child must not need connect(2) later to log.
+ */
+void
+log_init(int debug, int facility)
+{
+	extern char	*__progname;
+
+	log_debug_mode = debug;
+	log_verbose = debug;
+	if (!debug)
+		openlog(__progname, LOG_PID | LOG_NDELAY, facility);
+	tzset();
+}
+
+void
+log_procinit(const char *procname)
+{
+	if (procname != NULL)
+		log_procname = procname;
+}
+
+/*
+ * A sandboxed child may neither reconnect to syslog nor write to a
+ * file: it hands its records to the parent through this sink.
+ */
+void
+log_setsink(void (*sink)(int, const char *))
+{
+	log_sink = sink;
+}
+
+void
+log_setverbose(int v)
+{
+	log_verbose = v;
+}
+
+int
+log_getverbose(void)
+{
+	return (log_verbose);
+}
+
+void
+vlog(int pri, const char *fmt, va_list ap)
+{
+	char	 buf[1024];
+	int	 saved_errno = errno;
+
+	if (log_sink != NULL) {
+		vsnprintf(buf, sizeof(buf), fmt, ap);
+		log_sink(pri, buf);
+	} else if (log_debug_mode) {
+		vsnprintf(buf, sizeof(buf), fmt, ap);
+		if (log_procname != NULL)
+			fprintf(stderr, "%s: %s\n", log_procname, buf);
+		else
+			fprintf(stderr, "%s\n", buf);
+		fflush(stderr);
+	} else
+		vsyslog(pri, fmt, ap);
+	errno = saved_errno;
+}
+
+void
+log_warn(const char *emsg, ...)
+{
+	char	 fmt[1024];
+	va_list	 ap;
+	int	 saved_errno = errno;
+
+	va_start(ap, emsg);
+	if (emsg == NULL)
+		log_warnx("%s", strerror(saved_errno));
+	else if ((size_t)snprintf(fmt, sizeof(fmt), "%s: %s", emsg,
+	    strerror(saved_errno)) >= sizeof(fmt))
+		vlog(LOG_ERR, emsg, ap);
+	else
+		vlog(LOG_ERR, fmt, ap);
+	va_end(ap);
+	errno = saved_errno;
+}
+
+void
+log_warnx(const char *emsg, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, emsg);
+	vlog(LOG_ERR, emsg, ap);
+	va_end(ap);
+}
+
+void
+log_info(const char *emsg, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, emsg);
+	vlog(LOG_INFO, emsg, ap);
+	va_end(ap);
+}
+
+void
+log_debug(const char *emsg, ...)
+{
+	va_list	 ap;
+
+	if (log_verbose > 1) {
+		va_start(ap, emsg);
+		vlog(LOG_DEBUG, emsg, ap);
+		va_end(ap);
+	}
+}
+
+static __dead void
+vfatalc(int code, const char *emsg, va_list ap)
+{
+	char	 s[1024];
+
+	s[0] = '\0';
+	if (emsg != NULL)
+		(void)vsnprintf(s, sizeof(s), emsg, ap);
+	if (code)
+		log_warnx("fatal in %s: %s%s%s",
+		    log_procname ? log_procname : "main", s,
+		    emsg != NULL ? ": " : "", strerror(code));
+	else
+		log_warnx("fatal in %s: %s",
+		    log_procname ? log_procname : "main", s);
+	exit(1);
+}
+
+void
+fatal(const char *emsg, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, emsg);
+	vfatalc(errno, emsg, ap);
+	va_end(ap);
+}
+
+void
+fatalx(const char *emsg, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, emsg);
+	vfatalc(0, emsg, ap);
+	va_end(ap);
+}

@@ -1,0 +1,1920 @@
+/*
+ * Copyright (c) 2026 The guardiand authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The configuration loader (DESIGN 6.6).  libyaml's event stream is
+ * turned into a small tree, then the tree is checked section by
+ * section.  The tree keeps a line for every node, so each problem is
+ * reported as "file:line: message"; all problems are collected, and
+ * any one of them fails the load: the daemon never starts, and a
+ * reload never applies, a configuration it does not fully understand.
+ *
+ * Top-level sections guardiand does not implement are not even built:
+ * their events are counted off and dropped, so whatever they hold
+ * (anchors, aliases, deep nesting) costs nothing and can not fail.
+ * Inside implemented sections anchors and aliases are refused, which
+ * also makes "billion laughs" files harmless.
+ */
+
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <sys/queue.h>
+#include <sys/tree.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+#ifndef LIBBSD_OPENBSD_VIS
+#define LIBBSD_OPENBSD_VIS	/* vis(3) as in OpenBSD */
+#endif
+#include <vis.h>
+
+#include <yaml.h>
+
+#include "log.h"
+#include "config.h"
+
+#define CONFIG_MAX_SIZE		(1024 * 1024)	/* bytes per file */
+#define CONFIG_MAX_DEPTH	64		/* nesting, skipped or not */
+#define CONFIG_MAX_NODES	100000		/* nodes per file */
+#define CONFIG_MAX_ERRORS	100		/* reported; more are counted */
+#define CONFIG_MAX_BADLINES	10		/* encoding errors per file */
+#define CONFIG_COUNT_MAX	1000000		/* limits.* counts */
+#define TOKEN_FILE_MAX		(CONFIG_TOKEN_MAX + 2)
+#define ESCBUF			(4 * 1024 + 4)	/* 1024 characters, vis(3)ed */
+
+enum ytype {
+	Y_SCALAR,
+	Y_SEQ,
+	Y_MAP,
+	Y_SKIP,		/* value of a section that is not implemented */
+	Y_BAD		/* already reported (alias, too deep) */
+};
+
+struct ynode {
+	enum ytype	 type;
+	int		 line;
+	int		 null;		/* plain "", ~ or null */
+	int		 dupline;	/* map key: line of the first one */
+	size_t		 idx;		/* position in the parent */
+	char		*s;		/* scalar */
+	size_t		 len;
+	struct ynode	**kid;		/* seq: items; map: key, value, ... */
+	size_t		 nkid;
+	size_t		 capkid;
+};
+
+struct loader {
+	struct config	*conf;
+	FILE		*errf;
+	char		*errbuf;
+	size_t		 errlen;
+	int		 nerr;
+	int		 request_listen_set;
+	const char	*ui_listen_sec;	/* hostexec or approval */
+	int		 ui_listen_line;
+};
+
+struct yfile {
+	struct loader	*ld;
+	const char	*path;
+	size_t		 nnodes;
+};
+
+static void	 yerr(struct loader *, const char *, int, const char *, ...)
+		    __attribute__((__format__ (printf, 4, 5)));
+
+RB_GENERATE(project_tree, project_conf, entry, project_conf_cmp);
+
+int
+project_conf_cmp(struct project_conf *a, struct project_conf *b)
+{
+	return (strcmp(a->name, b->name));
+}
+
+static void *
+xcalloc(size_t n, size_t size)
+{
+	void	*p;
+
+	if ((p = calloc(n, size)) == NULL)
+		fatal("%s", __func__);
+	return (p);
+}
+
+static char *
+xstrdup(const char *s)
+{
+	char	*p;
+
+	if ((p = strdup(s)) == NULL)
+		fatal("%s", __func__);
+	return (p);
+}
+
+static void
+yerr(struct loader *ld, const char *file, int line, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (ld->nerr++ >= CONFIG_MAX_ERRORS) {
+		if (ld->nerr == CONFIG_MAX_ERRORS + 1)
+			fprintf(ld->errf, "%s: too many errors\n", file);
+		return;
+	}
+	if (line > 0)
+		fprintf(ld->errf, "%s:%d: ", file, line);
+	else
+		fprintf(ld->errf, "%s: ", file);
+	va_start(ap, fmt);
+	vfprintf(ld->errf, fmt, ap);
+	va_end(ap);
+	fputc('\n', ld->errf);
+}
+
+/* A value or key for a message: escaped, so one error is one line. */
+static const char *
+esc(const char *s, size_t len, char *buf)
+{
+	size_t	 n, max = (ESCBUF - 4) / 4;
+
+	n = len > max ? max : len;
+	if (strnvisx(buf, ESCBUF, s, n,
+	    VIS_CSTYLE | VIS_NL | VIS_TAB | VIS_OCTAL) == -1)
+		strlcpy(buf, "?", ESCBUF);
+	if (n < len)
+		strlcat(buf, "...", ESCBUF);
+	return (buf);
+}
+
+static const char *
+tname(const struct ynode *n)
+{
+	switch (n->type) {
+	case Y_SEQ:
+		return ("list");
+	case Y_MAP:
+		return ("mapping");
+	default:
+		return ("scalar");
+	}
+}
+
+/*
+ * The YAML tree.
+ */
+
+static void
+yfree(struct ynode *n)
+{
+	size_t	 i;
+
+	if (n == NULL)
+		return;
+	for (i = 0; i < n->nkid; i++)
+		yfree(n->kid[i]);
+	free(n->kid);
+	if (n->s != NULL)
+		freezero(n->s, n->len + 1);	/* inline tokens */
+	free(n);
+}
+
+static struct ynode *
+ynew(struct yfile *yf, enum ytype type, int line)
+{
+	struct ynode	*n;
+
+	n = xcalloc(1, sizeof(*n));
+	n->type = type;
+	n->line = line;
+	yf->nnodes++;
+	return (n);
+}
+
+static void
+yadd(struct ynode *parent, struct ynode *kid)
+{
+	struct ynode	**k;
+	size_t		  cap;
+
+	if (parent->nkid == parent->capkid) {
+		cap = parent->capkid ? parent->capkid * 2 : 4;
+		if ((k = reallocarray(parent->kid, cap, sizeof(*k))) == NULL)
+			fatal("%s", __func__);
+		parent->kid = k;
+		parent->capkid = cap;
+	}
+	kid->idx = parent->nkid;
+	parent->kid[parent->nkid++] = kid;
+}
+
+static int
+is_null(const yaml_event_t *ev)
+{
+	const char	*v = (const char *)ev->data.scalar.value;
+
+	if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
+	    ev->data.scalar.tag != NULL)
+		return (0);
+	return (v[0] == '\0' || strcmp(v, "~") == 0 ||
+	    strcmp(v, "null") == 0 || strcmp(v, "Null") == 0 ||
+	    strcmp(v, "NULL") == 0);
+}
+
+static int
+in_list(const char *s, const char *const *list)
+{
+	for (; *list != NULL; list++)
+		if (strcmp(s, *list) == 0)
+			return (1);
+	return (0);
+}
+
+static int
+line_at(const char *buf, size_t len, size_t off)
+{
+	size_t	 i;
+	int	 line = 1;
+
+	for (i = 0; i < off && i < len; i++)
+		if (buf[i] == '\n')
+			line++;
+	return (line);
+}
+
+static void
+ysyntax(struct yfile *yf, yaml_parser_t *p, const char *buf, size_t len)
+{
+	const char	*problem;
+	int		 line;
+
+	if (p->error == YAML_MEMORY_ERROR)
+		fatalx("%s: libyaml: out of memory", yf->path);
+	problem = p->problem != NULL ? p->problem : "unknown error";
+	if (p->error == YAML_READER_ERROR)
+		line = line_at(buf, len, p->problem_offset);
+	else
+		line = (int)p->problem_mark.line + 1;
+	if (p->context != NULL)
+		yerr(yf->ld, yf->path, line, "syntax error: %s (%s at line %d)",
+		    problem, p->context, (int)p->context_mark.line + 1);
+	else
+		yerr(yf->ld, yf->path, line, "syntax error: %s", problem);
+}
+
+/*
+ * Build the tree of one document.  impl lists the top-level keys to
+ * build; the values of all others become Y_SKIP.  Returns -1 if the
+ * file can not be read as a whole (syntax, size), having said why.
+ */
+static int
+yload(struct yfile *yf, const char *buf, size_t len,
+    const char *const *impl, struct ynode **rootp)
+{
+	yaml_parser_t	 p;
+	yaml_event_t	 ev;
+	struct ynode	*stack[CONFIG_MAX_DEPTH], *root = NULL, *n, *top;
+	const char	*anchor;
+	char		 eb[ESCBUF];
+	int		 depth = 0, skip = 0, skipnext = 0, docs = 0;
+	int		 done = 0, bad = 0, line, rootkey, coll;
+	int		 aliasline = 0, anchorline = 0;
+
+	*rootp = NULL;
+	if (!yaml_parser_initialize(&p))
+		fatalx("yaml_parser_initialize");
+	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
+	yaml_parser_set_encoding(&p, YAML_UTF8_ENCODING);
+
+	while (!done) {
+		if (!yaml_parser_parse(&p, &ev)) {
+			ysyntax(yf, &p, buf, len);
+			bad = 1;
+			break;
+		}
+		line = (int)ev.start_mark.line + 1;
+		n = NULL;
+		coll = 0;
+		anchor = NULL;
+		/* Is the next node a key of the top-level mapping? */
+		rootkey = !skip && depth == 1 && stack[0] == root &&
+		    root->type == Y_MAP && root->nkid % 2 == 0;
+
+		if (!skip && !skipnext && yf->nnodes >= CONFIG_MAX_NODES &&
+		    (ev.type == YAML_SCALAR_EVENT ||
+		    ev.type == YAML_ALIAS_EVENT ||
+		    ev.type == YAML_SEQUENCE_START_EVENT ||
+		    ev.type == YAML_MAPPING_START_EVENT)) {
+			yerr(yf->ld, yf->path, line,
+			    "more than %d YAML nodes", CONFIG_MAX_NODES);
+			bad = 1;
+			yaml_event_delete(&ev);
+			break;
+		}
+
+		switch (ev.type) {
+		case YAML_STREAM_END_EVENT:
+			done = 1;
+			break;
+		case YAML_DOCUMENT_START_EVENT:
+			if (++docs > 1) {
+				yerr(yf->ld, yf->path, line,
+				    "only one YAML document is allowed");
+				bad = 1;
+				done = 1;
+			}
+			break;
+		case YAML_ALIAS_EVENT:
+			if (skip)
+				break;
+			if (skipnext) {
+				n = ynew(yf, Y_SKIP, line);
+				break;
+			}
+			/* One error a line: "[*a, *a, *a, ...]". */
+			if (line != aliasline)
+				yerr(yf->ld, yf->path, line,
+				    "aliases are not allowed (*%s)",
+				    esc((const char *)ev.data.alias.anchor,
+				    strlen((const char *)ev.data.alias.anchor),
+				    eb));
+			aliasline = line;
+			n = ynew(yf, Y_BAD, line);
+			break;
+		case YAML_SCALAR_EVENT:
+			if (skip)
+				break;
+			if (skipnext) {
+				n = ynew(yf, Y_SKIP, line);
+				break;
+			}
+			anchor = (const char *)ev.data.scalar.anchor;
+			n = ynew(yf, Y_SCALAR, line);
+			n->len = ev.data.scalar.length;
+			n->s = malloc(n->len + 1);
+			if (n->s == NULL)
+				fatal("%s", __func__);
+			memcpy(n->s, ev.data.scalar.value, n->len);
+			n->s[n->len] = '\0';
+			n->null = is_null(&ev);
+			break;
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			/*
+			 * libyaml's scanner is quadratic in the nesting
+			 * depth: stop before it matters.
+			 */
+			if (depth + skip >= CONFIG_MAX_DEPTH) {
+				yerr(yf->ld, yf->path, line,
+				    "nested deeper than %d levels",
+				    CONFIG_MAX_DEPTH);
+				bad = 1;
+				done = 1;
+				break;
+			}
+			if (skip) {
+				skip++;
+				break;
+			}
+			if (skipnext) {
+				n = ynew(yf, Y_SKIP, line);
+				skip = 1;
+				break;
+			}
+			if (ev.type == YAML_SEQUENCE_START_EVENT)
+				anchor = (const char *)
+				    ev.data.sequence_start.anchor;
+			else
+				anchor = (const char *)
+				    ev.data.mapping_start.anchor;
+			if (rootkey) {
+				yerr(yf->ld, yf->path, line,
+				    "keys must be strings");
+				n = ynew(yf, Y_BAD, line);
+				skip = 1;
+			} else {
+				n = ynew(yf,
+				    ev.type == YAML_SEQUENCE_START_EVENT ?
+				    Y_SEQ : Y_MAP, line);
+				coll = 1;
+			}
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			if (skip)
+				skip--;
+			else if (depth > 0)
+				depth--;
+			break;
+		default:
+			break;
+		}
+		if (anchor != NULL && line != anchorline)
+			yerr(yf->ld, yf->path, line,
+			    "anchors are not allowed (&%s)",
+			    esc(anchor, strlen(anchor), eb));
+		if (anchor != NULL)
+			anchorline = line;
+		yaml_event_delete(&ev);
+		if (n == NULL)
+			continue;
+
+		skipnext = 0;
+		if (depth == 0) {
+			if (root == NULL)
+				root = n;
+			else
+				yfree(n);	/* unreachable: one document */
+		} else {
+			top = stack[depth - 1];
+			yadd(top, n);
+			if (rootkey && impl != NULL)
+				skipnext = n->type != Y_SCALAR ||
+				    !in_list(n->s, impl);
+		}
+		if (coll)
+			stack[depth++] = n;
+	}
+	yaml_parser_delete(&p);
+	if (bad) {
+		yfree(root);
+		return (-1);
+	}
+	*rootp = root;
+	return (0);
+}
+
+/*
+ * Reading files.
+ */
+
+/* Length of the valid UTF-8 sequence at s, 0 if invalid. */
+static size_t
+utf8_len(const unsigned char *s, size_t len)
+{
+	unsigned char	 lo = 0x80, hi = 0xbf;
+	size_t		 n, i;
+
+	if (s[0] < 0x80)
+		return (1);
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		if (s[0] == 0xe0)
+			lo = 0xa0;	/* overlong */
+		else if (s[0] == 0xed)
+			hi = 0x9f;	/* surrogates */
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		if (s[0] == 0xf0)
+			lo = 0x90;	/* overlong */
+		else if (s[0] == 0xf4)
+			hi = 0x8f;	/* above U+10FFFF */
+	} else
+		return (0);
+	if (n > len)
+		return (0);
+	if (s[1] < lo || s[1] > hi)
+		return (0);
+	for (i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return (0);
+	return (n);
+}
+
+/* libyaml would catch these too, but less clearly, and not NULs. */
+static int
+check_encoding(struct yfile *yf, const char *buf, size_t len)
+{
+	const unsigned char	*s = (const unsigned char *)buf;
+	size_t			 i, n;
+	int			 line = 1, lastbad = 0, nbad = 0;
+	const char		*why;
+
+	for (i = 0; i < len; i += n) {
+		n = 1;
+		if (s[i] == '\n') {
+			line++;
+			continue;
+		}
+		if (s[i] == '\0')
+			why = "NUL byte in file";
+		else if ((n = utf8_len(s + i, len - i)) == 0) {
+			why = "invalid UTF-8";
+			n = 1;
+		} else
+			continue;
+		if (line == lastbad)
+			continue;
+		lastbad = line;
+		yerr(yf->ld, yf->path, line, "%s", why);
+		if (++nbad == CONFIG_MAX_BADLINES) {
+			yerr(yf->ld, yf->path, 0, "too many encoding errors");
+			break;
+		}
+	}
+	return (nbad ? -1 : 0);
+}
+
+static char *
+read_file(struct yfile *yf, size_t *lenp)
+{
+	struct stat	 st;
+	char		*buf;
+	size_t		 len = 0;
+	ssize_t		 r;
+	int		 fd;
+
+	if ((fd = open(yf->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
+	    O_NOCTTY)) == -1) {
+		yerr(yf->ld, yf->path, 0, "%s", strerror(errno));
+		return (NULL);
+	}
+	if (fstat(fd, &st) == -1) {
+		yerr(yf->ld, yf->path, 0, "%s", strerror(errno));
+		close(fd);
+		return (NULL);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		yerr(yf->ld, yf->path, 0, "not a regular file");
+		close(fd);
+		return (NULL);
+	}
+	if (st.st_size > CONFIG_MAX_SIZE)
+		goto toobig;
+	/* Read one byte more than allowed: the file may have grown. */
+	buf = xcalloc(1, CONFIG_MAX_SIZE + 2);
+	while (len < CONFIG_MAX_SIZE + 1) {
+		r = read(fd, buf + len, CONFIG_MAX_SIZE + 1 - len);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			yerr(yf->ld, yf->path, 0, "%s", strerror(errno));
+			free(buf);
+			close(fd);
+			return (NULL);
+		}
+		if (r == 0)
+			break;
+		len += r;
+	}
+	close(fd);
+	if (len > CONFIG_MAX_SIZE) {
+		free(buf);
+		fd = -1;
+		goto toobig;
+	}
+	*lenp = len;
+	return (buf);
+ toobig:
+	yerr(yf->ld, yf->path, 0, "file too large (more than %d bytes)",
+	    CONFIG_MAX_SIZE);
+	if (fd != -1)
+		close(fd);
+	return (NULL);
+}
+
+/* Read, check and parse one file; -1 if it did not get that far. */
+static int
+load_yaml(struct yfile *yf, const char *const *impl, struct ynode **rootp)
+{
+	char	*buf;
+	size_t	 len;
+	int	 rv = -1;
+
+	*rootp = NULL;
+	if ((buf = read_file(yf, &len)) == NULL)
+		return (-1);
+	if (check_encoding(yf, buf, len) == 0)
+		rv = yload(yf, buf, len, impl, rootp);
+	freezero(buf, CONFIG_MAX_SIZE + 2);
+	return (rv);
+}
+
+/*
+ * Walking the tree.
+ */
+
+static int
+keycmp(const void *a, const void *b)
+{
+	const struct ynode	*x = *(const struct ynode * const *)a;
+	const struct ynode	*y = *(const struct ynode * const *)b;
+	int			 c;
+
+	if (x->len != y->len)
+		return (x->len < y->len ? -1 : 1);
+	if ((c = memcmp(x->s, y->s, x->len)) != 0)
+		return (c);
+	return (x->idx < y->idx ? -1 : x->idx > y->idx);
+}
+
+/*
+ * n must be a mapping (a null counts as an empty one, quietly).  Marks
+ * repeated keys, sorting instead of comparing all pairs: maps can be
+ * large.
+ */
+static int
+check_map(struct yfile *yf, struct ynode *n, const char *what)
+{
+	struct ynode	**keys, *first = NULL;
+	size_t		  i, nk = 0;
+
+	if (n->type == Y_BAD || n->type == Y_SKIP ||
+	    (n->type == Y_SCALAR && n->null))
+		return (0);
+	if (n->type != Y_MAP) {
+		yerr(yf->ld, yf->path, n->line, "`%s` must be a mapping, "
+		    "not a %s", what, tname(n));
+		return (0);
+	}
+	if (n->nkid < 4)
+		return (1);
+	keys = xcalloc(n->nkid / 2, sizeof(*keys));
+	for (i = 0; i + 1 < n->nkid; i += 2)
+		if (n->kid[i]->type == Y_SCALAR)
+			keys[nk++] = n->kid[i];
+	qsort(keys, nk, sizeof(*keys), keycmp);
+	for (i = 0; i < nk; i++) {
+		if (first != NULL && first->len == keys[i]->len &&
+		    memcmp(first->s, keys[i]->s, first->len) == 0)
+			keys[i]->dupline = first->line;
+		else
+			first = keys[i];
+	}
+	free(keys);
+	return (1);
+}
+
+/* A usable key: a string, without NUL, not repeated. */
+static int
+check_key(struct yfile *yf, struct ynode *k)
+{
+	char	 eb[ESCBUF];
+
+	if (k->type == Y_BAD)
+		return (0);
+	if (k->type != Y_SCALAR) {
+		yerr(yf->ld, yf->path, k->line, "keys must be strings");
+		return (0);
+	}
+	if (strlen(k->s) != k->len) {
+		yerr(yf->ld, yf->path, k->line, "NUL byte in key");
+		return (0);
+	}
+	if (k->dupline) {
+		yerr(yf->ld, yf->path, k->line,
+		    "duplicate key `%s` (first at line %d)",
+		    esc(k->s, k->len, eb), k->dupline);
+		return (0);
+	}
+	return (1);
+}
+
+/*
+ * Next key of map from names, with its value.  Unknown keys are
+ * reported as "in <where>" (skipped quietly if where is NULL); null
+ * values are taken as absent unless keepnull.
+ */
+static int
+next_pair(struct yfile *yf, struct ynode *map, size_t *ip, const char *where,
+    const char *const *names, int keepnull, struct ynode **vp)
+{
+	struct ynode	*k, *v;
+	char		 eb[ESCBUF];
+	int		 i;
+
+	while (*ip + 1 < map->nkid) {
+		k = map->kid[*ip];
+		v = map->kid[*ip + 1];
+		*ip += 2;
+		if (!check_key(yf, k))
+			continue;
+		for (i = 0; names[i] != NULL; i++)
+			if (strcmp(names[i], k->s) == 0)
+				break;
+		if (names[i] == NULL) {
+			if (where != NULL)
+				yerr(yf->ld, yf->path, k->line,
+				    "unknown key `%s` in %s",
+				    esc(k->s, k->len, eb), where);
+			continue;
+		}
+		if (v->type == Y_BAD)
+			continue;
+		if (!keepnull && v->type == Y_SCALAR && v->null)
+			continue;
+		*vp = v;
+		return (i);
+	}
+	return (-1);
+}
+
+static const char *
+get_str(struct yfile *yf, struct ynode *v, const char *what)
+{
+	if (v->type == Y_BAD)
+		return (NULL);
+	if (v->type != Y_SCALAR) {
+		yerr(yf->ld, yf->path, v->line, "`%s` must be a string, "
+		    "not a %s", what, tname(v));
+		return (NULL);
+	}
+	if (strlen(v->s) != v->len) {
+		yerr(yf->ld, yf->path, v->line, "`%s` contains a NUL byte",
+		    what);
+		return (NULL);
+	}
+	return (v->s);
+}
+
+static void
+get_duration(struct yfile *yf, struct ynode *v, const char *what,
+    uint64_t *msp, int zero_ok)
+{
+	const char	*s, *errstr;
+	char		 eb[ESCBUF];
+	uint64_t	 ms;
+
+	if ((s = get_str(yf, v, what)) == NULL)
+		return;
+	if (parse_duration(s, &ms, &errstr) == -1)
+		yerr(yf->ld, yf->path, v->line, "`%s`: %s \"%s\"", what,
+		    errstr, esc(s, v->len, eb));
+	else if (ms == 0 && !zero_ok)
+		yerr(yf->ld, yf->path, v->line, "`%s` must not be 0", what);
+	else
+		*msp = ms;
+}
+
+static void
+get_size(struct yfile *yf, struct ynode *v, const char *what,
+    uint64_t *bytesp)
+{
+	const char	*s, *errstr;
+	char		 eb[ESCBUF];
+	uint64_t	 n;
+
+	if ((s = get_str(yf, v, what)) == NULL)
+		return;
+	if (parse_size(s, &n, &errstr) == -1)
+		yerr(yf->ld, yf->path, v->line, "`%s`: %s \"%s\"", what,
+		    errstr, esc(s, v->len, eb));
+	else if (n == 0)
+		yerr(yf->ld, yf->path, v->line, "`%s` must not be 0", what);
+	else
+		*bytesp = n;
+}
+
+static void
+get_count(struct yfile *yf, struct ynode *v, const char *what,
+    unsigned int *np)
+{
+	const char	*s, *errstr;
+	long long	 n = 0;
+
+	if ((s = get_str(yf, v, what)) == NULL)
+		return;
+	/* strtonum would take blanks and a sign. */
+	if (s[0] < '0' || s[0] > '9')
+		errstr = "invalid";
+	else
+		n = strtonum(s, 1, CONFIG_COUNT_MAX, &errstr);
+	if (errstr != NULL)
+		yerr(yf->ld, yf->path, v->line,
+		    "`%s` must be a number from 1 to %d", what,
+		    CONFIG_COUNT_MAX);
+	else
+		*np = (unsigned int)n;
+}
+
+static void
+get_bool(struct yfile *yf, struct ynode *v, const char *what, int *bp)
+{
+	const char	*s;
+
+	if ((s = get_str(yf, v, what)) == NULL)
+		return;
+	if (strcmp(s, "true") == 0 || strcmp(s, "True") == 0 ||
+	    strcmp(s, "TRUE") == 0)
+		*bp = 1;
+	else if (strcmp(s, "false") == 0 || strcmp(s, "False") == 0 ||
+	    strcmp(s, "FALSE") == 0)
+		*bp = 0;
+	else
+		yerr(yf->ld, yf->path, v->line,
+		    "`%s` must be true or false", what);
+}
+
+/* A path: ~ expanded, absolute.  Malloc'd, NULL if reported. */
+static char *
+get_path(struct yfile *yf, struct ynode *v, const char *what)
+{
+	const char	*s;
+	char		*p, eb[ESCBUF];
+
+	if ((s = get_str(yf, v, what)) == NULL)
+		return (NULL);
+	if ((p = expand_home(s)) == NULL) {
+		if (errno == ENOMEM)
+			fatal("%s", __func__);
+		yerr(yf->ld, yf->path, v->line, "`%s`: cannot expand \"%s\"",
+		    what, esc(s, v->len, eb));
+		return (NULL);
+	}
+	if (p[0] != '/') {
+		yerr(yf->ld, yf->path, v->line,
+		    "`%s` must be an absolute path", what);
+		free(p);
+		return (NULL);
+	}
+	return (p);
+}
+
+static void
+set_path(struct yfile *yf, struct ynode *v, const char *what, char **dst)
+{
+	char	*p;
+
+	if ((p = get_path(yf, v, what)) != NULL) {
+		free(*dst);
+		*dst = p;
+	}
+}
+
+/*
+ * Sections.
+ */
+
+static void
+add_listen(struct yfile *yf, struct ynode *v, const char *what,
+    struct listen_list *ll)
+{
+	struct listen_addr	*la;
+	const char		*s, *errstr;
+	char			 eb[ESCBUF];
+
+	if ((s = get_str(yf, v, what)) == NULL)
+		return;
+	if ((la = listen_addr_parse(s, &errstr)) == NULL) {
+		yerr(yf->ld, yf->path, v->line, "`%s`: bad address \"%s\": %s",
+		    what, esc(s, v->len, eb), errstr);
+		return;
+	}
+	la->file = xstrdup(yf->path);
+	la->line = v->line;
+	TAILQ_INSERT_TAIL(ll, la, entry);
+}
+
+static void
+conf_listen(struct yfile *yf, struct ynode *v, const char *what,
+    struct listen_list *ll)
+{
+	struct ynode	*it;
+	size_t		 i;
+
+	if (v->type == Y_SCALAR) {
+		add_listen(yf, v, what, ll);
+		return;
+	}
+	if (v->type != Y_SEQ) {
+		yerr(yf->ld, yf->path, v->line, "`%s` must be a string or "
+		    "a list of strings, not a %s", what, tname(v));
+		return;
+	}
+	if (v->nkid == 0)
+		yerr(yf->ld, yf->path, v->line, "`%s` is an empty list", what);
+	for (i = 0; i < v->nkid; i++) {
+		it = v->kid[i];
+		if (it->type == Y_BAD)
+			continue;
+		if (it->type != Y_SCALAR || it->null)
+			yerr(yf->ld, yf->path, it->line,
+			    "`%s` entries must be strings", what);
+		else
+			add_listen(yf, it, what, ll);
+	}
+}
+
+static const char *const pattern_keys[] = { "pattern", NULL };
+
+static void
+conf_patterns(struct yfile *yf, struct ynode *v, const char *what,
+    struct pattern_list *pl)
+{
+	struct pattern_src	*ps;
+	struct ynode		*it, *pv, *val;
+	const char		*s;
+	char			 entry[64];
+	size_t			 i, j;
+
+	if (v->type != Y_SEQ) {
+		if (v->type != Y_BAD)
+			yerr(yf->ld, yf->path, v->line, "`%s` must be a list, "
+			    "not a %s", what, tname(v));
+		return;
+	}
+	(void)snprintf(entry, sizeof(entry), "a `%s` entry", what);
+	for (i = 0; i < v->nkid; i++) {
+		it = v->kid[i];
+		if (it->type == Y_BAD)
+			continue;
+		if (it->type != Y_MAP) {
+			yerr(yf->ld, yf->path, it->line, "`%s` entries must "
+			    "be mappings like {pattern: \"...\"}, not a %s",
+			    what, tname(it));
+			continue;
+		}
+		if (!check_map(yf, it, what))
+			continue;
+		pv = NULL;
+		j = 0;
+		while (next_pair(yf, it, &j, entry, pattern_keys, 1,
+		    &val) != -1)
+			pv = val;
+		if (pv == NULL) {
+			/* Missing, or only unknown keys (reported). */
+			if (it->nkid == 0)
+				yerr(yf->ld, yf->path, it->line,
+				    "`%s` entry without `pattern`", what);
+			continue;
+		}
+		if (pv->type == Y_SCALAR && pv->null) {
+			yerr(yf->ld, yf->path, pv->line, "empty pattern in "
+			    "`%s`", what);
+			continue;
+		}
+		(void)snprintf(entry, sizeof(entry), "%s.pattern", what);
+		if ((s = get_str(yf, pv, entry)) == NULL)
+			continue;
+		if (*s == '\0') {
+			yerr(yf->ld, yf->path, pv->line, "empty pattern in "
+			    "`%s`", what);
+			continue;
+		}
+		ps = xcalloc(1, sizeof(*ps));
+		ps->re = xstrdup(s);
+		ps->file = xstrdup(yf->path);
+		ps->line = pv->line;
+		TAILQ_INSERT_TAIL(pl, ps, entry);
+	}
+}
+
+static const char *const request_keys[] = { "listen", "timeout", NULL };
+
+static void
+conf_request(struct yfile *yf, struct ynode *sec)
+{
+	struct config	*conf = yf->ld->conf;
+	struct ynode	*v;
+	size_t		 i = 0;
+
+	if (!check_map(yf, sec, "request"))
+		return;
+	for (;;) {
+		switch (next_pair(yf, sec, &i, "section `request`",
+		    request_keys, 0, &v)) {
+		case -1:
+			return;
+		case 0:
+			yf->ld->request_listen_set = 1;
+			conf_listen(yf, v, "request.listen",
+			    &conf->request_listen);
+			break;
+		case 1:
+			get_duration(yf, v, "request.timeout",
+			    &conf->approval_timeout, 0);
+			break;
+		}
+	}
+}
+
+/* The global hostexec/approval section and the project sections. */
+static const char *const hostexec_keys[] = {
+	"auto_approve", "manual_approve", "deny", "listen", NULL
+};
+static const char *const project_keys[] = {
+	"auto_approve", "manual_approve", "deny", NULL
+};
+
+static void
+conf_patsection(struct yfile *yf, struct ynode *sec, const char *name,
+    struct patterns *pats, int global)
+{
+	struct loader	*ld = yf->ld;
+	struct ynode	*v;
+	char		 what[64], where[64];
+	size_t		 i = 0;
+	int		 k;
+
+	if (!check_map(yf, sec, name))
+		return;
+	(void)snprintf(where, sizeof(where), "section `%s`", name);
+	while ((k = next_pair(yf, sec, &i, where,
+	    global ? hostexec_keys : project_keys, 0, &v)) != -1) {
+		(void)snprintf(what, sizeof(what), "%s.%s", name,
+		    hostexec_keys[k]);
+		switch (k) {
+		case 0:
+			conf_patterns(yf, v, what, &pats->kind[PAT_AUTO]);
+			break;
+		case 1:
+			conf_patterns(yf, v, what, &pats->kind[PAT_MANUAL]);
+			break;
+		case 2:
+			conf_patterns(yf, v, what, &pats->kind[PAT_DENY]);
+			break;
+		case 3:
+			/* hostexec and approval are one section. */
+			if (ld->ui_listen_sec != NULL) {
+				yerr(ld, yf->path, v->line, "`%s` repeats "
+				    "`%s.listen` (line %d)", what,
+				    ld->ui_listen_sec, ld->ui_listen_line);
+				break;
+			}
+			ld->ui_listen_sec = name;
+			ld->ui_listen_line = v->line;
+			conf_listen(yf, v, what, &ld->conf->ui_listen);
+			break;
+		}
+	}
+}
+
+static void
+conf_env_pass(struct yfile *yf, struct ynode *v)
+{
+	struct config	*conf = yf->ld->conf;
+	struct ynode	*it;
+	struct strent	*se;
+	char		 eb[ESCBUF];
+	size_t		 i;
+	int		 dup;
+
+	conf->env_pass_all = 0;
+	if (v->type != Y_SEQ) {
+		yerr(yf->ld, yf->path, v->line, "`guardian.env.pass` must be "
+		    "a list, not a %s", tname(v));
+		return;
+	}
+	for (i = 0; i < v->nkid; i++) {
+		it = v->kid[i];
+		if (it->type == Y_BAD)
+			continue;
+		if (it->type != Y_SCALAR) {
+			yerr(yf->ld, yf->path, it->line, "`guardian.env.pass` "
+			    "entries must be strings, not a %s", tname(it));
+			continue;
+		}
+		if (strlen(it->s) != it->len ||
+		    !config_valid_envname(it->s)) {
+			yerr(yf->ld, yf->path, it->line, "`guardian.env.pass`: "
+			    "bad variable name \"%s\"",
+			    esc(it->s, it->len, eb));
+			continue;
+		}
+		dup = 0;
+		TAILQ_FOREACH(se, &conf->env_pass, entry)
+			if (strcmp(se->s, it->s) == 0)
+				dup = 1;
+		if (dup) {
+			yerr(yf->ld, yf->path, it->line, "`guardian.env.pass`: "
+			    "%s is listed twice", it->s);
+			continue;
+		}
+		se = xcalloc(1, sizeof(*se));
+		se->s = xstrdup(it->s);
+		TAILQ_INSERT_TAIL(&conf->env_pass, se, entry);
+	}
+}
+
+static void
+conf_env_set(struct yfile *yf, struct ynode *v)
+{
+	struct config	*conf = yf->ld->conf;
+	struct ynode	*k, *val;
+	struct env_var	*ev;
+	const char	*value;
+	char		 eb[ESCBUF];
+	size_t		 i;
+
+	if (!check_map(yf, v, "guardian.env.set"))
+		return;
+	for (i = 0; i + 1 < v->nkid; i += 2) {
+		k = v->kid[i];
+		val = v->kid[i + 1];
+		if (!check_key(yf, k) || val->type == Y_BAD)
+			continue;
+		if (!config_valid_envname(k->s)) {
+			yerr(yf->ld, yf->path, k->line, "`guardian.env.set`: "
+			    "bad variable name \"%s\"", esc(k->s, k->len, eb));
+			continue;
+		}
+		if (val->type == Y_SCALAR && val->null)
+			value = "";
+		else if ((value = get_str(yf, val, "guardian.env.set")) ==
+		    NULL)
+			continue;
+		ev = xcalloc(1, sizeof(*ev));
+		ev->name = xstrdup(k->s);
+		ev->value = xstrdup(value);
+		TAILQ_INSERT_TAIL(&conf->env_set, ev, entry);
+	}
+}
+
+static const char *const env_keys[] = { "pass", "set", NULL };
+
+static void
+conf_env(struct yfile *yf, struct ynode *sec)
+{
+	struct ynode	*v;
+	size_t		 i = 0;
+	int		 k;
+
+	if (!check_map(yf, sec, "guardian.env"))
+		return;
+	while ((k = next_pair(yf, sec, &i, "section `guardian.env`",
+	    env_keys, 0, &v)) != -1) {
+		if (k == 0)
+			conf_env_pass(yf, v);
+		else
+			conf_env_set(yf, v);
+	}
+}
+
+static const struct {
+	const char	*name;
+	int		 facility;
+} facilities[] = {
+	{ "auth", LOG_AUTH },
+	{ "authpriv", LOG_AUTHPRIV },
+	{ "daemon", LOG_DAEMON },
+	{ "user", LOG_USER },
+	{ "local0", LOG_LOCAL0 },
+	{ "local1", LOG_LOCAL1 },
+	{ "local2", LOG_LOCAL2 },
+	{ "local3", LOG_LOCAL3 },
+	{ "local4", LOG_LOCAL4 },
+	{ "local5", LOG_LOCAL5 },
+	{ "local6", LOG_LOCAL6 },
+	{ "local7", LOG_LOCAL7 },
+};
+
+static const char *const audit_keys[] = { "syslog", "file", NULL };
+
+static void
+conf_audit(struct yfile *yf, struct ynode *sec)
+{
+	struct config	*conf = yf->ld->conf;
+	struct ynode	*v;
+	const char	*s;
+	char		 eb[ESCBUF];
+	size_t		 i = 0, f;
+	int		 k;
+
+	if (!check_map(yf, sec, "guardian.audit"))
+		return;
+	while ((k = next_pair(yf, sec, &i, "section `guardian.audit`",
+	    audit_keys, 0, &v)) != -1) {
+		if (k == 1) {
+			set_path(yf, v, "guardian.audit.file",
+			    &conf->audit_file);
+			continue;
+		}
+		if ((s = get_str(yf, v, "guardian.audit.syslog")) == NULL)
+			continue;
+		for (f = 0; f < sizeof(facilities) / sizeof(facilities[0]);
+		    f++)
+			if (strcmp(facilities[f].name, s) == 0)
+				break;
+		if (f == sizeof(facilities) / sizeof(facilities[0]))
+			yerr(yf->ld, yf->path, v->line,
+			    "`guardian.audit.syslog`: unknown facility \"%s\" "
+			    "(auth, authpriv, daemon, user, local0-local7)",
+			    esc(s, v->len, eb));
+		else
+			conf->audit_facility = facilities[f].facility;
+	}
+}
+
+static const char *const limits_keys[] = {
+	"pending_per_cloister", "pending", "running", "connections", "args",
+	"body", "headers", "read_timeout", "idle_timeout", NULL
+};
+
+static void
+conf_limits(struct yfile *yf, struct ynode *sec)
+{
+	struct config	*conf = yf->ld->conf;
+	struct ynode	*v;
+	char		 what[64];
+	size_t		 i = 0;
+	int		 k;
+
+	if (!check_map(yf, sec, "guardian.limits"))
+		return;
+	while ((k = next_pair(yf, sec, &i, "section `guardian.limits`",
+	    limits_keys, 0, &v)) != -1) {
+		(void)snprintf(what, sizeof(what), "guardian.limits.%s",
+		    limits_keys[k]);
+		switch (k) {
+		case 0:
+			get_count(yf, v, what,
+			    &conf->limits.pending_per_cloister);
+			break;
+		case 1:
+			get_count(yf, v, what, &conf->limits.pending);
+			break;
+		case 2:
+			get_count(yf, v, what, &conf->limits.running);
+			break;
+		case 3:
+			get_count(yf, v, what, &conf->limits.connections);
+			break;
+		case 4:
+			get_count(yf, v, what, &conf->limits.args);
+			break;
+		case 5:
+			get_size(yf, v, what, &conf->limits.body);
+			break;
+		case 6:
+			get_size(yf, v, what, &conf->limits.headers);
+			break;
+		case 7:
+			get_duration(yf, v, what, &conf->limits.read_timeout,
+			    0);
+			break;
+		case 8:
+			get_duration(yf, v, what, &conf->limits.idle_timeout,
+			    0);
+			break;
+		}
+	}
+}
+
+static void
+cloister_free(struct cloister_conf *c)
+{
+	if (c == NULL)
+		return;
+	free(c->name);
+	free(c->project);
+	free(c->worktree);
+	if (c->token != NULL)
+		freezero(c->token, strlen(c->token));
+	free(c->token_file);
+	free(c->file);
+	free(c);
+}
+
+/* The first line of a token file, which only its owner may read. */
+static char *
+read_token(struct yfile *yf, int line, const char *name, const char *path)
+{
+	struct stat	 st;
+	char		 buf[TOKEN_FILE_MAX + 1], *nl, *tok = NULL;
+	char		 eb[ESCBUF];
+	const char	*epath;
+	size_t		 len = 0;
+	ssize_t		 r;
+	int		 fd;
+
+	epath = esc(path, strlen(path), eb);
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
+	    O_NOCTTY)) == -1) {
+		yerr(yf->ld, yf->path, line, "cloister `%s`: token file %s: "
+		    "%s", name, epath, strerror(errno));
+		return (NULL);
+	}
+	if (fstat(fd, &st) == -1) {
+		yerr(yf->ld, yf->path, line, "cloister `%s`: token file %s: "
+		    "%s", name, epath, strerror(errno));
+		goto done;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		yerr(yf->ld, yf->path, line, "cloister `%s`: token file %s "
+		    "is not a regular file", name, epath);
+		goto done;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		yerr(yf->ld, yf->path, line, "cloister `%s`: token file %s "
+		    "is accessible by group or others (mode %04o): "
+		    "chmod 600 it", name, epath,
+		    (unsigned int)(st.st_mode & 07777));
+		goto done;
+	}
+	while (len < TOKEN_FILE_MAX) {
+		r = read(fd, buf + len, TOKEN_FILE_MAX - len);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			yerr(yf->ld, yf->path, line, "cloister `%s`: token "
+			    "file %s: %s", name, epath, strerror(errno));
+			goto done;
+		}
+		if (r == 0)
+			break;
+		len += r;
+		if (memchr(buf, '\n', len) != NULL)
+			break;
+	}
+	buf[len] = '\0';
+	if ((nl = memchr(buf, '\n', len)) != NULL)
+		*nl = '\0';
+	len = strlen(buf);
+	while (len > 0 && (buf[len - 1] == ' ' || buf[len - 1] == '\t' ||
+	    buf[len - 1] == '\r'))
+		buf[--len] = '\0';
+	if (!config_valid_token(buf))
+		yerr(yf->ld, yf->path, line, "cloister `%s`: token file %s: "
+		    "the token must be %d to %d printable ASCII characters "
+		    "without blanks", name, epath, CONFIG_TOKEN_MIN,
+		    CONFIG_TOKEN_MAX);
+	else
+		tok = xstrdup(buf);
+ done:
+	explicit_bzero(buf, sizeof(buf));
+	close(fd);
+	return (tok);
+}
+
+static const char *const cloister_keys[] = {
+	"name", "project", "worktree", "token", "token_file", NULL
+};
+
+static void
+conf_cloister(struct yfile *yf, struct ynode *ent)
+{
+	struct config		*conf = yf->ld->conf;
+	struct cloister_conf	*c, *o;
+	struct ynode		*v, *f[5] = { NULL };
+	const char		*s, *label = "?";
+	char			 eb[ESCBUF], lbl[ESCBUF];
+	size_t			 i = 0;
+	int			 k, nerr = yf->ld->nerr;
+
+	if (ent->type == Y_BAD)
+		return;
+	if (ent->type != Y_MAP) {
+		yerr(yf->ld, yf->path, ent->line, "`guardian.cloisters` "
+		    "entries must be mappings, not a %s", tname(ent));
+		return;
+	}
+	if (!check_map(yf, ent, "guardian.cloisters"))
+		return;
+	while ((k = next_pair(yf, ent, &i, "a `guardian.cloisters` entry",
+	    cloister_keys, 0, &v)) != -1)
+		f[k] = v;
+
+	c = xcalloc(1, sizeof(*c));
+	c->file = xstrdup(yf->path);
+	c->line = ent->line;
+	if (f[0] == NULL)
+		yerr(yf->ld, yf->path, ent->line, "cloister without `name`");
+	else if ((s = get_str(yf, f[0], "guardian.cloisters.name")) !=
+	    NULL) {
+		label = esc(s, f[0]->len, lbl);
+		if (config_valid_name(s))
+			c->name = xstrdup(s);
+		else
+			yerr(yf->ld, yf->path, f[0]->line, "bad cloister name "
+			    "\"%s\": want [A-Za-z0-9][A-Za-z0-9._-]{0,63}",
+			    esc(s, f[0]->len, eb));
+	}
+	if (f[1] != NULL &&
+	    (s = get_str(yf, f[1], "guardian.cloisters.project")) != NULL) {
+		if (config_valid_name(s))
+			c->project = xstrdup(s);
+		else
+			yerr(yf->ld, yf->path, f[1]->line, "cloister `%s`: bad "
+			    "project name \"%s\": want "
+			    "[A-Za-z0-9][A-Za-z0-9._-]{0,63}", label,
+			    esc(s, f[1]->len, eb));
+	}
+	if (c->project == NULL && f[1] == NULL && c->name != NULL)
+		c->project = xstrdup(c->name);
+	if (f[2] == NULL)
+		yerr(yf->ld, yf->path, ent->line, "cloister `%s`: `worktree` "
+		    "is required", label);
+	else
+		c->worktree = get_path(yf, f[2], "guardian.cloisters.worktree");
+	if (f[3] != NULL && f[4] != NULL)
+		yerr(yf->ld, yf->path, ent->line, "cloister `%s`: `token` and "
+		    "`token_file` are mutually exclusive", label);
+	else if (f[3] == NULL && f[4] == NULL)
+		yerr(yf->ld, yf->path, ent->line, "cloister `%s`: `token` or "
+		    "`token_file` is required", label);
+	else if (f[3] != NULL) {
+		s = get_str(yf, f[3], "guardian.cloisters.token");
+		if (s != NULL && config_valid_token(s))
+			c->token = xstrdup(s);
+		else if (s != NULL)
+			yerr(yf->ld, yf->path, f[3]->line, "cloister `%s`: the "
+			    "token must be %d to %d printable ASCII "
+			    "characters without blanks", label,
+			    CONFIG_TOKEN_MIN, CONFIG_TOKEN_MAX);
+	} else if ((c->token_file = get_path(yf, f[4],
+	    "guardian.cloisters.token_file")) != NULL)
+		c->token = read_token(yf, f[4]->line, label, c->token_file);
+
+	if (c->name != NULL) {
+		TAILQ_FOREACH(o, &conf->cloisters, entry)
+			if (strcmp(o->name, c->name) == 0)
+				yerr(yf->ld, yf->path, ent->line, "cloister "
+				    "`%s` defined twice (first at line %d)",
+				    c->name, o->line);
+	}
+	if (c->token != NULL) {
+		TAILQ_FOREACH(o, &conf->cloisters, entry)
+			if (strcmp(o->token, c->token) == 0)
+				yerr(yf->ld, yf->path, ent->line, "cloister "
+				    "`%s` has the same token as cloister `%s`",
+				    label, o->name);
+	}
+	/* Only a cloister without any error is registered. */
+	if (yf->ld->nerr != nerr)
+		cloister_free(c);
+	else
+		TAILQ_INSERT_TAIL(&conf->cloisters, c, entry);
+}
+
+static const char *const guardian_keys[] = {
+	"default", "exec_timeout", "max_output", "env", "audit", "limits",
+	"cloisters", "control", "state_dir", "user", "ui_allow_remote", NULL
+};
+
+static int
+valid_user(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '_' || s[i] == '.' || (s[i] == '-' && i > 0)))
+			return (0);
+	return (i > 0 && i <= 32);
+}
+
+static void
+conf_guardian(struct yfile *yf, struct ynode *sec)
+{
+	struct config	*conf = yf->ld->conf;
+	struct ynode	*v;
+	const char	*s;
+	char		 eb[ESCBUF];
+	size_t		 i = 0, j;
+	int		 k;
+
+	if (!check_map(yf, sec, "guardian"))
+		return;
+	while ((k = next_pair(yf, sec, &i, "section `guardian`",
+	    guardian_keys, 0, &v)) != -1) {
+		switch (k) {
+		case 0:
+			if ((s = get_str(yf, v, "guardian.default")) == NULL)
+				break;
+			if (strcmp(s, "deny") == 0)
+				conf->default_manual = 0;
+			else if (strcmp(s, "manual") == 0)
+				conf->default_manual = 1;
+			else
+				yerr(yf->ld, yf->path, v->line,
+				    "`guardian.default` must be deny or "
+				    "manual, not \"%s\"", esc(s, v->len, eb));
+			break;
+		case 1:
+			get_duration(yf, v, "guardian.exec_timeout",
+			    &conf->exec_timeout, 1);
+			break;
+		case 2:
+			get_size(yf, v, "guardian.max_output",
+			    &conf->max_output);
+			break;
+		case 3:
+			conf_env(yf, v);
+			break;
+		case 4:
+			conf_audit(yf, v);
+			break;
+		case 5:
+			conf_limits(yf, v);
+			break;
+		case 6:
+			if (v->type != Y_SEQ) {
+				yerr(yf->ld, yf->path, v->line,
+				    "`guardian.cloisters` must be a list, "
+				    "not a %s", tname(v));
+				break;
+			}
+			for (j = 0; j < v->nkid; j++)
+				conf_cloister(yf, v->kid[j]);
+			break;
+		case 7:
+			set_path(yf, v, "guardian.control",
+			    &conf->control_path);
+			break;
+		case 8:
+			set_path(yf, v, "guardian.state_dir",
+			    &conf->state_dir);
+			break;
+		case 9:
+			if ((s = get_str(yf, v, "guardian.user")) == NULL)
+				break;
+			if (!valid_user(s))
+				yerr(yf->ld, yf->path, v->line,
+				    "`guardian.user`: bad user name \"%s\"",
+				    esc(s, v->len, eb));
+			else {
+				free(conf->user);
+				conf->user = xstrdup(s);
+			}
+			break;
+		case 10:
+			get_bool(yf, v, "guardian.ui_allow_remote",
+			    &conf->ui_allow_remote);
+			break;
+		}
+	}
+}
+
+/* cloister's sections plus ours; everything else is skipped. */
+static const char *const main_sections[] = {
+	"request", "hostexec", "approval", "guardian", NULL
+};
+/* In project files cloister spelt the patterns section `commands`. */
+static const char *const project_sections[] = {
+	"hostexec", "approval", "commands", NULL
+};
+
+static int
+check_root(struct yfile *yf, struct ynode *root)
+{
+	if (root == NULL || (root->type == Y_SCALAR && root->null))
+		return (0);		/* empty file */
+	if (root->type != Y_MAP) {
+		if (root->type != Y_BAD)
+			yerr(yf->ld, yf->path, root->line, "the top level "
+			    "must be a mapping of sections, not a %s",
+			    tname(root));
+		return (0);
+	}
+	return (check_map(yf, root, "top level"));
+}
+
+static void
+conf_main(struct yfile *yf, struct ynode *root)
+{
+	struct ynode	*v;
+	size_t		 i = 0;
+	int		 k;
+
+	if (!check_root(yf, root))
+		return;
+	while ((k = next_pair(yf, root, &i, NULL, main_sections, 0,
+	    &v)) != -1) {
+		switch (k) {
+		case 0:
+			conf_request(yf, v);
+			break;
+		case 1:
+		case 2:
+			conf_patsection(yf, v, main_sections[k],
+			    &yf->ld->conf->global, 1);
+			break;
+		case 3:
+			conf_guardian(yf, v);
+			break;
+		}
+	}
+}
+
+static void
+load_project(struct loader *ld, const char *dir, const char *fname)
+{
+	struct config		*conf = ld->conf;
+	struct project_conf	*pc;
+	struct yfile		 yf;
+	struct ynode		*root, *v;
+	char			 eb[ESCBUF];
+	size_t			 i = 0;
+	int			 k;
+
+	pc = xcalloc(1, sizeof(*pc));
+	for (k = 0; k < PAT_NKINDS; k++)
+		TAILQ_INIT(&pc->pats.kind[k]);
+	if (asprintf(&pc->file, "%s/%s", dir, fname) == -1)
+		fatal("%s", __func__);
+	if ((pc->name = strndup(fname, strlen(fname) - 5)) == NULL)
+		fatal("%s", __func__);
+	if (RB_INSERT(project_tree, &conf->projects, pc) != NULL)
+		fatalx("%s: duplicate project", __func__);
+	if (!config_valid_name(pc->name)) {
+		yerr(ld, pc->file, 0, "bad project name \"%s\": want "
+		    "[A-Za-z0-9][A-Za-z0-9._-]{0,63}.yaml",
+		    esc(pc->name, strlen(pc->name), eb));
+		return;
+	}
+	memset(&yf, 0, sizeof(yf));
+	yf.ld = ld;
+	yf.path = pc->file;
+	if (load_yaml(&yf, project_sections, &root) == -1)
+		return;
+	if (check_root(&yf, root)) {
+		/* Unknown top-level keys are skipped, not reported. */
+		while ((k = next_pair(&yf, root, &i, NULL,
+		    project_sections, 0, &v)) != -1)
+			conf_patsection(&yf, v, project_sections[k],
+			    &pc->pats, 0);
+	}
+	yfree(root);
+}
+
+static int
+yaml_file(const struct dirent *d)
+{
+	size_t	 len = strlen(d->d_name);
+
+	/* Dot files are editor droppings (.#x.yaml), not projects. */
+	return (d->d_name[0] != '.' && len > 5 &&
+	    strcmp(d->d_name + len - 5, ".yaml") == 0);
+}
+
+static void
+load_projects(struct loader *ld)
+{
+	struct dirent	**ents;
+	char		 *dir;
+	int		  i, n;
+
+	if (asprintf(&dir, "%s/projects", ld->conf->dir) == -1)
+		fatal("%s", __func__);
+	if ((n = scandir(dir, &ents, yaml_file, alphasort)) == -1) {
+		if (errno != ENOENT)
+			yerr(ld, dir, 0, "%s", strerror(errno));
+		free(dir);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		load_project(ld, dir, ents[i]->d_name);
+		free(ents[i]);
+	}
+	free(ents);
+	free(dir);
+}
+
+static void
+add_default_listen(struct config *conf, struct listen_list *ll,
+    const char *spec)
+{
+	struct listen_addr	*la;
+	const char		*errstr;
+
+	if ((la = listen_addr_parse(spec, &errstr)) == NULL)
+		fatalx("%s: %s: %s", __func__, spec, errstr);
+	la->file = xstrdup(conf->path);
+	la->line = 0;
+	TAILQ_INSERT_TAIL(ll, la, entry);
+}
+
+static int
+same_addr(const struct listen_addr *a, const struct listen_addr *b)
+{
+	if (a->is_unix != b->is_unix)
+		return (0);
+	if (a->is_unix)
+		return (strcmp(a->path, b->path) == 0);
+	return (strcmp(a->host, b->host) == 0 &&
+	    strcmp(a->port, b->port) == 0);
+}
+
+/* The same address twice would only fail later, at bind time. */
+static void
+check_listeners(struct loader *ld)
+{
+	struct config		*conf = ld->conf;
+	struct listen_list	*lists[2] = {
+		&conf->request_listen, &conf->ui_listen
+	};
+	struct listen_addr	*a, *b;
+	char			 eb[ESCBUF];
+	int			 i, j, found;
+
+	for (i = 0; i < 2; i++) {
+		TAILQ_FOREACH(a, lists[i], entry) {
+			found = 0;
+			for (j = 0; j <= i && !found; j++) {
+				TAILQ_FOREACH(b, lists[j], entry) {
+					if (b == a)
+						break;
+					if (!same_addr(a, b))
+						continue;
+					found = 1;
+					break;
+				}
+			}
+			if (!found)
+				continue;
+			esc(a->spec, strlen(a->spec), eb);
+			if (b->line > 0)
+				yerr(ld, a->file, a->line, "listen address "
+				    "\"%s\" is already used at line %d", eb,
+				    b->line);
+			else
+				yerr(ld, a->file, a->line, "listen address "
+				    "\"%s\" is already used by a default "
+				    "listener", eb);
+		}
+	}
+}
+
+static char *
+dir_of(const char *path)
+{
+	const char	*slash;
+	char		*d;
+
+	if ((slash = strrchr(path, '/')) == NULL)
+		return (xstrdup("."));
+	while (slash > path && slash[-1] == '/')
+		slash--;
+	if (slash == path)
+		return (xstrdup("/"));
+	if ((d = strndup(path, slash - path)) == NULL)
+		fatal("%s", __func__);
+	return (d);
+}
+
+struct config *
+config_load(const char *path, char **errs)
+{
+	struct loader	 ld;
+	struct config	*conf;
+	struct yfile	 yf;
+	struct ynode	*root;
+	int		 k;
+
+	if (errs != NULL)
+		*errs = NULL;
+	memset(&ld, 0, sizeof(ld));
+	if ((ld.errf = open_memstream(&ld.errbuf, &ld.errlen)) == NULL)
+		fatal("%s", __func__);
+
+	conf = xcalloc(1, sizeof(*conf));
+	ld.conf = conf;
+	TAILQ_INIT(&conf->request_listen);
+	TAILQ_INIT(&conf->ui_listen);
+	TAILQ_INIT(&conf->env_pass);
+	TAILQ_INIT(&conf->env_set);
+	TAILQ_INIT(&conf->cloisters);
+	for (k = 0; k < PAT_NKINDS; k++)
+		TAILQ_INIT(&conf->global.kind[k]);
+	RB_INIT(&conf->projects);
+	conf->approval_timeout = 5 * 60 * 1000;
+	conf->exec_timeout = 30 * 60 * 1000;
+	conf->max_output = 16 * 1024 * 1024;
+	conf->env_pass_all = 1;
+	conf->audit_facility = LOG_AUTHPRIV;
+	conf->limits.pending_per_cloister = 32;
+	conf->limits.pending = 256;
+	conf->limits.running = 64;
+	conf->limits.connections = 512;
+	conf->limits.args = 4096;
+	conf->limits.body = 1024 * 1024;
+	conf->limits.headers = 16 * 1024;
+	conf->limits.read_timeout = 30 * 1000;
+	conf->limits.idle_timeout = 60 * 1000;
+	conf->path = xstrdup(path);
+	conf->dir = dir_of(path);
+
+	memset(&yf, 0, sizeof(yf));
+	yf.ld = &ld;
+	yf.path = conf->path;
+	if (load_yaml(&yf, main_sections, &root) == 0) {
+		conf_main(&yf, root);
+		yfree(root);
+	}
+	if (!ld.request_listen_set) {
+		conf->request_listen_default = 1;
+		add_default_listen(conf, &conf->request_listen,
+		    "127.0.0.1:9998");
+	}
+	if (ld.ui_listen_sec == NULL)
+		add_default_listen(conf, &conf->ui_listen, "127.0.0.1:9999");
+	check_listeners(&ld);
+	load_projects(&ld);
+
+	if (fclose(ld.errf) != 0)
+		fatal("%s", __func__);
+	if (ld.nerr > 0) {
+		config_free(conf);
+		if (errs != NULL)
+			*errs = ld.errbuf;
+		else
+			free(ld.errbuf);
+		return (NULL);
+	}
+	free(ld.errbuf);
+	return (conf);
+}
+
+static void
+free_patterns(struct patterns *pats)
+{
+	struct pattern_src	*ps;
+	int			 k;
+
+	for (k = 0; k < PAT_NKINDS; k++)
+		while ((ps = TAILQ_FIRST(&pats->kind[k])) != NULL) {
+			TAILQ_REMOVE(&pats->kind[k], ps, entry);
+			free(ps->re);
+			free(ps->file);
+			free(ps);
+		}
+}
+
+static void
+free_listen(struct listen_list *ll)
+{
+	struct listen_addr	*la;
+
+	while ((la = TAILQ_FIRST(ll)) != NULL) {
+		TAILQ_REMOVE(ll, la, entry);
+		listen_addr_free(la);
+	}
+}
+
+/* Listening fds are the caller's: they are not closed here. */
+void
+config_free(struct config *conf)
+{
+	struct strent		*se;
+	struct env_var		*ev;
+	struct cloister_conf	*c;
+	struct project_conf	*pc;
+
+	if (conf == NULL)
+		return;
+	free_listen(&conf->request_listen);
+	free_listen(&conf->ui_listen);
+	while ((se = TAILQ_FIRST(&conf->env_pass)) != NULL) {
+		TAILQ_REMOVE(&conf->env_pass, se, entry);
+		free(se->s);
+		free(se);
+	}
+	while ((ev = TAILQ_FIRST(&conf->env_set)) != NULL) {
+		TAILQ_REMOVE(&conf->env_set, ev, entry);
+		free(ev->name);
+		freezero(ev->value, strlen(ev->value));
+		free(ev);
+	}
+	while ((c = TAILQ_FIRST(&conf->cloisters)) != NULL) {
+		TAILQ_REMOVE(&conf->cloisters, c, entry);
+		cloister_free(c);
+	}
+	free_patterns(&conf->global);
+	while ((pc = RB_MIN(project_tree, &conf->projects)) != NULL) {
+		RB_REMOVE(project_tree, &conf->projects, pc);
+		free_patterns(&pc->pats);
+		free(pc->name);
+		free(pc->file);
+		free(pc);
+	}
+	free(conf->audit_file);
+	free(conf->control_path);
+	free(conf->state_dir);
+	free(conf->user);
+	free(conf->path);
+	free(conf->dir);
+	free(conf);
+}
+
+struct project_conf *
+config_project(struct config *conf, const char *name)
+{
+	struct project_conf	 key;
+
+	key.name = (char *)name;
+	return (RB_FIND(project_tree, &conf->projects, &key));
+}

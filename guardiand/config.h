@@ -1,0 +1,204 @@
+/*
+ * Copyright (c) 2026 The guardiand authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <sys/queue.h>
+#include <sys/tree.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The configuration (DESIGN section 6.6): cloister's YAML file, read
+ * with libyaml by the parent only.  Sections guardiand does not
+ * implement are skipped; an unknown key inside one it implements is
+ * an error, so a typo never silently weakens policy.
+ */
+
+struct strent {
+	TAILQ_ENTRY(strent)	 entry;
+	char			*s;
+};
+TAILQ_HEAD(strlist, strent);
+
+struct listen_addr {
+	TAILQ_ENTRY(listen_addr) entry;
+	char			*spec;		/* as written */
+	int			 is_unix;
+	char			*path;		/* unix: socket path */
+	char			*host;		/* tcp: "" means any */
+	char			*port;		/* tcp */
+	char			*file;
+	int			 line;
+	int			 fd;		/* bound socket, -1 if not */
+};
+TAILQ_HEAD(listen_list, listen_addr);
+
+struct pattern_src {
+	TAILQ_ENTRY(pattern_src) entry;
+	char			*re;
+	char			*file;
+	int			 line;
+};
+TAILQ_HEAD(pattern_list, pattern_src);
+
+/* Checked in this order: deny, then auto, then manual. */
+enum pat_kind {
+	PAT_DENY,
+	PAT_AUTO,
+	PAT_MANUAL,
+	PAT_NKINDS
+};
+
+struct patterns {
+	struct pattern_list	 kind[PAT_NKINDS];
+};
+
+struct project_conf {
+	RB_ENTRY(project_conf)	 entry;
+	char			*name;
+	char			*file;
+	struct patterns		 pats;
+};
+RB_HEAD(project_tree, project_conf);
+int	project_conf_cmp(struct project_conf *, struct project_conf *);
+RB_PROTOTYPE(project_tree, project_conf, entry, project_conf_cmp);
+
+struct env_var {
+	TAILQ_ENTRY(env_var)	 entry;
+	char			*name;
+	char			*value;
+};
+TAILQ_HEAD(env_list, env_var);
+
+struct cloister_conf {
+	TAILQ_ENTRY(cloister_conf) entry;
+	char			*name;
+	char			*project;	/* defaults to name */
+	char			*worktree;	/* absolute, ~ expanded */
+	char			*token;		/* inline or from token_file */
+	char			*token_file;
+	char			*file;
+	int			 line;
+};
+TAILQ_HEAD(cloister_list, cloister_conf);
+
+struct config {
+	char			*path;		/* main file */
+	char			*dir;		/* its directory */
+
+	struct listen_list	 request_listen;	/* request.listen */
+	/*
+	 * request.listen absent: request_listen holds 127.0.0.1:9998 and
+	 * the caller adds unix:RUNTIME_DIR/guardiand/request.sock, the
+	 * runtime directory it resolves for the control socket (6.4).
+	 */
+	int			 request_listen_default;
+	struct listen_list	 ui_listen;	/* hostexec.listen */
+	int			 ui_allow_remote;	/* guardian.ui_allow_remote */
+	uint64_t		 approval_timeout;	/* ms, request.timeout */
+
+	int			 default_manual;	/* guardian.default */
+	uint64_t		 exec_timeout;		/* ms, 0 = none */
+	uint64_t		 max_output;		/* bytes per stream */
+	int			 env_pass_all;		/* no env.pass given */
+	struct strlist		 env_pass;
+	struct env_list		 env_set;
+	int			 audit_facility;	/* LOG_AUTHPRIV etc. */
+	char			*audit_file;		/* NULL: none */
+	char			*control_path;		/* guardian.control */
+	char			*state_dir;		/* guardian.state_dir */
+	char			*user;			/* guardian.user */
+
+	struct {
+		unsigned int	 pending_per_cloister;
+		unsigned int	 pending;
+		unsigned int	 running;
+		unsigned int	 connections;
+		unsigned int	 args;
+		uint64_t	 body;		/* bytes */
+		uint64_t	 headers;	/* bytes */
+		uint64_t	 read_timeout;	/* ms */
+		uint64_t	 idle_timeout;	/* ms */
+	}			 limits;
+
+	struct cloister_list	 cloisters;
+	struct patterns		 global;
+	struct project_tree	 projects;
+};
+
+/*
+ * Load path and every projects/<name>.yaml beside it.  On failure
+ * returns NULL and *errs holds one "file:line: message\n" per error
+ * (malloc'd; caller frees; "file: message" where there is no line;
+ * at most 100, then "file: too many errors"); on success *errs is
+ * NULL.  errs may be NULL.  Files are named as path was given.
+ * Patterns are collected, not compiled: that is the policy code's
+ * job.  Listeners given nowhere get their defaults with line 0.
+ */
+struct config	*config_load(const char *, char **);
+/* Frees everything; listening fds are the caller's to close. */
+void		 config_free(struct config *);
+struct project_conf *config_project(struct config *, const char *);
+
+/*
+ * Go's time.ParseDuration syntax ("300ms", "1h30m", "1.5h", "0"), in
+ * milliseconds rounded up (1ns is 1ms; only 0 is 0); negative and
+ * out-of-range (Go's int64 nanoseconds) values are errors.  0 ok, -1
+ * with *errstr.
+ */
+int		 parse_duration(const char *, uint64_t *, const char **);
+/*
+ * "1048576", "16MiB", "1.5GB", "64k", as go-humanize reads them: units
+ * case-insensitive, k/KB/M/MB/G/GB/T/TB decimal (64k = 64000),
+ * Ki/KiB/Mi/MiB/Gi/GiB/Ti/TiB binary; fractions rounded down to whole
+ * bytes.  0 ok, -1 with *errstr.
+ */
+int		 parse_size(const char *, uint64_t *, const char **);
+/*
+ * ~ and ~/ expanded against $HOME (the password entry if HOME is not
+ * absolute); other paths copied.  Malloc'd; NULL with errno EINVAL
+ * for ~user, ENOENT without a home, ENOMEM.
+ */
+char		*expand_home(const char *);
+
+/*
+ * The default for -f: $XDG_CONFIG_HOME/cloister/config.yaml, else
+ * $HOME/.config/cloister/config.yaml; NULL if neither is known.
+ */
+char		*config_default_path(void);
+
+/*
+ * "host:port", ":port" (any address), "[v6]:port" or "unix:/path" (~
+ * expanded).  NULL with a static reason in *errstr on error; file and
+ * line are left for the caller, fd is -1.
+ */
+struct listen_addr *listen_addr_parse(const char *, const char **);
+void		 listen_addr_free(struct listen_addr *);
+
+#define CONFIG_NAME_MAX		64
+#define CONFIG_TOKEN_MIN	16
+#define CONFIG_TOKEN_MAX	1024
+/* Cloister and project names: [A-Za-z0-9][A-Za-z0-9._-]{0,63}. */
+int		 config_valid_name(const char *);
+/* Tokens: 16 to 1024 printable ASCII characters, no blanks. */
+int		 config_valid_token(const char *);
+/* Environment variable names: [A-Za-z_][A-Za-z0-9_]*. */
+int		 config_valid_envname(const char *);
+
+#endif /* CONFIG_H */

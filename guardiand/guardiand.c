@@ -1,0 +1,293 @@
+/*
+ * Copyright (c) 2026 The guardiand authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "canon.h"
+#include "config.h"
+#include "guardiand.h"
+#include "log.h"
+#include "paths.h"
+#include "ruleset.h"
+
+extern char	**environ;
+
+int	 guardiand_debug;
+int	 guardiand_verbose;
+
+static const char *const role_names[ROLE_MAX] = {
+	"parent", "policy", "request", "ui"
+};
+
+static __dead void	 usage(void);
+static int		 check_config(struct config *, const char *, int,
+			    char **);
+static int		 daemonize(void);
+static void		 listen_default_unix(struct config *);
+
+const char *
+role_name(enum role role)
+{
+	if (role < 0 || role >= ROLE_MAX)
+		return ("unknown");
+	return (role_names[role]);
+}
+
+static __dead void
+usage(void)
+{
+	extern char	*__progname;
+
+	fprintf(stderr, "usage: %s [-dnv] [-f file] [-s socket] "
+	    "[-p project] [-- command [arg ...]]\n", __progname);
+	exit(1);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct config	*conf;
+	const char	*conffile = NULL, *project = NULL, *ctlsock = NULL;
+	char		*defconf = NULL, *errs = NULL;
+	enum role	 role = ROLE_PARENT;
+	int		 ch, noaction = 0, i, readyfd;
+
+	setproctitle_init(argc, argv, environ);
+	while ((ch = getopt(argc, argv, "df:np:R:s:v")) != -1) {
+		switch (ch) {
+		case 'd':
+			guardiand_debug = 1;
+			break;
+		case 'f':
+			conffile = optarg;
+			break;
+		case 'n':
+			noaction = 1;
+			break;
+		case 'p':
+			project = optarg;
+			break;
+		case 'R':
+			for (i = ROLE_POLICY; i < ROLE_MAX; i++)
+				if (strcmp(optarg, role_names[i]) == 0)
+					role = i;
+			if (role == ROLE_PARENT)
+				usage();
+			break;
+		case 's':
+			ctlsock = optarg;
+			break;
+		case 'v':
+			guardiand_verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+
+	if (role != ROLE_PARENT) {
+		/* A re-executed child: nothing of the parent but fd 3. */
+		log_init(1, LOG_DAEMON);
+		log_setverbose(guardiand_verbose + 1);
+		log_procinit(role_name(role));
+		proc_setname(role_name(role));
+		if (role == ROLE_POLICY)
+			policy_main();
+		netchild_main(role);
+	}
+
+	if (argc > 0 && !noaction)
+		usage();
+	if (project != NULL && !noaction)
+		usage();
+
+	if (conffile == NULL) {
+		if ((defconf = config_default_path()) == NULL)
+			errx(1, "cannot find the configuration: set HOME or "
+			    "use -f");
+		conffile = defconf;
+	}
+	if ((conf = config_load(conffile, &errs)) == NULL) {
+		fputs(errs != NULL ? errs : "configuration error\n", stderr);
+		exit(1);
+	}
+	if (ctlsock != NULL) {
+		free(conf->control_path);
+		if ((conf->control_path = strdup(ctlsock)) == NULL)
+			err(1, NULL);
+	}
+
+	if (noaction)
+		exit(check_config(conf, project, argc, argv));
+
+	log_init(guardiand_debug, LOG_DAEMON);
+	log_setverbose(guardiand_verbose + 1);
+	log_procinit(role_name(ROLE_PARENT));
+	proc_init();
+
+	if (conf->request_listen_default)
+		listen_default_unix(conf);
+	{
+		char	 errbuf[512];
+
+		if (listen_all(&conf->request_listen, 0, errbuf,
+		    sizeof(errbuf)) == -1)
+			errx(1, "request listener: %s", errbuf);
+		if (listen_all(&conf->ui_listen, !conf->ui_allow_remote,
+		    errbuf, sizeof(errbuf)) == -1) {
+			listen_close(&conf->request_listen);
+			errx(1, "ui listener: %s", errbuf);
+		}
+	}
+
+	readyfd = -1;
+	if (!guardiand_debug)
+		readyfd = daemonize();
+	proc_setname("parent");
+	parent_main(conf, readyfd);
+}
+
+/*
+ * Without request.listen, containers may also come in through
+ * $XDG_RUNTIME_DIR/guardiand/request.sock: a directory that can be
+ * bind-mounted into them.
+ */
+static void
+listen_default_unix(struct config *conf)
+{
+	struct listen_addr	*la;
+	const char		*errstr;
+	char			*path, *spec;
+
+	if ((path = runtime_path("request.sock", 1)) == NULL) {
+		log_warn("no runtime directory for the request socket");
+		return;
+	}
+	if (asprintf(&spec, "unix:%s", path) == -1)
+		fatal(NULL);
+	if ((la = listen_addr_parse(spec, &errstr)) == NULL)
+		fatalx("%s: %s", spec, errstr);
+	TAILQ_INSERT_TAIL(&conf->request_listen, la, entry);
+	free(spec);
+	free(path);
+}
+
+/*
+ * -n: the checks, with the same policy code the daemon runs in its
+ * policy child; with a command, its verdict.
+ */
+static int
+check_config(struct config *conf, const char *project, int argc,
+    char **argv)
+{
+	struct verdict_result	 res;
+	struct ruleset		*rs;
+	struct project_conf	*pc;
+	struct pattern_src	*ps;
+	char			*errs = NULL, *canon;
+	int			 k;
+
+	if ((rs = ruleset_new()) == NULL)
+		err(1, NULL);
+	for (k = 0; k < PAT_NKINDS; k++)
+		TAILQ_FOREACH(ps, &conf->global.kind[k], entry)
+			(void)ruleset_add(rs, NULL, k, ps->re, ps->file,
+			    ps->line, &errs);
+	RB_FOREACH(pc, project_tree, &conf->projects)
+		for (k = 0; k < PAT_NKINDS; k++)
+			TAILQ_FOREACH(ps, &pc->pats.kind[k], entry)
+				(void)ruleset_add(rs, pc->name, k, ps->re,
+				    ps->file, ps->line, &errs);
+	if (errs != NULL) {
+		fputs(errs, stderr);
+		free(errs);
+		ruleset_free(rs);
+		return (1);
+	}
+	if (argc > 0) {
+		if ((canon = canon_argv(argc, argv)) == NULL)
+			err(1, NULL);
+		ruleset_check(rs, project, canon, strlen(canon),
+		    conf->default_manual, &res);
+		printf("%s\t%s\t%s\n", verdict_name(res.verdict),
+		    res.pattern != NULL ? res.pattern : "", canon);
+		free(canon);
+	} else if (guardiand_verbose)
+		fprintf(stderr, "configuration OK\n");
+	ruleset_free(rs);
+	config_free(conf);
+	return (0);
+}
+
+/*
+ * Detach, but stay attached to the starting shell until the children
+ * run and the policy is loaded, so a bad pattern is reported there
+ * with a non-zero exit instead of only in syslog.
+ */
+static int
+daemonize(void)
+{
+	char	 buf[4096];
+	ssize_t	 n;
+	int	 fds[2], nullfd;
+	pid_t	 pid;
+
+	if (pipe2(fds, O_CLOEXEC) == -1)
+		fatal("pipe");
+	switch ((pid = fork())) {
+	case -1:
+		fatal("fork");
+	case 0:
+		break;
+	default:
+		close(fds[1]);
+		/* 'R' when up; otherwise the reasons it is not. */
+		if ((n = read(fds[0], buf, sizeof(buf))) == 1 && buf[0] == 'R')
+			_exit(0);
+		if (n <= 0)
+			fprintf(stderr, "guardiand: failed to start, "
+			    "see the log\n");
+		while (n > 0 && write(STDERR_FILENO, buf, n) == n)
+			n = read(fds[0], buf, sizeof(buf));
+		_exit(1);
+	}
+	close(fds[0]);
+	if (setsid() == -1)
+		fatal("setsid");
+	if ((nullfd = open("/dev/null", O_RDWR)) == -1)
+		fatal("/dev/null");
+	(void)dup2(nullfd, STDIN_FILENO);
+	(void)dup2(nullfd, STDOUT_FILENO);
+	(void)dup2(nullfd, STDERR_FILENO);
+	if (nullfd > STDERR_FILENO)
+		close(nullfd);
+	if (chdir("/") == -1)
+		fatal("chdir /");
+	return (fds[1]);
+}

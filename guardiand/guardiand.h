@@ -1,0 +1,143 @@
+/*
+ * Copyright (c) 2026 The guardiand authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#ifndef GUARDIAND_H
+#define GUARDIAND_H
+
+#include <sys/types.h>
+
+#include <stdint.h>
+
+#include "imsgev.h"
+
+#define GUARDIAND_USER_AGENT	"guardiand"
+#define PARENT_SOCK_FILENO	3	/* a child's channel to the parent */
+
+enum role {
+	ROLE_PARENT,
+	ROLE_POLICY,
+	ROLE_REQUEST,
+	ROLE_UI,
+	ROLE_MAX
+};
+
+/*
+ * Message types.  Each channel accepts only its own list (proc.c):
+ * anything else from a child is a protocol violation that shuts the
+ * daemon down.  Payloads use the imsg_enc/imsg_dec encoding; the
+ * layout of each is given beside it.
+ */
+enum imsg_type {
+	IMSG_NONE,
+
+	/* parent -> child */
+	IMSG_LISTENER,		/* fd: a bound listening socket */
+	IMSG_SETTINGS,		/* struct net_settings, field by field */
+	IMSG_START,		/* set-up done: start serving */
+
+	/* parent -> policy */
+	IMSG_POLICY_PATTERN,	/* u8 kind, str project, str re, str file,
+				   u32 line */
+	IMSG_POLICY_COMMIT,	/* compile what came, swap if all good */
+	IMSG_POLICY_CHECK,	/* peerid req; str project, str canon,
+				   u8 default_manual */
+
+	/* any child -> parent */
+	IMSG_LOG,		/* u8 priority, str text */
+	IMSG_READY,		/* sandboxed and serving */
+
+	/* policy -> parent */
+	IMSG_POLICY_LOADED,	/* u8 ok, str errors */
+	IMSG_POLICY_VERDICT,	/* peerid req; u8 verdict, str pattern,
+				   u8 limit_hit */
+
+	/*
+	 * request -> parent.  The peerid is the request child's own
+	 * connection number; it means nothing to anyone else.
+	 */
+	IMSG_REQ_NEW,		/* u8 mode, str token, str peer,
+				   u32 argc, str arg... */
+	IMSG_REQ_CANCEL,	/* the client went away */
+
+	/* parent -> request */
+	IMSG_REQ_REJECT,	/* u32 http status, str reason: no stream */
+	IMSG_REQ_QUEUED,	/* str text, u64 expires (ms, epoch) */
+	IMSG_REQ_PIPE,		/* fd: output pipe; u8 1 stdout, 2 stderr */
+	IMSG_REQ_STARTED,	/* u8 auto, str pattern, str text */
+	IMSG_REQ_DENIED,	/* u8 reason (DENY_*), str text: final */
+	IMSG_REQ_EXITED,	/* u8 kind (EXIT_*), u32 code,
+				   u32 duration ms: final */
+
+	/* ui -> parent */
+	IMSG_UI_APPROVE,	/* peerid ui; str id, str user */
+	IMSG_UI_DENY,		/* peerid ui; str id, str user, str reason */
+
+	/* parent -> ui */
+	IMSG_UI_ADDED,		/* str id, cloister, project, cmd, cwd,
+				   u64 timestamp, u64 expires (ms) */
+	IMSG_UI_REMOVED,	/* str id, str outcome */
+	IMSG_UI_DECIDED,	/* peerid ui; u32 http status, str id,
+				   str status */
+	IMSG_UI_LOGIN,		/* str one-time login secret, u64 expires */
+
+	IMSG_MAX
+};
+
+#define REQ_MODE_BUFFERED	0	/* POST /request */
+#define REQ_MODE_STREAM		1	/* POST /v1/exec */
+
+#define REQ_ID_LEN		24	/* hex digits: 96 random bits */
+
+struct child {
+	enum role		 role;
+	pid_t			 pid;
+	struct imsgev		 iev;
+	int			 ready;
+};
+
+/* guardiand.c */
+extern int		 guardiand_debug;
+extern int		 guardiand_verbose;
+const char		*role_name(enum role);
+
+/* proc.c */
+void	 proc_init(void);
+pid_t	 proc_exec(enum role, int, int *);
+void	 proc_setname(const char *);
+int	 proc_allowed(enum role, uint32_t);
+int	 child_init(enum role, void (*)(int, short, void *), void *,
+	    struct imsgev *);
+void	 child_log_sink(int, const char *);
+
+/* listen.c */
+struct listen_list;
+int	 listen_all(struct listen_list *, int, char *, size_t);
+void	 listen_close(struct listen_list *);
+
+/* parent.c */
+struct config;
+__attribute__((__noreturn__)) void parent_main(struct config *, int);
+
+/* policy.c */
+__attribute__((__noreturn__)) void policy_main(void);
+
+/* netchild.c */
+__attribute__((__noreturn__)) void netchild_main(enum role);
+
+/* testhook.c: a no-op unless built with GUARDIAND_TESTHOOKS */
+void	 testhook_sandboxed(enum role);
+
+#endif /* GUARDIAND_H */

@@ -1,0 +1,167 @@
+/*
+ * Copyright (c) 2026 The guardiand authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event.h>
+#include <evhttp.h>
+
+#include "guardiand.h"
+#include "log.h"
+#include "netchild.h"
+#include "sandbox.h"
+
+/*
+ * The network child, in one of two roles: "request" faces containers,
+ * "ui" faces the operator's browser.  Same machinery, separate
+ * processes and channels, so a parser bug exploited from a container
+ * gains a process that can only ask.
+ */
+
+static struct netchild	 nc;
+
+static void	 netchild_dispatch(int, short, void *);
+static void	 netchild_settings(struct imsg *);
+
+void
+netchild_main(enum role role)
+{
+	nc.role = role;
+	if ((nc.base = event_init()) == NULL)
+		fatalx("event_init");
+	if ((nc.http = evhttp_new(nc.base)) == NULL)
+		fatalx("evhttp_new");
+	child_init(role, netchild_dispatch, &nc, &nc.iev);
+	sandbox_enter(role);
+	testhook_sandboxed(role);
+
+	evhttp_set_allowed_methods(nc.http, EVHTTP_REQ_GET |
+	    EVHTTP_REQ_POST | EVHTTP_REQ_HEAD);
+	if (role == ROLE_REQUEST)
+		request_init(&nc);
+	else
+		ui_init(&nc);
+	event_dispatch();
+	exit(0);
+}
+
+static void
+netchild_dispatch(int fd, short event, void *arg)
+{
+	struct imsgbuf	*ibuf = &nc.iev.ibuf;
+	struct imsg	 imsg;
+	ssize_t		 n;
+	int		 rv;
+
+	if (event & EV_WRITE) {
+		if (imsg_write(ibuf) == -1)
+			fatal("write to parent");
+	}
+	if (event & EV_READ) {
+		if ((n = imsg_read(ibuf)) == -1 && errno != EAGAIN)
+			fatal("read from parent");
+		if (n == 0)
+			exit(0);
+	}
+	while ((rv = imsg_get(ibuf, &imsg)) == 1) {
+		switch (imsg.hdr.type) {
+		case IMSG_LISTENER:
+			if (imsg.fd == -1 || imsg.datalen != 0)
+				fatalx("bad listener message");
+			if (evhttp_accept_socket_with_handle(nc.http,
+			    imsg.fd) == NULL)
+				fatalx("cannot accept on listener");
+			imsg.fd = -1;	/* evhttp owns it now */
+			break;
+		case IMSG_SETTINGS:
+			netchild_settings(&imsg);
+			break;
+		case IMSG_START:
+			nc.started = 1;
+			imsgev_compose(&nc.iev, IMSG_READY, 0, -1, NULL, 0);
+			break;
+		default:
+			if (nc.role == ROLE_REQUEST)
+				request_dispatch_imsg(&nc, &imsg);
+			else
+				ui_dispatch_imsg(&nc, &imsg);
+			break;
+		}
+		imsg_free(&imsg);
+	}
+	if (rv == -1)
+		fatalx("garbled message from parent");
+	imsgev_update(&nc.iev);
+}
+
+static void
+netchild_settings(struct imsg *imsg)
+{
+	struct imsg_dec		 dec;
+	struct net_settings	*s = &nc.settings;
+
+	imsg_dec_init(&dec, imsg);
+	s->body_max = imsg_get_u64(&dec);
+	s->headers_max = imsg_get_u64(&dec);
+	s->read_timeout = imsg_get_u64(&dec);
+	s->idle_timeout = imsg_get_u64(&dec);
+	s->connections_max = imsg_get_u32(&dec);
+	s->args_max = imsg_get_u32(&dec);
+	if (imsg_dec_end(&dec) == -1)
+		fatalx("bad settings message");
+	evhttp_set_max_body_size(nc.http, s->body_max);
+	evhttp_set_max_headers_size(nc.http, s->headers_max);
+	evhttp_set_timeout(nc.http, (s->read_timeout + 999) / 1000);
+}
+
+void
+http_reply(struct evhttp_request *req, int code, const char *type,
+    const char *body, size_t len)
+{
+	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
+	struct evbuffer		*buf;
+
+	if ((buf = evbuffer_new()) == NULL) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	evhttp_add_header(h, "Content-Type", type);
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	if (len > 0)
+		evbuffer_add(buf, body, len);
+	evhttp_send_reply(req, code, NULL, buf);
+	evbuffer_free(buf);
+}
+
+/* The JSON error body of DESIGN 6.1; reason is a fixed ASCII text. */
+void
+http_error(struct evhttp_request *req, int code, const char *reason)
+{
+	char	 body[256];
+	int	 n;
+
+	n = snprintf(body, sizeof(body),
+	    "{\"status\":\"error\",\"reason\":\"%s\"}\n", reason);
+	if (n < 0 || (size_t)n >= sizeof(body))
+		n = 0;
+	http_reply(req, code, "application/json", body, n);
+}

@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# guardiand -n: configuration checks and the verdict form, answering
+# as Go's regexp would on the sharp edges.
+. "$(dirname "$0")/../lib.sh"
+
+GD=$BIN/guardiand
+
+# verdict PATTERN EXPECTED ARGS...: PATTERN alone in auto_approve.
+verdict() {
+	local pat=$1 want=$2; shift 2
+	local esc=${pat//\\/\\\\}
+	esc=${esc//\"/\\\"}
+	printf 'hostexec:\n  auto_approve:\n    - pattern: "%s"\n' "$esc" \
+	    >"$T/v.yaml"
+	local out got
+	out=$("$GD" -n -f "$T/v.yaml" -- "$@" 2>"$T/v.err")
+	got=${out%%$'\t'*}
+	if [ "$got" = "$want" ]; then
+		ok "verdict: /$pat/ on $(printf '%q ' "$@")→ $want"
+	else
+		not_ok "verdict: /$pat/ on $(printf '%q ' "$@")→ $want (got '$out' $(cat "$T/v.err"))"
+	fi
+}
+
+verdict '^git status$' auto_approve git status
+verdict '^git status$' deny 'git status'
+verdict '^git status$' deny git status --short
+verdict 'status$' deny git status $'\n'
+verdict '\w\w\w\w\w' auto_approve echo hello
+verdict '\w\w\w\w\w' deny echo héllo
+verdict 'x\b' auto_approve echo xé
+verdict '\d' auto_approve echo 3
+verdict '\d' deny echo ٣
+verdict '^echo \pL+$' auto_approve echo abc
+verdict '\p{Greek}' auto_approve echo αβγ
+verdict '\p{Greek}' deny echo abc
+verdict '(?i)^GIT STATUS$' auto_approve git status
+verdict '^echo \Qa.b\E$' auto_approve echo a.b
+verdict '^echo \Qa.b\E$' deny echo axb
+verdict '^(?P<cmd>git) (?<sub>status)$' auto_approve git status
+verdict '^echo \101$' auto_approve echo A
+verdict '^echo \101$' deny echo 101
+verdict '^rm -rf /$' deny rm -rf / $'\n'
+
+# The full output line: VERDICT TAB PATTERN TAB CANONICAL.
+cat >"$T/full.yaml" <<'YAML'
+hostexec:
+  auto_approve:
+    - pattern: "^git status$"
+  manual_approve:
+    - pattern: "^git push origin"
+  deny:
+    - pattern: "^git push origin main --force"
+YAML
+out=$("$GD" -n -f "$T/full.yaml" -- git status)
+[ "$out" = $'auto_approve\t^git status$\tgit status' ] &&
+    ok "verdict line: auto_approve" || not_ok "verdict line: auto ($out)"
+out=$("$GD" -n -f "$T/full.yaml" -- git push origin main)
+[ "$out" = $'manual_approve\t^git push origin\tgit push origin main' ] &&
+    ok "verdict line: manual_approve" || not_ok "verdict line: manual ($out)"
+out=$("$GD" -n -f "$T/full.yaml" -- git push origin main --force)
+[ "$out" = $'deny\t^git push origin main --force\tgit push origin main --force' ] &&
+    ok "verdict line: deny wins over manual" || not_ok "verdict line: deny ($out)"
+out=$("$GD" -n -f "$T/full.yaml" -- ls $'a\nb' "it's")
+[ "$out" = "deny"$'\t\t'"ls \$'a\\nb' 'it'\\''s'" ] &&
+    ok "verdict line: default deny, canonical quoting" ||
+    not_ok "verdict line: default deny ($out)"
+
+# Per-project patterns with -p.
+mkdir -p "$T/projects"
+cp "$T/full.yaml" "$T/main.yaml"
+cat >"$T/projects/my-api.yaml" <<'YAML'
+commands:
+  auto_approve:
+    - pattern: "^make test$"
+YAML
+out=$("$GD" -n -f "$T/main.yaml" -p my-api -- make test)
+[ "${out%%$'\t'*}" = auto_approve ] && ok "project pattern applies with -p" ||
+    not_ok "project pattern applies with -p ($out)"
+out=$("$GD" -n -f "$T/main.yaml" -- make test)
+[ "${out%%$'\t'*}" = deny ] && ok "project pattern not without -p" ||
+    not_ok "project pattern not without -p ($out)"
+
+# Constructs Go rejects: refused at load with file:line.
+for pat in '(a)\1' '(?=x)' '(?!x)' '(?<=x)' '(?>x)' 'a*+' 'a++' \
+    '\Z' '\C' '\K' '\R' '\X' '(?R)' 'a{1001}' '(?x)a' '[z-a]' '(' ; do
+	esc=${pat//\\/\\\\}
+	printf 'request:\n  timeout: 5m\nhostexec:\n  auto_approve:\n    - pattern: "x"\n    - pattern: "%s"\n' \
+	    "$esc" >"$T/bad.yaml"
+	if "$GD" -n -f "$T/bad.yaml" 2>"$T/err"; then
+		not_ok "refused: $pat"
+	elif grep -q "^$T/bad.yaml:6: " "$T/err"; then
+		ok "refused with file:line: $pat ($(head -1 "$T/err" | sed "s|^$T/||"))"
+	else
+		not_ok "refused with file:line: $pat ($(cat "$T/err"))"
+	fi
+done
+
+# A broken file: exit 1, every error as file:line: message.
+cat >"$T/broken.yaml" <<'YAML'
+request:
+  timeout: 5 minutes
+guardian:
+  defualt: manual
+hostexec:
+  auto_approve:
+    - pattern: "(?=x)"
+YAML
+if "$GD" -n -f "$T/broken.yaml" 2>"$T/err"; then
+	not_ok "broken file: exit 1"
+else
+	ok "broken file: exit 1"
+	n=$(grep -c "^$T/broken.yaml:[0-9]*: " "$T/err")
+	[ "$n" -ge 2 ] && ok "broken file: errors as file:line: message ($n)" ||
+	    not_ok "broken file: errors as file:line ($(cat "$T/err"))"
+fi
+"$GD" -n -f "$T/full.yaml" 2>"$T/err" && [ ! -s "$T/err" ] &&
+    ok "valid file: exit 0, silent" || not_ok "valid file: exit 0"
+"$GD" -n -f "$T/missing.yaml" 2>"$T/err"
+[ $? -eq 1 ] && grep -q "missing.yaml" "$T/err" && ok "missing file: exit 1" ||
+    not_ok "missing file: exit 1"
+
+# The daemon refuses to start on a bad pattern, saying where.
+if "$BIN/guardiand" -d -f "$T/bad.yaml" 2>"$T/err"; then
+	not_ok "daemon refuses a bad pattern"
+else
+	grep -q "bad.yaml:6: " "$T/err" && ok "daemon refuses a bad pattern with file:line" ||
+	    not_ok "daemon refuses a bad pattern with file:line ($(cat "$T/err"))"
+fi
+
+# A pathological pattern fails closed, fast.
+printf 'hostexec:\n  auto_approve:\n    - pattern: "^(a+)+$"\n' >"$T/patho.yaml"
+arg=$(printf 'a%.0s' $(seq 1 20000))b
+start=$(date +%s%N)
+out=$("$GD" -n -f "$T/patho.yaml" -- "$arg" 2>/dev/null)
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[ "${out%%$'\t'*}" = deny ] && ok "^(a+)+$ against a long non-match: deny" ||
+    not_ok "^(a+)+$ against a long non-match: deny (${out:0:40})"
+note "pathological pattern verdict in $ms ms (whole guardiand -n run)"
+exit 0

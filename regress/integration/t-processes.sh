@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# The four processes, their sandboxes, listeners, and how the daemon
+# goes down: cleanly on SIGTERM, entirely when any child dies.
+. "$(dirname "$0")/../lib.sh"
+
+RP=$(free_port); UP=$(free_port)
+SOCK=$T/run/guardiand/request.sock
+CONF=$T/config.yaml
+cat >"$CONF" <<YAML
+request:
+  listen: ["127.0.0.1:$RP", "unix:$SOCK"]
+hostexec:
+  listen: "127.0.0.1:$UP"
+  auto_approve:
+    - pattern: "^echo "
+YAML
+
+start_daemon "$CONF" || { not_ok "daemon starts"; exit 1; }
+ok "daemon starts and reports ready"
+
+kids=$(pgrep -P "$DPID" | wc -l)
+[ "$kids" -eq 3 ] && ok "parent has 3 children" ||
+    not_ok "parent has 3 children (has $kids)"
+
+for role in policy request ui; do
+	pid=$(child_pid "$role") || { not_ok "$role child exists"; continue; }
+	ok "$role child exists (pid $pid)"
+	st=/proc/$pid/status
+	check "$role child: Seccomp: 2" grep -Eq '^Seccomp:[[:space:]]+2$' "$st"
+	check "$role child: NoNewPrivs: 1" \
+	    grep -Eq '^NoNewPrivs:[[:space:]]+1$' "$st"
+	lim=/proc/$pid/limits
+	for l in 'Max processes' 'Max file size' 'Max core file size'; do
+		check "$role child: $l is 0" \
+		    grep -Eq "^$l +0 +0 " "$lim"
+	done
+	check "$role child: named in ps" \
+	    bash -c "ps -o args= -p $pid | grep -q '$role'"
+	# Nothing open but stdio, the channel, sockets and event fds.
+	files=$(for f in /proc/$pid/fd/*; do
+		case $f in */0|*/1|*/2) continue ;; esac; readlink "$f"; done |
+	    grep '^/' | grep -v '^/dev/null$' | grep -v '^/dev/pts/')
+	[ -z "$files" ] && ok "$role child: no files open" ||
+	    not_ok "$role child: no files open (has: $files)"
+done
+check "ps names the parent" bash -c "ps -o args= -p $DPID | grep -q parent"
+
+code=$(curl -s -o "$T/out" -w '%{http_code}' "http://127.0.0.1:$RP/healthz")
+[ "$code" = 200 ] && grep -q ok "$T/out" && ok "healthz over TCP" ||
+    not_ok "healthz over TCP ($code)"
+code=$(curl -s -o "$T/out" -w '%{http_code}' --unix-socket "$SOCK" \
+    http://localhost/healthz)
+[ "$code" = 200 ] && ok "healthz over the unix socket" ||
+    not_ok "healthz over the unix socket ($code)"
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$RP/nope")
+[ "$code" = 404 ] && ok "unknown path: 404" || not_ok "unknown path ($code)"
+code=$(curl -s -D "$T/hdr" -o "$T/out" -w '%{http_code}' \
+    "http://127.0.0.1:$UP/")
+[ "$code" = 200 ] && grep -qi '^content-security-policy:' "$T/hdr" &&
+    ok "ui listener serves the page with a CSP" ||
+    not_ok "ui listener serves the page ($code)"
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$UP/healthz")
+[ "$code" = 404 ] && ok "ui listener does not serve the request API" ||
+    not_ok "ui listener does not serve the request API ($code)"
+
+# SIGTERM: clean exit, no child left, unix socket removed.
+pids="$DPID $(pgrep -P "$DPID" | tr '\n' ' ')"
+kill -TERM "$DPID"
+if wait_exit "$DPID" 10; then
+	[ "$RC" -eq 0 ] && ok "SIGTERM: exit status 0" ||
+	    not_ok "SIGTERM: exit status 0 (got $RC)"
+else
+	not_ok "SIGTERM: daemon exits"
+fi
+DPID=
+left=$(for p in $pids; do kill -0 "$p" 2>/dev/null && echo "$p"; done)
+[ -z "$left" ] && ok "SIGTERM: no process left" ||
+    not_ok "SIGTERM: no process left ($left)"
+[ ! -e "$SOCK" ] && ok "SIGTERM: unix socket removed" ||
+    not_ok "SIGTERM: unix socket removed"
+
+# A child's death takes the whole daemon down, with the reason logged.
+for role in policy request ui; do
+	start_daemon "$CONF" || { not_ok "restart for $role"; continue; }
+	pid=$(child_pid "$role")
+	pids="$DPID $(pgrep -P "$DPID" | tr '\n' ' ')"
+	kill -KILL "$pid"
+	if wait_exit "$DPID" 10; then
+		[ "$RC" -ne 0 ] && ok "killing $role child: daemon exits non-zero" ||
+		    not_ok "killing $role child: daemon exits non-zero"
+	else
+		not_ok "killing $role child: daemon exits"
+	fi
+	DPID=
+	grep -q "$role child (pid $pid) killed by signal 9" "$DLOG" &&
+	    ok "killing $role child: reason logged" ||
+	    not_ok "killing $role child: reason logged"
+	left=$(for p in $pids; do kill -0 "$p" 2>/dev/null && echo "$p"; done)
+	[ -z "$left" ] && ok "killing $role child: no process left" ||
+	    not_ok "killing $role child: no process left ($left)"
+done
+
+# A child attempting a forbidden system call is killed (test build).
+for role in policy request ui; do
+	for call in open execve socket connect fork; do
+		: >"$DLOG"
+		GUARDIAND_TEST_SYSCALL=$role:$call spawn_daemon -d -f "$CONF"
+		if wait_exit "$DPID" 10; then
+			if [ "$RC" -ne 0 ] && grep -q "$role child (pid [0-9]*) killed by signal 31" "$DLOG" &&
+			    ! grep -q "sandbox did not hold" "$DLOG"; then
+				ok "$role child killed for $call"
+			else
+				not_ok "$role child killed for $call (rc $RC)"
+			fi
+		else
+			not_ok "$role child killed for $call: daemon still up"
+			stop_daemon
+		fi
+		DPID=
+	done
+done
+exit 0

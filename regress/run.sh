@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Runs the whole suite: unit tests (cmocka, TAP), the RE2/Go
+# conformance corpus, then the integration scripts against the real
+# daemon.  Every test prints "ok - ..." or "not ok - ..."; the last
+# line is "N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+O=${O:-build}
+export O
+export TOP=$PWD
+export BIN=$PWD/$O
+LOGDIR=$PWD/$O/regress-logs
+rm -rf "$LOGDIR"; mkdir -p "$LOGDIR"
+export LOGDIR
+
+pass=0
+fail=0
+failed=()
+
+# Count a test program's ok / not ok lines; a crash is a failure.
+run_one() {
+	local name=$1; shift
+	local log=$LOGDIR/${name//\//_}.log
+	local rc p f
+	"$@" >"$log" 2>&1 </dev/null
+	rc=$?
+	p=$(grep -c '^ok ' "$log")
+	f=$(grep -c '^not ok ' "$log")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - $name exited with status $rc" >>"$log"
+		f=1
+	fi
+	pass=$((pass + p))
+	fail=$((fail + f))
+	if [ "$f" -ne 0 ]; then
+		failed+=("$name")
+		printf '%-40s %4d passed, %d FAILED (see %s)\n' "$name" "$p" \
+		    "$f" "${log#$TOP/}"
+		grep '^not ok ' "$log" | sed 's/^/    /' | head -20
+	else
+		printf '%-40s %4d passed\n' "$name" "$p"
+	fi
+	grep '^# ' "$log" | grep -i 'count\|agree\|refused' | sed 's/^/    /'
+}
+
+export CMOCKA_MESSAGE_OUTPUT=TAP
+for t in "$O"/regress/test_*; do
+	[ -x "$t" ] || continue
+	run_one "unit/$(basename "$t")" "$t"
+done
+
+if [ -x "$O/regress/re2conf" ]; then
+	run_one conformance/re2 bash -c '
+	    "$O/regress/re2conf" -n search < regress/conformance/re2/re2-search.txt &&
+	    gzip -dc regress/conformance/re2/re2-exhaustive.txt.gz |
+	    "$O/regress/re2conf" -n exhaustive'
+fi
+
+for t in regress/integration/t-*.sh; do
+	[ -f "$t" ] || continue
+	run_one "integration/$(basename "$t" .sh)" timeout 600 bash "$t"
+done
+
+echo
+if [ "${#failed[@]}" -ne 0 ]; then
+	echo "failed: ${failed[*]}"
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

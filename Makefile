@@ -43,6 +43,7 @@ CFLAGS	+= $(OPT) $(WARN) $(HARDEN) $(PIE) -std=gnu11 -D_GNU_SOURCE \
 LDFLAGS	+= $(LDPIE) $(HLDFLAGS)
 
 COMMON_SRCS	= common/log.c common/imsg.c common/imsgev.c common/canon.c \
+		  common/compat.c \
 		  common/frame.c
 # Everything of the daemon but main() and the test hook.
 GUARDIAND_SRCS	= $(filter-out guardiand/guardiand.c guardiand/testhook.c, \

@@ -34,7 +34,7 @@
  * received but not announced is a protocol error.
  */
 
-#define IMSG_MAXSIZE	(64 * 1024)	/* whole frame, header included */
+#define IMSG_MAXSIZE	(512 * 1024)	/* whole frame, header included */
 #define IMSG_MAXQUEUE	(16 * 1024 * 1024) /* bytes queued for writing */
 #define IMSGF_HASFD	0x1
 

@@ -20,6 +20,7 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,9 +34,11 @@
 #include "log.h"
 #include "paths.h"
 #include "ruleset.h"
+#include "sandbox.h"
 
 extern char	**environ;
 
+unsigned int	 child_uid, child_gid;	/* 0: stay as we are */
 int	 guardiand_debug;
 int	 guardiand_verbose;
 
@@ -48,6 +51,7 @@ static int		 check_config(struct config *, const char *, int,
 			    char **);
 static int		 daemonize(void);
 static void		 listen_default_unix(struct config *);
+static void		 resolve_user(struct config *);
 
 const char *
 role_name(enum role role)
@@ -77,7 +81,7 @@ main(int argc, char *argv[])
 	int		 ch, noaction = 0, i, readyfd;
 
 	setproctitle_init(argc, argv, environ);
-	while ((ch = getopt(argc, argv, "df:np:R:s:v")) != -1) {
+	while ((ch = getopt(argc, argv, "df:np:R:s:U:v")) != -1) {
 		switch (ch) {
 		case 'd':
 			guardiand_debug = 1;
@@ -100,6 +104,11 @@ main(int argc, char *argv[])
 			break;
 		case 's':
 			ctlsock = optarg;
+			break;
+		case 'U':
+			if (sscanf(optarg, "%u:%u", &child_uid, &child_gid) != 2 ||
+			    child_uid == 0)
+				usage();
 			break;
 		case 'v':
 			guardiand_verbose++;
@@ -151,6 +160,8 @@ main(int argc, char *argv[])
 	log_procinit(role_name(ROLE_PARENT));
 	proc_init();
 
+	if (conf->user != NULL)
+		resolve_user(conf);
 	if (conf->request_listen_default)
 		listen_default_unix(conf);
 	{
@@ -171,6 +182,29 @@ main(int argc, char *argv[])
 		readyfd = daemonize();
 	proc_setname("parent");
 	parent_main(conf, readyfd);
+}
+
+/*
+ * guardian.user: started as root, the children chroot to an empty
+ * directory and become that user.  Otherwise it means nothing.
+ */
+static void
+resolve_user(struct config *conf)
+{
+	struct passwd	*pw;
+
+	if (geteuid() != 0) {
+		log_debug("not root: guardian.user %s ignored", conf->user);
+		return;
+	}
+	if ((pw = getpwnam(conf->user)) == NULL)
+		errx(1, "guardian.user: no user %s", conf->user);
+	if (pw->pw_uid == 0)
+		errx(1, "guardian.user: %s is root", conf->user);
+	child_uid = pw->pw_uid;
+	child_gid = pw->pw_gid;
+	if (sandbox_emptydir(1) == NULL)
+		err(1, "cannot prepare an empty directory to chroot to");
 }
 
 /*

@@ -88,7 +88,11 @@ enum imsg_type {
 	/* parent -> ui */
 	IMSG_UI_ADDED,		/* str id, cloister, project, cmd, cwd,
 				   u64 timestamp, u64 expires (ms) */
-	IMSG_UI_REMOVED,	/* str id, str outcome */
+	IMSG_UI_REMOVED,	/* str id, str outcome, str user ("" if
+				   nobody decided) */
+	IMSG_UI_FINISHED,	/* str id, u8 kind (EXIT_*), u32 code,
+				   u32 duration ms: an approved command
+				   ended */
 	IMSG_UI_DECIDED,	/* peerid ui; u32 http status, str id,
 				   str status */
 	IMSG_UI_LOGIN,		/* str one-time login secret, u64 expires */
@@ -100,6 +104,9 @@ enum imsg_type {
 #define REQ_MODE_STREAM		1	/* POST /v1/exec */
 
 #define REQ_ID_LEN		24	/* hex digits: 96 random bits */
+/* Bytes of arguments a request may carry: its canonical form and
+ * every message about it must fit in IMSG_MAXSIZE. */
+#define REQ_ARGV_MAX		(64 * 1024)
 
 struct child {
 	enum role		 role;
@@ -110,6 +117,7 @@ struct child {
 
 /* guardiand.c */
 extern int		 guardiand_debug;
+extern unsigned int	 child_uid, child_gid;
 extern int		 guardiand_verbose;
 const char		*role_name(enum role);
 

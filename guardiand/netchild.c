@@ -23,6 +23,7 @@
 
 #include <event.h>
 #include <evhttp.h>
+#include <jansson.h>
 
 #include "guardiand.h"
 #include "log.h"
@@ -44,12 +45,23 @@ static void	 netchild_settings(struct imsg *);
 void
 netchild_main(enum role role)
 {
+	uint32_t	 seed;
+
 	nc.role = role;
 	if ((nc.base = event_init()) == NULL)
 		fatalx("event_init");
 	if ((nc.http = evhttp_new(nc.base)) == NULL)
 		fatalx("evhttp_new");
 	child_init(role, netchild_dispatch, &nc, &nc.iev);
+	if (role == ROLE_UI)
+		ui_presandbox();
+	/*
+	 * Seed arc4random, and jansson's hash seed from it: left alone,
+	 * jansson would open /dev/urandom at its first object, inside
+	 * the sandbox.
+	 */
+	arc4random_buf(&seed, sizeof(seed));
+	json_object_seed(seed | 1);
 	sandbox_enter(role);
 	testhook_sandboxed(role);
 
@@ -123,6 +135,7 @@ netchild_settings(struct imsg *imsg)
 	s->headers_max = imsg_get_u64(&dec);
 	s->read_timeout = imsg_get_u64(&dec);
 	s->idle_timeout = imsg_get_u64(&dec);
+	s->max_output = imsg_get_u64(&dec);
 	s->connections_max = imsg_get_u32(&dec);
 	s->args_max = imsg_get_u32(&dec);
 	if (imsg_dec_end(&dec) == -1)

@@ -28,6 +28,7 @@ struct net_settings {
 	uint64_t	 headers_max;
 	uint64_t	 read_timeout;		/* ms */
 	uint64_t	 idle_timeout;		/* ms */
+	uint64_t	 max_output;		/* per stream, /request */
 	uint32_t	 connections_max;
 	uint32_t	 args_max;
 };
@@ -47,6 +48,7 @@ void	 request_dispatch_imsg(struct netchild *, struct imsg *);
 
 /* ui.c */
 void	 ui_init(struct netchild *);
+void	 ui_presandbox(void);
 void	 ui_dispatch_imsg(struct netchild *, struct imsg *);
 
 /* netchild.c */

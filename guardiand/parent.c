@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,15 +30,26 @@
 
 #include <event.h>
 
+#include "canon.h"
 #include "config.h"
-#include "guardiand.h"
 #include "log.h"
+#include "parent.h"
+#include "paths.h"
 
 /*
  * The parent: holds the configuration, starts and watches the
- * children, routes their messages.  It never parses HTTP or JSON and
- * never runs a regular expression on request data.
+ * children, routes their messages, runs the request state machine.
+ * It never parses HTTP or JSON and never runs a regular expression on
+ * request data.
  */
+
+#define UI_LOGIN_TTL	(5 * 60 * 1000)	/* ms a login URL stays valid */
+
+struct reload {
+	struct config	*conf;		/* being loaded */
+	void		(*done)(void *, int, const char *);
+	void		*arg;
+};
 
 struct parent {
 	struct config	*conf;
@@ -49,6 +61,7 @@ struct parent {
 	time_t		 started;
 	int		 readyfd;	/* tells the starting shell we run */
 	int		 loaded;	/* the policy took the patterns */
+	struct reload	*reload;	/* one at a time */
 };
 
 static struct parent	 pa;
@@ -58,12 +71,15 @@ static void	 child_status(struct child *, pid_t, int);
 static __dead void child_lost(struct child *, const char *);
 static void	 parent_dispatch(int, short, void *);
 static __dead void parent_shutdown(int);
-static void	 parent_send_patterns(void);
+static void	 parent_send_patterns(struct config *);
+static void	 parent_settings(struct child *);
 static void	 parent_start_net(struct child *, struct listen_list *);
 static void	 parent_log(struct child *, struct imsg *);
 static void	 parent_loaded(struct imsg *);
 static void	 parent_ready(struct child *);
 static void	 parent_tell(const char *, size_t);
+static void	 parent_ui_decision(struct imsg *, int);
+static void	 parent_sighup_done(void *, int, const char *);
 
 static const enum role child_roles[] = { ROLE_POLICY, ROLE_REQUEST, ROLE_UI };
 
@@ -71,6 +87,7 @@ void
 parent_main(struct config *conf, int readyfd)
 {
 	struct child	*c;
+	char		 err[512], *ctl, *url;
 	size_t		 i;
 	int		 fd;
 
@@ -78,6 +95,19 @@ parent_main(struct config *conf, int readyfd)
 	pa.readyfd = readyfd;
 	pa.started = time(NULL);
 	event_init();
+
+	if (registry_init(conf, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	if (audit_init(conf, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	reqtable_init(conf);
+	if ((ctl = conf->control_path) == NULL &&
+	    (ctl = runtime_path("control.sock", 1)) == NULL)
+		fatal("no runtime directory for the control socket");
+	if (control_init(ctl, err, sizeof(err)) == -1)
+		fatalx("control socket: %s", err);
+	if (ctl != conf->control_path)
+		free(ctl);
 
 	signal_set(&pa.ev_sigterm, SIGTERM, parent_sig, NULL);
 	signal_set(&pa.ev_sigint, SIGINT, parent_sig, NULL);
@@ -98,54 +128,100 @@ parent_main(struct config *conf, int readyfd)
 		log_debug("started %s child, pid %d", role_name(c->role),
 		    c->pid);
 	}
-	parent_send_patterns();
+	parent_send_patterns(conf);
 	parent_start_net(&pa.children[ROLE_REQUEST], &conf->request_listen);
 	parent_start_net(&pa.children[ROLE_UI], &conf->ui_listen);
+	if ((url = parent_ui_login()) != NULL) {
+		log_info("approval UI login: %s", url);
+		free(url);
+	}
 
 	event_dispatch();
 	parent_shutdown(1);
 }
 
+struct imsgev *
+parent_channel(enum role role)
+{
+	return (&pa.children[role].iev);
+}
+
+struct config *
+parent_config(void)
+{
+	return (pa.conf);
+}
+
+time_t
+parent_started(void)
+{
+	return (pa.started);
+}
+
+void
+parent_fatalx(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 buf[512];
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	log_warnx("protocol violation: %s", buf);
+	parent_shutdown(1);
+}
+
+static void
+send_pattern(struct imsgev *iev, int kind, const char *project,
+    struct pattern_src *ps)
+{
+	struct imsg_enc	 enc;
+
+	imsg_enc_init(&enc);
+	imsg_put_u8(&enc, kind);
+	imsg_put_str(&enc, project);
+	imsg_put_str(&enc, ps->re);
+	imsg_put_str(&enc, ps->file);
+	imsg_put_u32(&enc, ps->line);
+	if (imsgev_compose_enc(iev, IMSG_POLICY_PATTERN, 0, -1, &enc) == -1)
+		fatal("%s:%d: pattern", ps->file, ps->line);
+}
+
 /* Hand the policy child every pattern; it answers IMSG_POLICY_LOADED. */
 static void
-parent_send_patterns(void)
+parent_send_patterns(struct config *conf)
 {
 	struct imsgev		*iev = &pa.children[ROLE_POLICY].iev;
 	struct project_conf	*pc;
 	struct pattern_src	*ps;
-	struct imsg_enc		 enc;
 	int			 k;
 
-	for (k = 0; k < PAT_NKINDS; k++) {
-		TAILQ_FOREACH(ps, &pa.conf->global.kind[k], entry) {
-			imsg_enc_init(&enc);
-			imsg_put_u8(&enc, k);
-			imsg_put_str(&enc, "");
-			imsg_put_str(&enc, ps->re);
-			imsg_put_str(&enc, ps->file);
-			imsg_put_u32(&enc, ps->line);
-			if (imsgev_compose_enc(iev, IMSG_POLICY_PATTERN, 0, -1,
-			    &enc) == -1)
-				fatal("%s:%d: pattern", ps->file, ps->line);
-		}
-	}
-	RB_FOREACH(pc, project_tree, &pa.conf->projects) {
-		for (k = 0; k < PAT_NKINDS; k++) {
-			TAILQ_FOREACH(ps, &pc->pats.kind[k], entry) {
-				imsg_enc_init(&enc);
-				imsg_put_u8(&enc, k);
-				imsg_put_str(&enc, pc->name);
-				imsg_put_str(&enc, ps->re);
-				imsg_put_str(&enc, ps->file);
-				imsg_put_u32(&enc, ps->line);
-				if (imsgev_compose_enc(iev,
-				    IMSG_POLICY_PATTERN, 0, -1, &enc) == -1)
-					fatal("%s:%d: pattern", ps->file,
-					    ps->line);
-			}
-		}
-	}
+	for (k = 0; k < PAT_NKINDS; k++)
+		TAILQ_FOREACH(ps, &conf->global.kind[k], entry)
+			send_pattern(iev, k, "", ps);
+	RB_FOREACH(pc, project_tree, &conf->projects)
+		for (k = 0; k < PAT_NKINDS; k++)
+			TAILQ_FOREACH(ps, &pc->pats.kind[k], entry)
+				send_pattern(iev, k, pc->name, ps);
 	if (imsgev_compose(iev, IMSG_POLICY_COMMIT, 0, -1, NULL, 0) == -1)
+		fatal("compose");
+}
+
+/* Limits for a network child: at start and after every reload. */
+static void
+parent_settings(struct child *c)
+{
+	struct imsg_enc		 enc;
+
+	imsg_enc_init(&enc);
+	imsg_put_u64(&enc, pa.conf->limits.body);
+	imsg_put_u64(&enc, pa.conf->limits.headers);
+	imsg_put_u64(&enc, pa.conf->limits.read_timeout);
+	imsg_put_u64(&enc, pa.conf->limits.idle_timeout);
+	imsg_put_u64(&enc, pa.conf->max_output);
+	imsg_put_u32(&enc, pa.conf->limits.connections);
+	imsg_put_u32(&enc, pa.conf->limits.args);
+	if (imsgev_compose_enc(&c->iev, IMSG_SETTINGS, 0, -1, &enc) == -1)
 		fatal("compose");
 }
 
@@ -153,18 +229,9 @@ static void
 parent_start_net(struct child *c, struct listen_list *ll)
 {
 	struct listen_addr	*la;
-	struct imsg_enc		 enc;
 	int			 fd;
 
-	imsg_enc_init(&enc);
-	imsg_put_u64(&enc, pa.conf->limits.body);
-	imsg_put_u64(&enc, pa.conf->limits.headers);
-	imsg_put_u64(&enc, pa.conf->limits.read_timeout);
-	imsg_put_u64(&enc, pa.conf->limits.idle_timeout);
-	imsg_put_u32(&enc, pa.conf->limits.connections);
-	imsg_put_u32(&enc, pa.conf->limits.args);
-	if (imsgev_compose_enc(&c->iev, IMSG_SETTINGS, 0, -1, &enc) == -1)
-		fatal("compose");
+	parent_settings(c);
 	TAILQ_FOREACH(la, ll, entry) {
 		if ((fd = dup(la->fd)) == -1)
 			fatal("dup");
@@ -190,10 +257,13 @@ parent_sig(int sig, short event, void *arg)
 		parent_shutdown(0);
 		break;
 	case SIGHUP:
-		log_info("received SIGHUP: reload not implemented yet");
+		log_info("received SIGHUP, reloading the configuration");
+		parent_reload(parent_sighup_done, NULL);
 		break;
 	case SIGCHLD:
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+			if (req_reaped(pid, status))
+				continue;
 			for (i = 0; i < ROLE_MAX; i++) {
 				c = &pa.children[i];
 				if (c->pid != pid)
@@ -261,42 +331,49 @@ parent_dispatch(int fd, short event, void *arg)
 			child_lost(c, "channel closed");
 	}
 	while ((rv = imsg_get(ibuf, &imsg)) == 1) {
-		if (!proc_allowed(c->role, imsg.hdr.type)) {
-			log_warnx("protocol violation: %s child sent "
-			    "message type %u", role_name(c->role),
-			    imsg.hdr.type);
-			imsg_free(&imsg);
-			parent_shutdown(1);
-		}
+		if (!proc_allowed(c->role, imsg.hdr.type))
+			parent_fatalx("%s child sent message type %u",
+			    role_name(c->role), imsg.hdr.type);
 		switch (imsg.hdr.type) {
 		case IMSG_LOG:
 			parent_log(c, &imsg);
 			break;
 		case IMSG_READY:
-			if (imsg.datalen != 0)
-				goto bad;
+			if (imsg.datalen != 0 || c->ready)
+				parent_fatalx("bad ready from %s child",
+				    role_name(c->role));
 			parent_ready(c);
 			break;
 		case IMSG_POLICY_LOADED:
 			parent_loaded(&imsg);
 			break;
+		case IMSG_POLICY_VERDICT:
+			req_verdict(&imsg);
+			break;
+		case IMSG_REQ_NEW:
+			req_new(&imsg);
+			break;
+		case IMSG_REQ_CANCEL:
+			if (imsg.datalen != 0)
+				parent_fatalx("bad cancel");
+			req_cancel(imsg.hdr.peerid);
+			break;
+		case IMSG_UI_APPROVE:
+			parent_ui_decision(&imsg, 1);
+			break;
+		case IMSG_UI_DENY:
+			parent_ui_decision(&imsg, 0);
+			break;
 		default:
-			goto bad;
+			parent_fatalx("unexpected message type %u from %s "
+			    "child", imsg.hdr.type, role_name(c->role));
 		}
 		imsg_free(&imsg);
 	}
-	if (rv == -1) {
-		log_warnx("protocol violation: garbled message from %s child",
+	if (rv == -1)
+		parent_fatalx("garbled message from %s child",
 		    role_name(c->role));
-		parent_shutdown(1);
-	}
 	imsgev_update(&c->iev);
-	return;
- bad:
-	log_warnx("protocol violation: bad message type %u from %s child",
-	    imsg.hdr.type, role_name(c->role));
-	imsg_free(&imsg);
-	parent_shutdown(1);
 }
 
 /* A child's log record: escaped, since a child is not trusted. */
@@ -310,11 +387,10 @@ parent_log(struct child *c, struct imsg *imsg)
 	imsg_dec_init(&dec, imsg);
 	pri = imsg_get_u8(&dec);
 	msg = imsg_get_str(&dec);
-	if (imsg_dec_end(&dec) == -1 || pri > LOG_DEBUG) {
+	if (imsg_dec_end(&dec) == -1 || pri > LOG_DEBUG || strlen(msg) > 4096) {
 		free(msg);
-		log_warnx("protocol violation: bad log message from %s child",
+		parent_fatalx("bad log message from %s child",
 		    role_name(c->role));
-		parent_shutdown(1);
 	}
 	if (stravis(&safe, msg, VIS_SAFE | VIS_OCTAL) == -1)
 		fatal("stravis");
@@ -328,36 +404,201 @@ parent_log(struct child *c, struct imsg *imsg)
 	free(msg);
 }
 
+/* A human's decision from the ui child; it hears back either way. */
+static void
+parent_ui_decision(struct imsg *imsg, int approve)
+{
+	struct imsg_dec	 dec;
+	struct imsg_enc	 enc;
+	char		*id, *user, *reason = NULL;
+	int		 found;
+
+	imsg_dec_init(&dec, imsg);
+	id = imsg_get_str(&dec);
+	user = imsg_get_str(&dec);
+	if (!approve)
+		reason = imsg_get_str(&dec);
+	if (imsg_dec_end(&dec) == -1 || strlen(id) > REQ_ID_LEN ||
+	    strlen(user) > 256 || (reason != NULL && strlen(reason) > 1024) ||
+	    !utf8_valid(user, strlen(user)) || (reason != NULL &&
+	    !utf8_valid(reason, strlen(reason)))) {
+		free(id);
+		free(user);
+		free(reason);
+		parent_fatalx("bad decision from the ui child");
+	}
+	found = req_decide(id, approve, user, reason) == 0;
+	imsg_enc_init(&enc);
+	imsg_put_u32(&enc, found ? 200 : 404);
+	imsg_put_str(&enc, id);
+	imsg_put_str(&enc, found ? (approve ? "approved" : "denied") :
+	    "not pending");
+	if (imsgev_compose_enc(&pa.children[ROLE_UI].iev, IMSG_UI_DECIDED,
+	    imsg->hdr.peerid, -1, &enc) == -1)
+		fatal("compose");
+	free(id);
+	free(user);
+	free(reason);
+}
+
 static void
 parent_loaded(struct imsg *imsg)
 {
 	struct imsg_dec	 dec;
-	char		*errs, *line, *p;
+	struct reload	*rl;
+	struct config	*old;
+	char		*errs, *line, *p, err[512];
 	uint8_t		 ok;
 
 	imsg_dec_init(&dec, imsg);
 	ok = imsg_get_u8(&dec);
 	errs = imsg_get_str(&dec);
-	if (imsg_dec_end(&dec) == -1) {
+	if (imsg_dec_end(&dec) == -1 || ok > 1) {
 		free(errs);
-		log_warnx("protocol violation: bad loaded message");
-		parent_shutdown(1);
+		parent_fatalx("bad loaded message");
 	}
-	if (!ok) {
-		if (!pa.loaded)
+	if (!pa.loaded) {
+		/* At start: a bad pattern keeps the daemon from starting. */
+		if (!ok) {
 			parent_tell(errs, strlen(errs));
-		p = errs;
-		while ((line = strsep(&p, "\n")) != NULL)
-			if (*line != '\0')
-				log_warnx("%s", line);
-		free(errs);
-		if (!pa.loaded)
+			p = errs;
+			while ((line = strsep(&p, "\n")) != NULL)
+				if (*line != '\0')
+					log_warnx("%s", line);
+			free(errs);
 			parent_shutdown(1);
+		}
+		free(errs);
+		pa.loaded = 1;
+		parent_ready(NULL);
+		return;
+	}
+	if ((rl = pa.reload) == NULL) {
+		free(errs);
+		parent_fatalx("policy loaded patterns nobody sent");
+	}
+	pa.reload = NULL;
+	if (!ok) {
+		config_free(rl->conf);
+		rl->done(rl->arg, 0, errs);
+		free(errs);
+		free(rl);
 		return;
 	}
 	free(errs);
-	pa.loaded = 1;
-	parent_ready(NULL);
+	/* The listeners stay as they were bound at start. */
+	old = pa.conf;
+	TAILQ_SWAP(&old->request_listen, &rl->conf->request_listen,
+	    listen_addr, entry);
+	TAILQ_SWAP(&old->ui_listen, &rl->conf->ui_listen, listen_addr, entry);
+	pa.conf = rl->conf;
+	if (old->control_path != NULL && pa.conf->control_path == NULL) {
+		pa.conf->control_path = old->control_path;
+		old->control_path = NULL;
+	}
+	reqtable_reload(pa.conf);
+	parent_settings(&pa.children[ROLE_REQUEST]);
+	parent_settings(&pa.children[ROLE_UI]);
+	if (registry_reload(pa.conf, err, sizeof(err)) == -1)
+		log_warnx("reload: cloisters: %s", err);
+	if (audit_reload(pa.conf, err, sizeof(err)) == -1)
+		log_warnx("reload: audit: %s", err);
+	config_free(old);
+	log_info("configuration reloaded");
+	rl->done(rl->arg, 1, "configuration reloaded");
+	free(rl);
+}
+
+/*
+ * Re-read the configuration.  Everything is checked before anything
+ * changes: a broken file leaves the running policy as it was, and
+ * pending requests survive either way.
+ */
+void
+parent_reload(void (*done)(void *, int, const char *), void *arg)
+{
+	struct reload	*rl;
+	struct config	*conf;
+	char		*errs = NULL;
+
+	if (pa.reload != NULL) {
+		done(arg, 0, "a reload is already in progress");
+		return;
+	}
+	if ((conf = config_load(pa.conf->path, &errs)) == NULL) {
+		done(arg, 0, errs != NULL ? errs : "cannot load");
+		free(errs);
+		return;
+	}
+	if (conf->control_path == NULL && pa.conf->control_path != NULL &&
+	    (conf->control_path = strdup(pa.conf->control_path)) == NULL)
+		fatal(NULL);
+	if ((rl = calloc(1, sizeof(*rl))) == NULL)
+		fatal(NULL);
+	rl->conf = conf;
+	rl->done = done;
+	rl->arg = arg;
+	pa.reload = rl;
+	parent_send_patterns(conf);
+}
+
+static void
+parent_sighup_done(void *arg, int ok, const char *msg)
+{
+	char	*copy, *p, *line;
+
+	if (ok)
+		return;
+	if ((copy = strdup(msg)) == NULL)
+		return;
+	p = copy;
+	while ((line = strsep(&p, "\n")) != NULL)
+		if (*line != '\0')
+			log_warnx("reload failed, keeping the old "
+			    "configuration: %s", line);
+	free(copy);
+}
+
+/*
+ * A one-time login URL for the approval UI: the secret goes to the ui
+ * child, the URL to whoever asked (guardianctl ui, the start-up log).
+ */
+char *
+parent_ui_login(void)
+{
+	struct listen_addr	*la;
+	struct imsg_enc		 enc;
+	struct timespec		 ts;
+	unsigned char		 rnd[32];
+	char			 secret[2 * sizeof(rnd) + 1], *url;
+	size_t			 i;
+	int64_t			 expires;
+
+	TAILQ_FOREACH(la, &pa.conf->ui_listen, entry)
+		if (!la->is_unix)
+			break;
+	if (la == NULL)
+		return (NULL);
+	arc4random_buf(rnd, sizeof(rnd));
+	for (i = 0; i < sizeof(rnd); i++)
+		snprintf(secret + 2 * i, 3, "%02x", rnd[i]);
+	explicit_bzero(rnd, sizeof(rnd));
+	clock_gettime(CLOCK_REALTIME, &ts);
+	expires = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 +
+	    UI_LOGIN_TTL;
+	imsg_enc_init(&enc);
+	imsg_put_str(&enc, secret);
+	imsg_put_u64(&enc, expires);
+	if (imsgev_compose_enc(&pa.children[ROLE_UI].iev, IMSG_UI_LOGIN, 0,
+	    -1, &enc) == -1)
+		fatal("compose");
+	if (asprintf(&url, "http://%s%s%s:%s/login?token=%s",
+	    strchr(la->host, ':') ? "[" : "",
+	    la->host[0] ? la->host : "127.0.0.1",
+	    strchr(la->host, ':') ? "]" : "", la->port, secret) == -1)
+		url = NULL;
+	explicit_bzero(secret, sizeof(secret));
+	return (url);
 }
 
 /* Tell the shell that started us how the start went, if it waits. */
@@ -390,8 +631,9 @@ parent_ready(struct child *c)
 }
 
 /*
- * Take everything down: closing a channel ends its child; one that
- * lingers is killed.  No process of ours is left behind.
+ * Take everything down: commands first (their process groups), then
+ * the children: closing a channel ends its child; one that lingers is
+ * killed.  No process of ours is left behind.
  */
 static __dead void
 parent_shutdown(int code)
@@ -399,6 +641,7 @@ parent_shutdown(int code)
 	struct child	*c;
 	int		 i, tries, left;
 
+	req_shutdown();
 	for (i = 0; i < ROLE_MAX; i++) {
 		c = &pa.children[i];
 		if (c->pid > 0) {
@@ -426,8 +669,10 @@ parent_shutdown(int code)
 			(void)waitpid(c->pid, NULL, 0);
 		}
 	}
+	control_cleanup();
 	listen_close(&pa.conf->request_listen);
 	listen_close(&pa.conf->ui_listen);
 	log_info("exiting");
+	audit_close();
 	exit(code);
 }

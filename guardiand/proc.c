@@ -44,10 +44,10 @@ static const uint32_t policy_types[] = {
 	IMSG_LOG, IMSG_READY, IMSG_POLICY_LOADED, IMSG_POLICY_VERDICT, 0
 };
 static const uint32_t request_types[] = {
-	IMSG_LOG, IMSG_READY, 0
+	IMSG_LOG, IMSG_READY, IMSG_REQ_NEW, IMSG_REQ_CANCEL, 0
 };
 static const uint32_t ui_types[] = {
-	IMSG_LOG, IMSG_READY, 0
+	IMSG_LOG, IMSG_READY, IMSG_UI_APPROVE, IMSG_UI_DENY, 0
 };
 
 int
@@ -103,7 +103,7 @@ proc_setname(const char *name)
 pid_t
 proc_exec(enum role role, int verbose, int *chan)
 {
-	char		*argv[8], vflag[8];
+	char		*argv[10], vflag[8], uflag[32];
 	int		 sp[2], argc = 0, nullfd, i;
 	pid_t		 pid, ppid = getpid();
 
@@ -151,6 +151,11 @@ proc_exec(enum role role, int verbose, int *chan)
 			vflag[i + 1] = 'v';
 		vflag[i + 1] = '\0';
 		argv[argc++] = vflag;
+	}
+	if (child_uid != 0) {
+		snprintf(uflag, sizeof(uflag), "%u:%u", child_uid, child_gid);
+		argv[argc++] = "-U";
+		argv[argc++] = uflag;
 	}
 	argv[argc] = NULL;
 #ifdef GUARDIAND_SANITIZE

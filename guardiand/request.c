@@ -14,45 +14,743 @@
  * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
  */
 
-#include <sys/types.h>
+/* RB_GENERATE_STATIC marks the functions it does not need __unused. */
+#ifndef __unused
+#define __unused	__attribute__((__unused__))
+#endif
 
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/tree.h>
+
+#include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <event.h>
 #include <evhttp.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <jansson.h>
 
 #include "guardiand.h"
 #include "log.h"
 #include "netchild.h"
+#include "request_priv.h"
 
-/* The container-facing role: DESIGN section 6.1. */
+/*
+ * The container-facing role (DESIGN section 6.1): connections, the
+ * HTTP requests on them and their JSON bodies.  Nothing here judges a
+ * token or a command: a request is checked for form, then handed to
+ * the parent, and request_run.c answers with what the parent says.
+ *
+ * libevent 2.1's evhttp has no hook for a new connection, no cap on
+ * connections and no way to see a request before its body was read.
+ * We give evhttp the bufferevent of each connection (evhttp_set_bevcb)
+ * and, once evhttp has set the connection up, take hold of it: a close
+ * callback, our own timers, and a callback on its input buffer that
+ * sees every byte of a request head as it arrives, so a body over the
+ * limit is refused with our JSON 413 before it is read.  What remains
+ * to evhttp: a chunked body, whose size shows only as it arrives, and
+ * a request pipelined behind another on one connection, whose head
+ * comes in while we are busy, are refused over the limit by evhttp
+ * itself, with its own 413 and an HTML body.
+ */
 
+#define LINGER_MS	1000	/* after a canned error, before closing */
+#define WRITE_MAX	(1024 * 1024)	/* bytes per write(2) to a client */
+
+/* Where the scan of a request head is. */
+#define H_FIRST		0	/* the request line */
+#define H_HEADERS	1
+#define H_DONE		2	/* the head is over: nothing to see */
+
+RB_HEAD(conn_tree, conn);
+
+static struct netchild	*rnc;
+static struct conn_tree	 conns = RB_INITIALIZER(&conns);
+static TAILQ_HEAD(, conn) hookq = TAILQ_HEAD_INITIALIZER(hookq);
+static struct event	*hook_ev;
+static unsigned int	 nconns;
+static int		 capped;	/* refusing connections */
+
+static int
+conn_cmp(struct conn *a, struct conn *b)
+{
+	uintptr_t	 x = (uintptr_t)a->evcon, y = (uintptr_t)b->evcon;
+
+	return (x < y ? -1 : x > y);
+}
+
+RB_GENERATE_STATIC(conn_tree, conn, entry, conn_cmp)
+
+static struct bufferevent *conn_bevcb(struct event_base *, void *);
+static void	 conn_hook(int, short, void *);
+static void	 conn_setup(struct conn *);
+static void	 conn_closed(struct evhttp_connection *, void *);
+static void	 conn_timer(int, short, void *);
+static void	 conn_input(struct evbuffer *, const struct evbuffer_cb_info *,
+		    void *);
+static void	 conn_refuse(struct conn *, int, const char *);
+static void	 conn_complete(struct evhttp_request *, void *);
 static void	 request_gencb(struct evhttp_request *, void *);
+static void	 request_exec(struct conn *, struct evhttp_request *, int);
 
 void
 request_init(struct netchild *nc)
 {
+	rnc = nc;
+	/*
+	 * Seeded here, jansson needs no /dev/urandom later: its hash
+	 * seed would otherwise be read from there on first use.
+	 */
+	json_object_seed(arc4random() | 1);
+#ifdef __GLIBC__
+	/*
+	 * Output streams through buffers of a few hundred KiB, allocated
+	 * and freed at a high rate: keep them in the heap, and keep the
+	 * heap, rather than have every one faulted in fresh.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 16 * 1024 * 1024);
+#endif
+	if ((hook_ev = event_new(nc->base, -1, 0, conn_hook, NULL)) == NULL)
+		fatalx("event_new");
+	evhttp_set_bevcb(nc->http, conn_bevcb, nc);
 	evhttp_set_gencb(nc->http, request_gencb, nc);
+	/* Every method reaches us, so a wrong one gets our JSON 405. */
+	evhttp_set_allowed_methods(nc->http, EVHTTP_REQ_GET |
+	    EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
+	    EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
+	    EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
 }
 
 void
 request_dispatch_imsg(struct netchild *nc, struct imsg *imsg)
 {
-	fatalx("unexpected message type %u from parent", imsg->hdr.type);
+	rq_dispatch(nc, imsg);
 }
+
+int64_t
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+static struct timeval *
+ms_tv(uint64_t ms, struct timeval *tv)
+{
+	if (ms == 0)
+		return (NULL);
+	tv->tv_sec = ms / 1000;
+	tv->tv_usec = (ms % 1000) * 1000;
+	return (tv);
+}
+
+/* Arm the connection's one timer; 0 ms means no limit. */
+static void
+conn_timer_set(struct conn *c, uint64_t ms)
+{
+	struct timeval	 tv;
+
+	event_del(&c->timer);
+	if (ms_tv(ms, &tv) != NULL)
+		evtimer_add(&c->timer, &tv);
+}
+
+/*
+ * Writing to a client that reads nothing at all is given up after the
+ * idle timeout, except while a command of its own is pending or
+ * running: then the client may read as slowly as it likes (DESIGN 7).
+ */
+static void
+conn_write_timeout(struct conn *c, int on)
+{
+	struct timeval	 tv;
+
+	bufferevent_set_timeouts(c->bev, NULL, on ?
+	    ms_tv(rnc->settings.idle_timeout, &tv) : NULL);
+}
+
+/*
+ * evhttp asks us for the bufferevent of each connection it accepts:
+ * the one moment we learn of a new connection.  The rest waits until
+ * evhttp has set the connection up, in conn_hook, which runs before
+ * the event loop polls again, so before a byte is read from it.
+ */
+static struct bufferevent *
+conn_bevcb(struct event_base *base, void *arg)
+{
+	struct conn	*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		log_warn("%s", __func__);
+		return (NULL);
+	}
+	if ((c->bev = bufferevent_socket_new(base, -1, 0)) == NULL) {
+		log_warnx("bufferevent_socket_new failed");
+		free(c);
+		return (NULL);
+	}
+	/*
+	 * A new bufferevent is enabled for writing: evhttp would add a
+	 * write event only to take it away again, two system calls.
+	 */
+	bufferevent_disable(c->bev, EV_WRITE);
+	/* Should evhttp free it again at once, we can still tell. */
+	bufferevent_incref(c->bev);
+	evtimer_assign(&c->timer, base, conn_timer, c);
+	c->state = CONN_READING;
+	nconns++;
+	if (TAILQ_EMPTY(&hookq))
+		event_active(hook_ev, EV_TIMEOUT, 1);
+	TAILQ_INSERT_TAIL(&hookq, c, hookq);
+	return (c->bev);
+}
+
+static void
+conn_hook(int fd, short event, void *arg)
+{
+	struct conn	*c;
+
+	while ((c = TAILQ_FIRST(&hookq)) != NULL) {
+		TAILQ_REMOVE(&hookq, c, hookq);
+		conn_setup(c);
+	}
+}
+
+/* The peer as the parent counts failed logins: address, or unix:UID. */
+static void
+conn_peer(struct conn *c)
+{
+	struct sockaddr_storage	 ss;
+	struct ucred		 uc;
+	socklen_t		 len = sizeof(ss);
+	char			*addr = NULL;
+	uint16_t		 port;
+	int			 fd = bufferevent_getfd(c->bev);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0 &&
+	    ss.ss_family == AF_UNIX) {
+		len = sizeof(uc);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0)
+			snprintf(c->peer, sizeof(c->peer), "unix:%u",
+			    (unsigned int)uc.uid);
+		else
+			strlcpy(c->peer, "unix", sizeof(c->peer));
+		return;
+	}
+	evhttp_connection_get_peer(c->evcon, &addr, &port);
+	if (addr == NULL)
+		addr = "unknown";
+	/* An IPv4 client of a dual-stack listener is still that client. */
+	if (strncasecmp(addr, "::ffff:", 7) == 0 &&
+	    strchr(addr + 7, ':') == NULL)
+		addr += 7;
+	strlcpy(c->peer, addr, sizeof(c->peer));
+}
+
+static void
+conn_setup(struct conn *c)
+{
+	bufferevent_data_cb	 rcb;
+	void			*evcon;
+	uint32_t		 max = rnc->settings.connections_max;
+
+	bufferevent_getcb(c->bev, &rcb, NULL, NULL, &evcon);
+	bufferevent_decref(c->bev);
+	if (rcb == NULL || evcon == NULL) {
+		/* evhttp failed to set it up and let it go. */
+		nconns--;
+		free(c);
+		return;
+	}
+	c->evcon = evcon;
+	RB_INSERT(conn_tree, &conns, c);
+	evhttp_connection_set_closecb(c->evcon, conn_closed, c);
+	c->incb = evbuffer_add_cb(bufferevent_get_input(c->bev), conn_input,
+	    c);
+	if (c->incb == NULL) {
+		evhttp_connection_free(c->evcon);
+		return;
+	}
+	conn_peer(c);
+	/* Our timers watch reading; see conn_write_timeout for writing. */
+	conn_write_timeout(c, 1);
+	bufferevent_set_max_single_write(c->bev, WRITE_MAX);
+	if (max != 0 && nconns > max) {
+		/* Once per episode: a flood must not flood the log. */
+		if (!capped)
+			log_warnx("%u connections: refusing more (first: %s)",
+			    max, c->peer);
+		capped = 1;
+		conn_refuse(c, 503, "too many connections");
+		return;
+	}
+	capped = 0;
+	conn_timer_set(c, rnc->settings.read_timeout);
+}
+
+/* evhttp frees the connection: the client went away or we are done. */
+static void
+conn_closed(struct evhttp_connection *evcon, void *arg)
+{
+	struct conn	*c = arg;
+
+	if (c->rq != NULL)
+		rq_client_gone(c->rq);
+	event_del(&c->timer);
+	if (c->incb != NULL)
+		evbuffer_remove_cb_entry(bufferevent_get_input(c->bev),
+		    c->incb);
+	RB_REMOVE(conn_tree, &conns, c);
+	nconns--;
+	free(c);
+}
+
+struct conn *
+conn_find(struct evhttp_connection *evcon)
+{
+	struct conn	 key;
+
+	if (evcon == NULL)
+		return (NULL);
+	key.evcon = evcon;
+	return (RB_FIND(conn_tree, &conns, &key));
+}
+
+static void
+conn_timer(int fd, short event, void *arg)
+{
+	struct conn	*c = arg;
+
+	switch (c->state) {
+	case CONN_READING:
+		log_debug("%s: request not received in time", c->peer);
+		break;
+	case CONN_IDLE:
+	case CONN_REFUSING:
+		break;
+	case CONN_BUSY:
+		return;		/* never armed then */
+	}
+	evhttp_connection_free(c->evcon);	/* conn_closed frees c */
+}
+
+/*
+ * An error for a connection evhttp is still reading: written straight
+ * to the socket, which has nothing else queued, then the write side is
+ * shut and whatever the client still sends is drained for a moment,
+ * so that our answer is not lost to a reset.
+ */
+static void
+conn_refuse(struct conn *c, int code, const char *reason)
+{
+	char	 body[256], buf[512];
+	int	 blen, n, fd = bufferevent_getfd(c->bev);
+
+	blen = snprintf(body, sizeof(body),
+	    "{\"status\":\"error\",\"reason\":\"%s\"}\n", reason);
+	n = snprintf(buf, sizeof(buf), "HTTP/1.1 %d %s\r\n"
+	    "Content-Type: application/json\r\n"
+	    "Content-Length: %d\r\n"
+	    "Connection: close\r\n"
+	    "Cache-Control: no-store\r\n"
+	    "X-Content-Type-Options: nosniff\r\n"
+	    "\r\n%s", code, http_phrase(code), blen, body);
+	c->state = CONN_REFUSING;
+	if (blen > 0 && (size_t)blen < sizeof(body) && n > 0 &&
+	    (size_t)n < sizeof(buf) &&
+	    send(fd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT) == -1)
+		log_debug("%s: %s", c->peer, strerror(errno));
+	(void)shutdown(fd, SHUT_WR);
+	evbuffer_drain(bufferevent_get_input(c->bev),
+	    evbuffer_get_length(bufferevent_get_input(c->bev)));
+	conn_timer_set(c, LINGER_MS);
+}
+
+/*
+ * One line of a request head, as far as it fits in c->hline.  -1 if
+ * it announces a body over the limit.
+ */
+static int
+head_line(struct conn *c)
+{
+	const char	*p, *end;
+	uint64_t	 v = 0;
+	size_t		 len = c->hlen;
+	int		 ndigits = 0, big = 0;
+
+	if (len > 0 && len < sizeof(c->hline) && c->hline[len - 1] == '\r')
+		len--;
+	if (c->hstate == H_FIRST) {
+		if (len > 0)
+			c->hstate = H_HEADERS;
+		return (0);
+	}
+	if (len == 0) {
+		c->hstate = H_DONE;
+		return (0);
+	}
+	if (len < 15 || strncasecmp(c->hline, "content-length:", 15) != 0)
+		return (0);
+	p = c->hline + 15;
+	end = c->hline + len;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	for (; p < end && *p >= '0' && *p <= '9'; p++, ndigits++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			big = 1;
+		else
+			v = v * 10 + (*p - '0');
+	}
+	if (ndigits > 0 && (big || v > rnc->settings.body_max))
+		return (-1);
+	return (0);
+}
+
+/*
+ * 0, or the HTTP status to refuse the request with: a body over the
+ * limit, or a NUL byte, which evhttp would silently cut a header at.
+ */
+static int
+head_scan(struct conn *c, const unsigned char *p, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n && c->hstate != H_DONE; i++) {
+		if (p[i] == '\n') {
+			if (head_line(c) == -1)
+				return (413);
+			c->hlen = 0;
+		} else if (p[i] == '\0')
+			return (400);
+		else if (c->hlen < sizeof(c->hline))
+			c->hline[c->hlen++] = p[i];
+	}
+	return (0);
+}
+
+/*
+ * Every change of a connection's input buffer.  Bytes are added here
+ * before evhttp's read callback parses (and drains) them, so the head
+ * of a request is seen whole, however it is cut into reads.
+ */
+static void
+conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct conn		*c = arg;
+	struct evbuffer_ptr	 pos;
+	struct evbuffer_iovec	 v[8];
+	size_t			 len, off, done = 0;
+	int			 i, n;
+
+	if (info->n_added == 0)
+		return;
+	switch (c->state) {
+	case CONN_REFUSING:
+		evbuffer_drain(buf, evbuffer_get_length(buf));
+		return;
+	case CONN_BUSY:
+		return;
+	case CONN_IDLE:
+		c->state = CONN_READING;
+		conn_timer_set(c, rnc->settings.read_timeout);
+		break;
+	case CONN_READING:
+		break;
+	}
+	if (c->hstate == H_DONE)
+		return;
+	len = evbuffer_get_length(buf);
+	off = len - info->n_added;
+	while (done < info->n_added) {
+		if (evbuffer_ptr_set(buf, &pos, off + done,
+		    EVBUFFER_PTR_SET) == -1)
+			return;
+		n = evbuffer_peek(buf, info->n_added - done, &pos, v, 8);
+		if (n > 8)
+			n = 8;
+		for (i = 0; i < n && done < info->n_added; i++) {
+			if (v[i].iov_len > info->n_added - done)
+				v[i].iov_len = info->n_added - done;
+			switch (head_scan(c, v[i].iov_base, v[i].iov_len)) {
+			case 0:
+				break;
+			case 413:
+				log_debug("%s: request body over %llu bytes "
+				    "refused", c->peer, (unsigned long long)
+				    rnc->settings.body_max);
+				conn_refuse(c, 413, "request body too large");
+				return;
+			default:
+				conn_refuse(c, 400, "NUL byte in the request "
+				    "head");
+				return;
+			}
+			done += v[i].iov_len;
+		}
+		if (n <= 0 || c->hstate == H_DONE)
+			return;
+	}
+}
+
+/* The response to a request went out (evhttp_send_done). */
+static void
+conn_complete(struct evhttp_request *req, void *arg)
+{
+	struct conn	*c = arg;
+
+	c->state = CONN_IDLE;
+	c->hstate = H_FIRST;
+	c->hlen = 0;
+	bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
+	conn_write_timeout(c, 1);
+	conn_timer_set(c, rnc->settings.idle_timeout);
+}
+
+/*
+ * A request is in the parent's hands, possibly for minutes.  evhttp
+ * reads nothing until we answer, so it would not notice the client
+ * going away; we read on, with no timeout and no read callback, as
+ * evhttp itself does while it writes: end of file or an error then
+ * takes evhttp's own path to conn_closed.  What a client may send in
+ * the meantime is bounded by a read high-water mark.
+ */
+static void
+conn_watch(struct conn *c)
+{
+	bufferevent_data_cb	 wcb;
+	bufferevent_event_cb	 ecb;
+	void			*arg;
+
+	bufferevent_getcb(c->bev, NULL, &wcb, &ecb, &arg);
+	bufferevent_setcb(c->bev, NULL, wcb, ecb, arg);
+	bufferevent_setwatermark(c->bev, EV_READ, 0,
+	    rnc->settings.headers_max + rnc->settings.body_max + 4096);
+	conn_write_timeout(c, 0);
+	bufferevent_enable(c->bev, EV_READ);
+}
+
+/*
+ * A message to the parent, sent at once if the channel takes it (it
+ * nearly always does): a request spares a trip through the event
+ * loop.  enc may be NULL for an empty message.
+ */
+int
+to_parent(uint32_t type, uint32_t peerid, struct imsg_enc *enc)
+{
+	struct imsgbuf	*ibuf = &rnc->iev.ibuf;
+	int		 rv;
+
+	if (enc != NULL)
+		rv = imsg_compose_enc(ibuf, type, peerid, -1, enc);
+	else
+		rv = imsg_compose(ibuf, type, peerid, -1, NULL, 0);
+	if (rv == -1)
+		return (-1);
+	if (imsg_write(ibuf) == -1)
+		fatal("write to parent");
+	imsgev_update(&rnc->iev);
+	return (0);
+}
+
+/* The request's last answer is queued: writing it may time out again. */
+void
+conn_request_done(struct conn *c)
+{
+	c->rq = NULL;
+	conn_write_timeout(c, 1);
+}
+
+/*
+ * Requests
+ */
 
 static void
 request_gencb(struct evhttp_request *req, void *arg)
 {
-	const char	*uri = evhttp_request_get_uri(req);
+	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
+	const struct evhttp_uri	*uri;
+	enum evhttp_cmd_type	 cmd = evhttp_request_get_command(req);
+	struct conn		*c;
+	const char		*path;
+	int			 mode;
 
-	if (strcmp(uri, "/healthz") == 0) {
-		if (evhttp_request_get_command(req) == EVHTTP_REQ_POST) {
-			http_error(req, 405, "method not allowed");
+	if ((c = conn_find(evhttp_request_get_connection(req))) == NULL) {
+		/* Not one of ours: we could not set it up. */
+		evhttp_add_header(h, "Connection", "close");
+		reply_error(req, 503, "server busy");
+		return;
+	}
+	event_del(&c->timer);
+	c->state = CONN_BUSY;
+	evhttp_request_set_on_complete_cb(req, conn_complete, c);
+
+	if ((uri = evhttp_request_get_evhttp_uri(req)) == NULL ||
+	    (path = evhttp_uri_get_path(uri)) == NULL) {
+		reply_error(req, 400, "bad request");
+		return;
+	}
+	if (strcmp(path, "/healthz") == 0) {
+		if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
+			evhttp_add_header(h, "Allow", "GET, HEAD");
+			reply_error(req, 405, "method not allowed");
 			return;
 		}
 		http_reply(req, HTTP_OK, "text/plain", "ok\n", 3);
 		return;
 	}
-	http_error(req, HTTP_NOTFOUND, "not found");
+	if (strcmp(path, "/request") == 0)
+		mode = REQ_MODE_BUFFERED;
+	else if (strcmp(path, "/v1/exec") == 0)
+		mode = REQ_MODE_STREAM;
+	else {
+		reply_error(req, 404, "not found");
+		return;
+	}
+	if (cmd != EVHTTP_REQ_POST) {
+		evhttp_add_header(h, "Allow", "POST");
+		reply_error(req, 405, "method not allowed");
+		return;
+	}
+	request_exec(c, req, mode);
+}
+
+/*
+ * The token, as the client gave it.  We do not judge it; one that
+ * could not possibly be valid (config.h: printable ASCII, at most
+ * CONFIG_TOKEN_MAX) is passed on as missing.
+ */
+static const char *
+request_token(struct evhttp_request *req)
+{
+	struct evkeyvalq	*h = evhttp_request_get_input_headers(req);
+	const char		*t, *p;
+
+	if ((t = evhttp_find_header(h, "X-Cloister-Token")) == NULL) {
+		if ((t = evhttp_find_header(h, "Authorization")) == NULL ||
+		    strncasecmp(t, "Bearer ", 7) != 0)
+			return ("");
+		for (t += 7; *t == ' ' || *t == '\t'; t++)
+			;
+	}
+	for (p = t; *p != '\0'; p++)
+		if (*p <= ' ' || *p > '~' || p - t >= 1024)
+			return ("");
+	return (t);
+}
+
+/* POST /request or /v1/exec: check the body, then ask the parent. */
+static void
+request_exec(struct conn *c, struct evhttp_request *req, int mode)
+{
+	struct evbuffer	*body = evhttp_request_get_input_buffer(req);
+	struct imsg_enc	 enc;
+	json_error_t	 jerr;
+	json_t		*root, *args, *v;
+	struct rq	*rq;
+	const char	*s;
+	size_t		 len, argc, i, total = 0;
+	const char	*data;
+
+	len = evbuffer_get_length(body);
+	if (len > rnc->settings.body_max) {
+		reply_error(req, 413, "request body too large");
+		return;
+	}
+	data = len > 0 ? (const char *)evbuffer_pullup(body, -1) : "";
+	if (data == NULL) {
+		reply_error(req, 503, "out of memory");
+		return;
+	}
+	root = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
+	    &jerr);
+	if (root == NULL) {
+		reply_error(req, 400, "invalid JSON at byte %d: %s",
+		    jerr.position, jerr.text);
+		return;
+	}
+	if (!json_is_object(root)) {
+		reply_error(req, 400, "the body must be a JSON object");
+		goto done;
+	}
+	if ((args = json_object_get(root, "args")) == NULL) {
+		reply_error(req, 400, "missing \"args\"");
+		goto done;
+	}
+	if (!json_is_array(args)) {
+		reply_error(req, 400, "\"args\" must be an array of strings");
+		goto done;
+	}
+	if ((argc = json_array_size(args)) == 0) {
+		reply_error(req, 400, "\"args\" is empty");
+		goto done;
+	}
+	if (argc > rnc->settings.args_max) {
+		reply_error(req, 400, "too many arguments: %zu, at most %u",
+		    argc, rnc->settings.args_max);
+		goto done;
+	}
+	for (i = 0; i < argc; i++) {
+		v = json_array_get(args, i);
+		if (!json_is_string(v)) {
+			reply_error(req, 400, "args[%zu] is not a string", i);
+			goto done;
+		}
+		s = json_string_value(v);
+		if (strlen(s) != json_string_length(v)) {
+			reply_error(req, 400, "args[%zu] contains a NUL byte",
+			    i);
+			goto done;
+		}
+		total += json_string_length(v);
+		if (total > REQ_ARGV_MAX) {
+			reply_error(req, 413, "command too long: its "
+			    "arguments exceed %d bytes", REQ_ARGV_MAX);
+			goto done;
+		}
+	}
+
+	imsg_enc_init(&enc);
+	imsg_put_u8(&enc, mode);
+	imsg_put_str(&enc, request_token(req));
+	imsg_put_str(&enc, c->peer);
+	imsg_put_u32(&enc, argc);
+	for (i = 0; i < argc; i++)
+		imsg_put_str(&enc, json_string_value(json_array_get(args, i)));
+	json_decref(root);
+	root = NULL;
+	/* The body is no longer needed while the request waits. */
+	evbuffer_drain(body, len);
+
+	if ((rq = rq_new(rnc, c, req, mode)) == NULL) {
+		imsg_enc_free(&enc);
+		reply_error(req, 503, "out of memory");
+		return;
+	}
+	if (to_parent(IMSG_REQ_NEW, rq->peerid, &enc) == -1) {
+		log_warn("cannot queue a request for the parent");
+		rq_free(rq);
+		reply_error(req, 503, "server busy");
+		return;
+	}
+	c->rq = rq;
+	conn_watch(c);
+ done:
+	if (root != NULL)
+		json_decref(root);
 }

@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/ioctl.h>
@@ -25,6 +26,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -212,9 +214,57 @@ sandbox_seccomp(enum role role)
 	seccomp_release(ctx);
 }
 
+#define EMPTY_SYSTEM	"/var/empty"
+#define EMPTY_OURS	"/run/guardiand-empty"
+
+/* Root's, and nobody may write or have planted anything in it. */
+static int
+emptydir_ok(const char *dir)
+{
+	struct stat	 st;
+
+	return (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    st.st_uid == 0 && (st.st_mode & 022) == 0 && st.st_nlink == 2);
+}
+
+const char *
+sandbox_emptydir(int create)
+{
+	if (emptydir_ok(EMPTY_SYSTEM))
+		return (EMPTY_SYSTEM);
+	if (create && mkdir(EMPTY_OURS, 0755) == -1 && errno != EEXIST)
+		return (NULL);
+	if (emptydir_ok(EMPTY_OURS))
+		return (EMPTY_OURS);
+	errno = EPERM;
+	return (NULL);
+}
+
+/* Started as root with guardian.user: an empty root, that user. */
+static void
+sandbox_drop(void)
+{
+	const char	*dir;
+	gid_t		 gid = child_gid;
+
+	if (child_uid == 0)
+		return;
+	if ((dir = sandbox_emptydir(0)) == NULL)
+		fatal("no empty directory to chroot to");
+	if (chroot(dir) == -1 || chdir("/") == -1)
+		fatal("chroot %s", dir);
+	if (setgroups(1, &gid) == -1 ||
+	    setresgid(child_gid, child_gid, child_gid) == -1 ||
+	    setresuid(child_uid, child_uid, child_uid) == -1)
+		fatal("cannot drop privileges");
+	if (setuid(0) != -1 || seteuid(0) != -1)
+		fatalx("could regain root after dropping privileges");
+}
+
 void
 sandbox_enter(enum role role)
 {
+	sandbox_drop();
 	/* A file-size limit must not kill us for writing stderr. */
 	signal(SIGXFSZ, SIG_IGN);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)

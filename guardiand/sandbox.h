@@ -29,6 +29,12 @@
  */
 void	 sandbox_enter(enum role);
 
+/*
+ * The empty, root-owned directory children chroot to when started as
+ * root with guardian.user; made if needed when create is set.
+ */
+const char *sandbox_emptydir(int);
+
 /* The Landlock ABI this kernel offers, 0 if none. */
 int	 sandbox_landlock_abi(void);
 

@@ -15,34 +15,207 @@
  */
 
 #include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
 
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <event.h>
 #include <evhttp.h>
+#include <event2/bufferevent.h>
+#include <jansson.h>
 
+#include "canon.h"
+#include "compat.h"
+#include "frame.h"
 #include "guardiand.h"
 #include "log.h"
 #include "netchild.h"
 
-/* The operator-facing role: DESIGN section 6.3. */
+/*
+ * The operator-facing role (DESIGN section 6.3): the approval page,
+ * its API and its event stream.  It holds no token and starts
+ * nothing: a human's decision is forwarded to the parent, which alone
+ * decides whether the request is still pending.
+ */
 
 #define UI_CSP	"default-src 'none'; script-src 'self'; style-src 'self'; " \
 		"img-src 'self'; connect-src 'self'; base-uri 'none'; " \
 		"form-action 'none'; frame-ancestors 'none'"
+#define SESSION_COOKIE	"guardiand_session"
+#define SESSIONS_MAX	64
+#define SESSION_IDLE_MS	(12LL * 3600 * 1000)
+#define SSE_BUFFERED_MAX (256 * 1024)	/* a client this far behind goes */
+#define SSE_HEARTBEAT_S	15
+#define RECENT_MAX	20
+#define REASON_MAX	1024
+#define POSTS_MAX	256
+
+struct session {
+	TAILQ_ENTRY(session)	 entry;
+	char			 id[65];	/* the cookie: secret */
+	char			 csrf[65];	/* echoed in X-CSRF-Token */
+	unsigned int		 num;		/* names it in the audit */
+	int64_t			 last;
+};
+
+struct sse_client {
+	TAILQ_ENTRY(sse_client)	 entry;
+	struct evhttp_request	*req;
+	struct evhttp_connection *conn;
+};
+
+struct ui_req {
+	TAILQ_ENTRY(ui_req)	 entry;
+	char			*id;
+	char			*cloister;
+	char			*project;
+	char			*cmd;
+	char			*cwd;
+	int64_t			 timestamp;
+	int64_t			 expires;
+};
+
+struct decision {
+	TAILQ_ENTRY(decision)	 entry;
+	struct ui_req		*req;		/* what was asked */
+	char			*outcome;
+	char			*user;
+	int64_t			 time;
+	int			 finished;
+	uint8_t			 kind;
+	uint32_t		 code;
+	uint32_t		 duration;
+};
+
+struct ui_login {
+	TAILQ_ENTRY(ui_login)	 entry;
+	char			*secret;
+	int64_t			 expires;
+};
+
+/* A POST waiting for the parent's answer. */
+struct ui_post {
+	TAILQ_ENTRY(ui_post)	 entry;
+	uint32_t		 num;
+	struct evhttp_request	*req;		/* NULL once the client left */
+	struct evhttp_connection *conn;
+};
+
+TAILQ_HEAD(session_list, session);
+TAILQ_HEAD(sse_list, sse_client);
+TAILQ_HEAD(ui_req_list, ui_req);
+TAILQ_HEAD(decision_list, decision);
+TAILQ_HEAD(ui_login_list, ui_login);
+TAILQ_HEAD(ui_post_list, ui_post);
+
+static struct netchild		*ui_nc;
+static struct session_list	 sessions = TAILQ_HEAD_INITIALIZER(sessions);
+static struct sse_list		 sse_clients =
+				    TAILQ_HEAD_INITIALIZER(sse_clients);
+static struct ui_req_list	 ui_reqs = TAILQ_HEAD_INITIALIZER(ui_reqs);
+static struct decision_list	 recent = TAILQ_HEAD_INITIALIZER(recent);
+static struct ui_login_list	 ui_logins = TAILQ_HEAD_INITIALIZER(ui_logins);
+static struct ui_post_list	 ui_posts = TAILQ_HEAD_INITIALIZER(ui_posts);
+static unsigned int		 nsessions, nrecent, nsse, nposts;
+static unsigned int		 session_num;
+static uint32_t			 post_num;
+static char			 ui_user[64] = "operator";
+static struct event		 ev_heartbeat;
 
 static void	 ui_gencb(struct evhttp_request *, void *);
+static void	 sse_broadcast(const char *, json_t *);
+static void	 sse_drop(struct sse_client *);
+
+static int64_t
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* RFC 3339 in UTC with milliseconds, as Go's time marshals. */
+static void
+rfc3339(char *buf, size_t len, int64_t ms)
+{
+	struct tm	 tm;
+	time_t		 t = ms / 1000;
+	char		 base[32];
+
+	gmtime_r(&t, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%03dZ", base, (int)(ms % 1000));
+}
+
+static void
+random_hex(char *out, size_t nbytes)
+{
+	unsigned char	 rnd[32];
+	size_t		 i;
+
+	if (nbytes > sizeof(rnd))
+		nbytes = sizeof(rnd);
+	arc4random_buf(rnd, nbytes);
+	for (i = 0; i < nbytes; i++)
+		snprintf(out + 2 * i, 3, "%02x", rnd[i]);
+	explicit_bzero(rnd, sizeof(rnd));
+}
+
+static int
+secret_eq(const char *a, const char *b)
+{
+	size_t	 la = strlen(a), lb = strlen(b);
+
+	if (la != lb)
+		return (0);
+	return (timingsafe_bcmp(a, b, la) == 0);
+}
+
+static void
+heartbeat(int fd, short event, void *arg)
+{
+	struct timeval	 tv = { SSE_HEARTBEAT_S, 0 };
+	json_t		*o;
+	char		 now[40];
+
+	rfc3339(now, sizeof(now), now_ms());
+	o = json_pack("{s:s}", "time", now);
+	sse_broadcast("heartbeat", o);
+	json_decref(o);
+	evtimer_add(&ev_heartbeat, &tv);
+}
 
 void
 ui_init(struct netchild *nc)
 {
+	struct timeval	 tv = { SSE_HEARTBEAT_S, 0 };
+
+	ui_nc = nc;
 	evhttp_set_gencb(nc->http, ui_gencb, nc);
+	evtimer_set(&ev_heartbeat, heartbeat, NULL);
+	evtimer_add(&ev_heartbeat, &tv);
 }
 
+/* Before the sandbox: who the operator is, for the audit trail. */
 void
-ui_dispatch_imsg(struct netchild *nc, struct imsg *imsg)
+ui_presandbox(void)
 {
-	fatalx("unexpected message type %u from parent", imsg->hdr.type);
+	struct passwd	*pw;
+
+	if ((pw = getpwuid(getuid())) != NULL)
+		strlcpy(ui_user, pw->pw_name, sizeof(ui_user));
 }
 
 const struct asset *
@@ -56,28 +229,753 @@ www_find(const char *path)
 	return (NULL);
 }
 
-static void
-ui_gencb(struct evhttp_request *req, void *arg)
-{
-	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
-	const struct asset	*a;
-	const char		*path;
-	struct evhttp_uri	*uri;
+/* JSON views of the state. */
 
-	if ((uri = evhttp_uri_parse(evhttp_request_get_uri(req))) == NULL) {
-		http_error(req, HTTP_BADREQUEST, "bad request");
+static json_t *
+req_json(const struct ui_req *ur)
+{
+	char	 ts[40], ex[40];
+
+	rfc3339(ts, sizeof(ts), ur->timestamp);
+	rfc3339(ex, sizeof(ex), ur->expires);
+	return (json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+	    "id", ur->id, "cloister", ur->cloister, "project", ur->project,
+	    "cmd", ur->cmd, "cwd", ur->cwd, "timestamp", ts, "expires", ex));
+}
+
+static json_t *
+decision_json(const struct decision *d)
+{
+	json_t	*o;
+	char	 t[40];
+
+	rfc3339(t, sizeof(t), d->time);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+	    "id", d->req->id, "cloister", d->req->cloister, "project",
+	    d->req->project, "cmd", d->req->cmd, "outcome", d->outcome,
+	    "user", d->user, "time", t);
+	if (o != NULL && d->finished) {
+		json_object_set_new(o, "exit", json_pack("{s:s, s:i, s:i}",
+		    "kind", d->kind == EXIT_EXITED ? "exited" :
+		    d->kind == EXIT_SIGNALED ? "signaled" :
+		    d->kind == EXIT_TIMEDOUT ? "timed out" : "killed",
+		    "code", (json_int_t)d->code,
+		    "duration_ms", (json_int_t)d->duration));
+	}
+	return (o);
+}
+
+static json_t *
+pending_json(void)
+{
+	struct ui_req	*ur;
+	json_t		*a;
+
+	a = json_array();
+	TAILQ_FOREACH(ur, &ui_reqs, entry)
+		json_array_append_new(a, req_json(ur));
+	return (a);
+}
+
+static json_t *
+state_json(void)
+{
+	struct decision	*d;
+	json_t		*a;
+
+	a = json_array();
+	TAILQ_FOREACH(d, &recent, entry)
+		json_array_append_new(a, decision_json(d));
+	return (json_pack("{s:o, s:o}", "requests", pending_json(),
+	    "recent", a));
+}
+
+/* Messages from the parent. */
+
+static void
+ui_req_free(struct ui_req *ur)
+{
+	if (ur == NULL)
+		return;
+	free(ur->id);
+	free(ur->cloister);
+	free(ur->project);
+	free(ur->cmd);
+	free(ur->cwd);
+	free(ur);
+}
+
+static void
+decision_free(struct decision *d)
+{
+	ui_req_free(d->req);
+	free(d->outcome);
+	free(d->user);
+	free(d);
+}
+
+static void
+ui_added(struct imsg_dec *dec)
+{
+	struct ui_req	*ur;
+	json_t		*o;
+
+	if ((ur = calloc(1, sizeof(*ur))) == NULL)
+		fatal(NULL);
+	ur->id = imsg_get_str(dec);
+	ur->cloister = imsg_get_str(dec);
+	ur->project = imsg_get_str(dec);
+	ur->cmd = imsg_get_str(dec);
+	ur->cwd = imsg_get_str(dec);
+	ur->timestamp = imsg_get_u64(dec);
+	ur->expires = imsg_get_u64(dec);
+	if (imsg_dec_end(dec) == -1)
+		fatalx("bad request-added message");
+	TAILQ_INSERT_TAIL(&ui_reqs, ur, entry);
+	o = req_json(ur);
+	sse_broadcast("request-added", o);
+	json_decref(o);
+}
+
+static void
+ui_removed(struct imsg_dec *dec)
+{
+	struct ui_req	*ur;
+	struct decision	*d;
+	char		*id, *outcome, *user;
+	json_t		*o;
+
+	id = imsg_get_str(dec);
+	outcome = imsg_get_str(dec);
+	user = imsg_get_str(dec);
+	if (imsg_dec_end(dec) == -1)
+		fatalx("bad request-removed message");
+	TAILQ_FOREACH(ur, &ui_reqs, entry)
+		if (strcmp(ur->id, id) == 0)
+			break;
+	if (ur == NULL) {
+		free(id);
+		free(outcome);
+		free(user);
 		return;
 	}
-	path = evhttp_uri_get_path(uri);
-	if (path == NULL || strcmp(path, "/") == 0)
-		path = "/index.html";
+	TAILQ_REMOVE(&ui_reqs, ur, entry);
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		fatal(NULL);
+	d->req = ur;
+	d->outcome = outcome;
+	d->user = user;
+	d->time = now_ms();
+	TAILQ_INSERT_HEAD(&recent, d, entry);
+	if (++nrecent > RECENT_MAX) {
+		struct decision	*old = TAILQ_LAST(&recent, decision_list);
+
+		TAILQ_REMOVE(&recent, old, entry);
+		decision_free(old);
+		nrecent--;
+	}
+	o = json_pack("{s:s, s:s, s:o}", "id", id, "outcome", outcome,
+	    "decision", decision_json(d));
+	sse_broadcast("request-removed", o);
+	json_decref(o);
+	free(id);
+}
+
+static void
+ui_finished(struct imsg_dec *dec)
+{
+	struct decision	*d;
+	char		*id;
+	uint8_t		 kind;
+	uint32_t	 code, duration;
+	json_t		*o;
+
+	id = imsg_get_str(dec);
+	kind = imsg_get_u8(dec);
+	code = imsg_get_u32(dec);
+	duration = imsg_get_u32(dec);
+	if (imsg_dec_end(dec) == -1)
+		fatalx("bad request-finished message");
+	TAILQ_FOREACH(d, &recent, entry)
+		if (strcmp(d->req->id, id) == 0)
+			break;
+	free(id);
+	if (d == NULL)
+		return;
+	d->finished = 1;
+	d->kind = kind;
+	d->code = code;
+	d->duration = duration;
+	o = decision_json(d);
+	sse_broadcast("request-finished", o);
+	json_decref(o);
+}
+
+static void
+ui_login_add(struct imsg_dec *dec)
+{
+	struct ui_login	*ul, *old, *t;
+	int64_t		 now = now_ms();
+
+	if ((ul = calloc(1, sizeof(*ul))) == NULL)
+		fatal(NULL);
+	ul->secret = imsg_get_str(dec);
+	ul->expires = imsg_get_u64(dec);
+	if (imsg_dec_end(dec) == -1)
+		fatalx("bad login message");
+	/* Forget expired ones as new ones come. */
+	TAILQ_FOREACH_SAFE(old, &ui_logins, entry, t) {
+		if (old->expires < now) {
+			TAILQ_REMOVE(&ui_logins, old, entry);
+			freezero(old->secret, strlen(old->secret));
+			free(old);
+		}
+	}
+	TAILQ_INSERT_TAIL(&ui_logins, ul, entry);
+}
+
+static void
+ui_decided(struct imsg *imsg, struct imsg_dec *dec)
+{
+	struct ui_post	*p;
+	char		*id, *status, body[256];
+	uint32_t	 code;
+	json_t		*o;
+
+	code = imsg_get_u32(dec);
+	id = imsg_get_str(dec);
+	status = imsg_get_str(dec);
+	if (imsg_dec_end(dec) == -1 || (code != 200 && code != 404))
+		fatalx("bad decided message");
+	TAILQ_FOREACH(p, &ui_posts, entry)
+		if (p->num == imsg->hdr.peerid)
+			break;
+	if (p != NULL) {
+		TAILQ_REMOVE(&ui_posts, p, entry);
+		nposts--;
+		if (p->req != NULL) {
+			evhttp_connection_set_closecb(p->conn, NULL, NULL);
+			if (code == 200) {
+				o = json_pack("{s:s, s:s}", "status", status,
+				    "id", id);
+				char *js = json_dumps(o, JSON_COMPACT);
+				snprintf(body, sizeof(body), "%s\n", js);
+				free(js);
+				json_decref(o);
+				http_reply(p->req, 200, "application/json",
+				    body, strlen(body));
+			} else
+				http_error(p->req, 404, "no such pending "
+				    "request");
+		}
+		free(p);
+	}
+	free(id);
+	free(status);
+}
+
+void
+ui_dispatch_imsg(struct netchild *nc, struct imsg *imsg)
+{
+	struct imsg_dec	 dec;
+
+	imsg_dec_init(&dec, imsg);
+	switch (imsg->hdr.type) {
+	case IMSG_UI_ADDED:
+		ui_added(&dec);
+		break;
+	case IMSG_UI_REMOVED:
+		ui_removed(&dec);
+		break;
+	case IMSG_UI_FINISHED:
+		ui_finished(&dec);
+		break;
+	case IMSG_UI_LOGIN:
+		ui_login_add(&dec);
+		break;
+	case IMSG_UI_DECIDED:
+		ui_decided(imsg, &dec);
+		break;
+	default:
+		fatalx("unexpected message type %u from parent",
+		    imsg->hdr.type);
+	}
+}
+
+/* HTTP plumbing. */
+
+static void
+sec_headers(struct evhttp_request *req)
+{
+	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
+
 	evhttp_add_header(h, "Content-Security-Policy", UI_CSP);
 	evhttp_add_header(h, "X-Frame-Options", "DENY");
 	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
-	if ((a = www_find(path)) == NULL)
+	evhttp_add_header(h, "Cross-Origin-Opener-Policy", "same-origin");
+	evhttp_add_header(h, "Cross-Origin-Resource-Policy", "same-origin");
+}
+
+static void
+reply_json(struct evhttp_request *req, int code, json_t *o)
+{
+	char	*js;
+
+	if (o == NULL || (js = json_dumps(o, JSON_COMPACT)) == NULL) {
+		json_decref(o);
+		http_error(req, 500, "out of memory");
+		return;
+	}
+	http_reply(req, code, "application/json", js, strlen(js));
+	free(js);
+	json_decref(o);
+}
+
+static void
+reply_page(struct evhttp_request *req, int code, const char *title,
+    const char *text)
+{
+	char	 buf[2048];
+	int	 n;
+
+	n = snprintf(buf, sizeof(buf), "<!DOCTYPE html>\n<html lang=\"en\">"
+	    "<head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+	    "content=\"width=device-width, initial-scale=1\">"
+	    "<title>guardiand: %s</title>"
+	    "<link rel=\"stylesheet\" href=\"/app.css\"></head>"
+	    "<body><main class=\"notice\"><h1>%s</h1>%s</main></body>"
+	    "</html>\n", title, title, text);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		n = 0;
+	http_reply(req, code, "text/html; charset=utf-8", buf, n);
+}
+
+/*
+ * DNS rebinding: the Host header must name the address this
+ * connection came in on (or localhost for a loopback listener), with
+ * its port; a name that merely resolves to it is refused.
+ */
+static int
+host_ok(struct evhttp_request *req)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	struct bufferevent	*bev;
+	struct sockaddr_storage	 ss;
+	socklen_t		 slen = sizeof(ss);
+	const char		*host;
+	char			 addr[INET6_ADDRSTRLEN], want[INET6_ADDRSTRLEN + 16];
+	char			 lh[32];
+	int			 port, fd, loopback;
+
+	host = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Host");
+	if (host == NULL || conn == NULL ||
+	    (bev = evhttp_connection_get_bufferevent(conn)) == NULL ||
+	    (fd = bufferevent_getfd(bev)) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &slen) == -1)
+		return (0);
+	if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		inet_ntop(AF_INET, &sin->sin_addr, addr, sizeof(addr));
+		port = ntohs(sin->sin_port);
+		loopback = (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
+		snprintf(want, sizeof(want), "%s:%d", addr, port);
+	} else if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		inet_ntop(AF_INET6, &sin6->sin6_addr, addr, sizeof(addr));
+		port = ntohs(sin6->sin6_port);
+		loopback = IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr);
+		snprintf(want, sizeof(want), "[%s]:%d", addr, port);
+	} else
+		return (0);
+	if (strcasecmp(host, want) == 0)
+		return (1);
+	snprintf(lh, sizeof(lh), "localhost:%d", port);
+	return (loopback && strcasecmp(host, lh) == 0);
+}
+
+/* The session named by the cookie, if any and still alive. */
+static struct session *
+session_get(struct evhttp_request *req)
+{
+	struct session	*s, *t;
+	const char	*cookie, *p;
+	char		 id[65];
+	size_t		 n;
+	int64_t		 now = now_ms();
+
+	TAILQ_FOREACH_SAFE(s, &sessions, entry, t) {
+		if (now - s->last > SESSION_IDLE_MS) {
+			TAILQ_REMOVE(&sessions, s, entry);
+			explicit_bzero(s, sizeof(*s));
+			free(s);
+			nsessions--;
+		}
+	}
+	cookie = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Cookie");
+	if (cookie == NULL)
+		return (NULL);
+	for (p = cookie; (p = strstr(p, SESSION_COOKIE "=")) != NULL;
+	    p += sizeof(SESSION_COOKIE)) {
+		if (p != cookie && p[-1] != ' ' && p[-1] != ';')
+			continue;
+		p += sizeof(SESSION_COOKIE);
+		n = strcspn(p, "; ");
+		if (n != 64)
+			return (NULL);
+		memcpy(id, p, n);
+		id[n] = '\0';
+		TAILQ_FOREACH(s, &sessions, entry) {
+			if (secret_eq(s->id, id)) {
+				s->last = now;
+				return (s);
+			}
+		}
+		return (NULL);
+	}
+	return (NULL);
+}
+
+static void
+ui_login(struct evhttp_request *req, const struct evhttp_uri *uri)
+{
+	struct evkeyvalq	 q, *h = evhttp_request_get_output_headers(req);
+	struct ui_login		*ul;
+	struct session		*s;
+	const char		*token = NULL, *query;
+	char			 cookie[160];
+	int64_t			 now = now_ms();
+
+	TAILQ_INIT(&q);
+	if ((query = evhttp_uri_get_query(uri)) != NULL &&
+	    evhttp_parse_query_str(query, &q) == 0)
+		token = evhttp_find_header(&q, "token");
+	TAILQ_FOREACH(ul, &ui_logins, entry)
+		if (token != NULL && ul->expires >= now &&
+		    secret_eq(ul->secret, token))
+			break;
+	evhttp_clear_headers(&q);
+	if (ul == NULL) {
+		reply_page(req, 403, "Login link not valid",
+		    "<p>This login link is unknown, used already, or "
+		    "expired.  Get a new one on the host with</p>"
+		    "<pre>guardianctl ui</pre>");
+		return;
+	}
+	/* One time only. */
+	TAILQ_REMOVE(&ui_logins, ul, entry);
+	freezero(ul->secret, strlen(ul->secret));
+	free(ul);
+
+	if (nsessions >= SESSIONS_MAX) {
+		s = TAILQ_FIRST(&sessions);
+		TAILQ_REMOVE(&sessions, s, entry);
+		explicit_bzero(s, sizeof(*s));
+		free(s);
+		nsessions--;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		http_error(req, 500, "out of memory");
+		return;
+	}
+	random_hex(s->id, 32);
+	random_hex(s->csrf, 32);
+	s->num = ++session_num;
+	s->last = now;
+	TAILQ_INSERT_TAIL(&sessions, s, entry);
+	nsessions++;
+	log_info("approval UI: session %u opened", s->num);
+	snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=%s; Path=/; "
+	    "HttpOnly; SameSite=Strict", s->id);
+	evhttp_add_header(h, "Set-Cookie", cookie);
+	evhttp_add_header(h, "Location", "/");
+	http_reply(req, 303, "text/plain", "", 0);
+}
+
+static void
+ui_static(struct evhttp_request *req, const char *path)
+{
+	const struct asset	*a;
+
+	if ((a = www_find(path)) == NULL) {
 		http_error(req, HTTP_NOTFOUND, "not found");
+		return;
+	}
+	http_reply(req, HTTP_OK, a->type, (const char *)a->data, a->len);
+}
+
+static void
+sse_closed(struct evhttp_connection *conn, void *arg)
+{
+	struct sse_client	*c = arg;
+
+	TAILQ_REMOVE(&sse_clients, c, entry);
+	nsse--;
+	free(c);
+}
+
+static void
+sse_drop(struct sse_client *c)
+{
+	struct evhttp_connection *conn = c->conn;
+
+	evhttp_connection_set_closecb(conn, NULL, NULL);
+	TAILQ_REMOVE(&sse_clients, c, entry);
+	nsse--;
+	free(c);
+	evhttp_connection_free(conn);
+}
+
+static void
+sse_send(struct sse_client *c, const char *event, const char *data)
+{
+	struct evbuffer	*buf;
+
+	if ((buf = evbuffer_new()) == NULL)
+		return;
+	evbuffer_add_printf(buf, "event: %s\ndata: %s\n\n", event, data);
+	evhttp_send_reply_chunk(c->req, buf);
+	evbuffer_free(buf);
+}
+
+/*
+ * One encoding for everybody; a client whose unsent output is already
+ * above the mark does not read: it is dropped, not buffered for.
+ */
+static void
+sse_broadcast(const char *event, json_t *o)
+{
+	struct sse_client	*c, *t;
+	struct bufferevent	*bev;
+	char			*js;
+
+	if (o == NULL || TAILQ_EMPTY(&sse_clients))
+		return;
+	if ((js = json_dumps(o, JSON_COMPACT)) == NULL)
+		return;
+	TAILQ_FOREACH_SAFE(c, &sse_clients, entry, t) {
+		bev = evhttp_connection_get_bufferevent(c->conn);
+		if (bev != NULL && evbuffer_get_length(
+		    bufferevent_get_output(bev)) > SSE_BUFFERED_MAX) {
+			log_info("approval UI: dropping an event stream "
+			    "client that does not read");
+			sse_drop(c);
+			continue;
+		}
+		sse_send(c, event, js);
+	}
+	free(js);
+}
+
+static void
+ui_events(struct evhttp_request *req)
+{
+	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
+	struct sse_client	*c;
+	json_t			*o;
+	char			*js;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		http_error(req, 500, "out of memory");
+		return;
+	}
+	c->req = req;
+	c->conn = evhttp_request_get_connection(req);
+	evhttp_add_header(h, "Content-Type", "text/event-stream");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_send_reply_start(req, 200, "OK");
+	evhttp_connection_set_closecb(c->conn, sse_closed, c);
+	TAILQ_INSERT_TAIL(&sse_clients, c, entry);
+	nsse++;
+	o = state_json();
+	if (o != NULL && (js = json_dumps(o, JSON_COMPACT)) != NULL) {
+		sse_send(c, "state", js);
+		free(js);
+	}
+	json_decref(o);
+}
+
+static void
+post_closed(struct evhttp_connection *conn, void *arg)
+{
+	struct ui_post	*p = arg;
+
+	p->req = NULL;
+}
+
+/*
+ * Cross-site requests cannot change state: Origin (when sent) must be
+ * this very origin, Sec-Fetch-Site (when sent) same-origin, and the
+ * session's CSRF token must come back in a header no form can set.
+ */
+static const char *
+post_check(struct evhttp_request *req, struct session *s)
+{
+	struct evkeyvalq	*in = evhttp_request_get_input_headers(req);
+	const char		*origin, *site, *csrf, *host;
+	char			 want[300];
+
+	host = evhttp_find_header(in, "Host");
+	if ((origin = evhttp_find_header(in, "Origin")) != NULL) {
+		snprintf(want, sizeof(want), "http://%s", host ? host : "");
+		if (strcasecmp(origin, want) != 0)
+			return ("cross-origin request refused");
+	}
+	if ((site = evhttp_find_header(in, "Sec-Fetch-Site")) != NULL &&
+	    strcmp(site, "same-origin") != 0)
+		return ("cross-site request refused");
+	if ((csrf = evhttp_find_header(in, "X-CSRF-Token")) == NULL ||
+	    !secret_eq(s->csrf, csrf))
+		return ("missing or wrong CSRF token");
+	return (NULL);
+}
+
+static void
+ui_decide(struct evhttp_request *req, struct session *s, const char *id,
+    int approve)
+{
+	struct evbuffer	*body = evhttp_request_get_input_buffer(req);
+	struct imsg_enc	 enc;
+	struct ui_post	*p;
+	json_error_t	 jerr;
+	json_t		*o = NULL, *r;
+	const char	*why, *reason = "";
+	char		 user[128];
+	size_t		 len, i;
+
+	if ((why = post_check(req, s)) != NULL) {
+		http_error(req, 403, why);
+		return;
+	}
+	len = strlen(id);
+	for (i = 0; i < len; i++)
+		if (!isxdigit((unsigned char)id[i]) || isupper((unsigned char)id[i]))
+			break;
+	if (len != REQ_ID_LEN || i != len) {
+		http_error(req, 404, "no such pending request");
+		return;
+	}
+	if ((len = evbuffer_get_length(body)) > 0) {
+		if (len > 16 * 1024) {
+			http_error(req, 413, "body too large");
+			return;
+		}
+		o = json_loadb((const char *)evbuffer_pullup(body, len), len,
+		    JSON_REJECT_DUPLICATES, &jerr);
+		if (o == NULL || !json_is_object(o)) {
+			json_decref(o);
+			http_error(req, 400, "body must be a JSON object");
+			return;
+		}
+		if ((r = json_object_get(o, "reason")) != NULL) {
+			if (!json_is_string(r) ||
+			    json_string_length(r) > REASON_MAX) {
+				json_decref(o);
+				http_error(req, 400, "reason must be a string "
+				    "of at most 1024 bytes");
+				return;
+			}
+			reason = json_string_value(r);
+		}
+	}
+	if (nposts >= POSTS_MAX) {
+		json_decref(o);
+		http_error(req, 503, "busy");
+		return;
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		json_decref(o);
+		http_error(req, 500, "out of memory");
+		return;
+	}
+	p->num = ++post_num;
+	p->req = req;
+	p->conn = evhttp_request_get_connection(req);
+	evhttp_connection_set_closecb(p->conn, post_closed, p);
+	TAILQ_INSERT_TAIL(&ui_posts, p, entry);
+	nposts++;
+
+	snprintf(user, sizeof(user), "%s (web UI, session %u)", ui_user,
+	    s->num);
+	imsg_enc_init(&enc);
+	imsg_put_str(&enc, id);
+	imsg_put_str(&enc, user);
+	if (!approve)
+		imsg_put_str(&enc, reason);
+	if (imsgev_compose_enc(&ui_nc->iev, approve ? IMSG_UI_APPROVE :
+	    IMSG_UI_DENY, p->num, -1, &enc) == -1)
+		fatal("compose");
+	imsgev_update(&ui_nc->iev);
+	json_decref(o);
+}
+
+static void
+ui_gencb(struct evhttp_request *req, void *arg)
+{
+	struct evhttp_uri	*uri;
+	struct session		*s;
+	const char		*path;
+	enum evhttp_cmd_type	 cmd = evhttp_request_get_command(req);
+
+	sec_headers(req);
+	if (!host_ok(req)) {
+		http_error(req, 403, "bad Host header");
+		return;
+	}
+	if ((uri = evhttp_uri_parse(evhttp_request_get_uri(req))) == NULL ||
+	    (path = evhttp_uri_get_path(uri)) == NULL) {
+		if (uri != NULL)
+			evhttp_uri_free(uri);
+		http_error(req, HTTP_BADREQUEST, "bad request");
+		return;
+	}
+	if (cmd == EVHTTP_REQ_POST) {
+		if ((s = session_get(req)) == NULL)
+			http_error(req, 401, "no session: run guardianctl ui "
+			    "on the host for a login link");
+		else if (strncmp(path, "/approve/", 9) == 0)
+			ui_decide(req, s, path + 9, 1);
+		else if (strncmp(path, "/deny/", 6) == 0)
+			ui_decide(req, s, path + 6, 0);
+		else
+			http_error(req, HTTP_NOTFOUND, "not found");
+		evhttp_uri_free(uri);
+		return;
+	}
+	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
+		http_error(req, 405, "method not allowed");
+		evhttp_uri_free(uri);
+		return;
+	}
+	if (strcmp(path, "/login") == 0)
+		ui_login(req, uri);
+	else if (strcmp(path, "/app.css") == 0 || strcmp(path, "/app.js") == 0)
+		ui_static(req, path);
+	else if ((s = session_get(req)) == NULL) {
+		if (strcmp(path, "/") == 0 || strcmp(path, "/index.html") == 0)
+			reply_page(req, 401, "Log in to approve requests",
+			    "<p>The approval page needs a login.  On the "
+			    "host, run</p><pre>guardianctl ui</pre><p>and "
+			    "open the link it prints.  The link works once; "
+			    "it sets a session cookie for this browser.</p>");
+		else
+			http_error(req, 401, "no session: run guardianctl ui "
+			    "on the host for a login link");
+	} else if (strcmp(path, "/") == 0 || strcmp(path, "/index.html") == 0)
+		ui_static(req, "/index.html");
+	else if (strcmp(path, "/pending") == 0)
+		reply_json(req, 200, json_pack("{s:o}", "requests",
+		    pending_json()));
+	else if (strcmp(path, "/session") == 0)
+		reply_json(req, 200, json_pack("{s:s, s:s}", "csrf", s->csrf,
+		    "user", ui_user));
+	else if (strcmp(path, "/events") == 0)
+		ui_events(req);
 	else
-		http_reply(req, HTTP_OK, a->type, (const char *)a->data,
-		    a->len);
+		http_error(req, HTTP_NOTFOUND, "not found");
 	evhttp_uri_free(uri);
 }

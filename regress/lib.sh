@@ -26,12 +26,17 @@ check() {
 	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
 }
 
-# A TCP port nobody listens on.
+# A TCP port nobody listens on, never the same twice in one test (the
+# caller runs in a subshell, so the ports handed out live in a file).
 free_port() {
 	local p
 	while :; do
 		p=$((20000 + RANDOM % 40000))
-		(exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return; }
+		grep -qx "$p" "$T/.ports" 2>/dev/null && continue
+		(exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && continue
+		echo "$p" >>"$T/.ports"
+		echo "$p"
+		return
 	done
 }
 

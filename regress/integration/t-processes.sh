@@ -56,11 +56,12 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$RP/nope")
 [ "$code" = 404 ] && ok "unknown path: 404" || not_ok "unknown path ($code)"
 code=$(curl -s -D "$T/hdr" -o "$T/out" -w '%{http_code}' \
     "http://127.0.0.1:$UP/")
-[ "$code" = 200 ] && grep -qi '^content-security-policy:' "$T/hdr" &&
-    ok "ui listener serves the page with a CSP" ||
-    not_ok "ui listener serves the page ($code)"
+[ "$code" = 401 ] && grep -qi '^content-security-policy:' "$T/hdr" &&
+    grep -q 'guardianctl ui' "$T/out" &&
+    ok "ui listener: login page, with a CSP" ||
+    not_ok "ui listener: login page ($code)"
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$UP/healthz")
-[ "$code" = 404 ] && ok "ui listener does not serve the request API" ||
+[ "$code" = 404 ] || [ "$code" = 401 ] && ok "ui listener does not serve the request API" ||
     not_ok "ui listener does not serve the request API ($code)"
 
 # SIGTERM: clean exit, no child left, unix socket removed.
@@ -99,6 +100,35 @@ for role in policy request ui; do
 	[ -z "$left" ] && ok "killing $role child: no process left" ||
 	    not_ok "killing $role child: no process left ($left)"
 done
+
+# Started as root with guardian.user: children chroot and drop to it.
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	nuid=$(id -u nobody)
+	sed 's/^request:/guardian:\n  user: nobody\nrequest:/' "$CONF" >"$T/user.yaml"
+	if start_daemon "$T/user.yaml"; then
+		for role in policy request ui; do
+			pid=$(child_pid "$role")
+			grep -Eq "^Uid:[[:space:]]+$nuid[[:space:]]+$nuid[[:space:]]+$nuid" \
+			    "/proc/$pid/status" &&
+			    ok "guardian.user: $role child runs as nobody" ||
+			    not_ok "guardian.user: $role child runs as nobody"
+			root=$(readlink "/proc/$pid/root")
+			[ "$root" != / ] && [ -z "$(ls -A "$root" 2>/dev/null)" ] &&
+			    ok "guardian.user: $role child chrooted to empty $root" ||
+			    not_ok "guardian.user: $role child chrooted ($root)"
+		done
+		code=$(curl -s -o /dev/null -w '%{http_code}' \
+		    "http://127.0.0.1:$RP/healthz")
+		[ "$code" = 200 ] && ok "guardian.user: still serving" ||
+		    not_ok "guardian.user: still serving ($code)"
+		grep -Eq "^Uid:[[:space:]]+0[[:space:]]" "/proc/$DPID/status" &&
+		    ok "guardian.user: the parent stays root" ||
+		    not_ok "guardian.user: the parent stays root"
+		stop_daemon
+	else
+		not_ok "guardian.user: daemon starts"
+	fi
+fi
 
 # A child attempting a forbidden system call is killed (test build).
 for role in policy request ui; do

@@ -59,6 +59,20 @@ pair_open(struct pair *p)
 	assert_int_equal(imsgbuf_init(&p->r, p->s[1]), 0);
 }
 
+/*
+ * For tests that write raw bytes, many times over: only the reader
+ * gets an imsgbuf (p->w stays empty, which imsgbuf_clear() accepts),
+ * as each one costs an IMSG_MAXSIZE buffer, wiped when cleared.
+ */
+static void
+pair_open_reader(struct pair *p)
+{
+	memset(&p->w, 0, sizeof(p->w));
+	p->w.fd = -1;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, p->s), 0);
+	assert_int_equal(imsgbuf_init(&p->r, p->s[1]), 0);
+}
+
 static void
 pair_close(struct pair *p)
 {
@@ -101,16 +115,35 @@ wait_fd(int fd, short events)
 	assert_int_equal(poll(&pfd, 1, 5000), 1);
 }
 
-/* Write everything queued; the socket buffer must hold it. */
+/*
+ * Write everything queued on w.  A max-size frame is bigger than the
+ * socket buffer, so whenever the socket is full, move what has
+ * arrived into r's buffer (no imsg_get) and go on writing.  What is
+ * queued must fit the socket plus r's free room: ENOBUFS fails.
+ */
 static void
-flush(struct imsgbuf *ib)
+flush(struct imsgbuf *w, struct imsgbuf *r)
 {
-	int	 r;
+	struct pollfd	 pfd[2];
+	ssize_t		 n;
+	int		 rv;
 
-	while ((r = imsg_write(ib)) == 1)
-		wait_fd(ib->fd, POLLOUT);
-	assert_int_equal(r, 0);
-	assert_int_equal(imsg_queued(ib), 0);
+	while ((rv = imsg_write(w)) == 1) {
+		pfd[0].fd = w->fd;
+		pfd[0].events = POLLOUT;
+		pfd[1].fd = r->fd;
+		pfd[1].events = POLLIN;
+		assert_true(poll(pfd, 2, 5000) > 0);
+		if (pfd[1].revents & POLLIN) {
+			n = imsg_read(r);
+			if (n == -1)
+				assert_int_equal(errno, EAGAIN);
+			else
+				assert_true(n > 0);
+		}
+	}
+	assert_int_equal(rv, 0);
+	assert_int_equal(imsg_queued(w), 0);
 }
 
 /* 1 a message, 0 EOF, -1 error (errno). */
@@ -230,7 +263,7 @@ test_roundtrip_sizes(void **state)
 		    -1, sizes[i] ? buf : NULL, sizes[i]), 0);
 		assert_int_equal(imsg_queued(&p.w),
 		    IMSG_HDR_SIZE + sizes[i]);
-		flush(&p.w);
+		flush(&p.w, &p.r);
 		assert_int_equal(recv_msg(&p.r, &m), 1);
 		assert_int_equal(m.hdr.type, 100 + i);
 		assert_int_equal(m.hdr.peerid, 0xdead0000 + i);
@@ -304,7 +337,7 @@ test_compose_limits(void **state)
 	iov[2].iov_len = PAYLOAD_MAX - 10;
 	assert_int_equal(imsg_composev(&p.w, 7, 8, -1, iov, 3), 0);
 	assert_int_equal(imsg_queued(&p.w), IMSG_MAXSIZE);
-	flush(&p.w);
+	flush(&p.w, &p.r);
 	{
 		struct imsg	 m;
 
@@ -336,7 +369,7 @@ test_coalesced(void **state)
 		total += IMSG_HDR_SIZE + i % 64;
 	}
 	assert_true(total < IMSG_MAXSIZE);
-	flush(&p.w);
+	flush(&p.w, &p.r);
 	/* All frames arrive in a single read. */
 	assert_int_equal(imsg_read(&p.r), (ssize_t)total);
 	for (i = 0; i < n; i++) {
@@ -507,7 +540,7 @@ test_garbage(void **state)
 	srandom(20260101);
 	before = count_fds();
 	for (iter = 0; iter < 3000; iter++) {
-		pair_open(&p);
+		pair_open_reader(&p);
 		off = 0;
 		if (random() % 4 == 0) {
 			raw_hdr(buf, 5, IMSG_HDR_SIZE + 3, 0, 0);
@@ -608,9 +641,10 @@ test_read_full(void **state)
 	assert_non_null(buf = calloc(1, PAYLOAD_MAX));
 	assert_int_equal(imsg_compose(&p.w, 1, 0, -1, buf, PAYLOAD_MAX), 0);
 	assert_int_equal(imsg_compose(&p.w, 2, 0, -1, buf, 10), 0);
-	flush(&p.w);
+	flush(&p.w, &p.r);
 	while (p.r.rlen < IMSG_MAXSIZE)
 		assert_true(imsg_read(&p.r) > 0);
+	wait_fd(p.r.fd, POLLIN);	/* the second frame is waiting */
 	assert_int_equal(imsg_read(&p.r), -1);
 	assert_int_equal(errno, ENOBUFS);
 	assert_int_equal(imsg_get(&p.r, &m), 1);
@@ -674,7 +708,7 @@ test_fd_pass(void **state)
 	assert_int_equal(imsg_compose(&p.w, 9, 77, pfd[1], "pipe", 4), 0);
 	/* Queued fds stay open until sent. */
 	assert_true(fd_open(pfd[1]));
-	flush(&p.w);
+	flush(&p.w, &p.r);
 	assert_false(fd_open(pfd[1]));	/* sent: our copy is closed */
 	assert_int_equal(recv_msg(&p.r, &m), 1);
 	assert_int_equal(m.hdr.type, 9);
@@ -715,7 +749,7 @@ test_fd_many(void **state)
 			assert_int_equal(imsg_compose(&p.w, 2, i, -1, &v,
 			    sizeof(v)), 0);
 	}
-	flush(&p.w);
+	flush(&p.w, &p.r);
 	for (i = 0, k = 0; i < 20; i++) {
 		assert_int_equal(recv_msg(&p.r, &m), 1);
 		assert_int_equal(m.hdr.type, 1);
@@ -750,7 +784,7 @@ test_fd_empty_payload(void **state)
 	assert_int_equal(pipe(pfd), 0);
 	assert_int_equal(imsg_compose(&p.w, 3, 0, pfd[1], NULL, 0), 0);
 	assert_int_equal(imsg_queued(&p.w), IMSG_HDR_SIZE);
-	flush(&p.w);
+	flush(&p.w, &p.r);
 	assert_int_equal(recv_msg(&p.r, &m), 1);
 	assert_int_equal(m.hdr.len, IMSG_HDR_SIZE);
 	assert_int_equal(m.datalen, 0);
@@ -1154,7 +1188,7 @@ test_enc_roundtrip(void **state)
 	assert_int_equal(imsg_compose_enc(&p.w, 5, 6, -1, &enc), 0);
 	imsg_enc_free(&enc);
 	assert_null(enc.buf);
-	flush(&p.w);
+	flush(&p.w, &p.r);
 
 	assert_int_equal(recv_msg(&p.r, &m), 1);
 	imsg_dec_init(&dec, &m);
@@ -1361,7 +1395,7 @@ test_enc_limits(void **state)
 	assert_int_equal(enc.error, EMSGSIZE);
 	assert_int_equal(enc.len, PAYLOAD_MAX);
 	imsg_enc_free(&enc);
-	flush(&p.w);
+	flush(&p.w, &p.r);
 	assert_int_equal(recv_msg(&p.r, &m), 1);
 	assert_int_equal(m.hdr.len, IMSG_MAXSIZE);
 	imsg_dec_init(&dec, &m);
@@ -1404,7 +1438,7 @@ test_enc_limits(void **state)
 	imsg_enc_init(&enc);
 	assert_int_equal(imsg_compose_enc(&p.w, 2, 0, -1, &enc), 0);
 	imsg_enc_free(&enc);
-	flush(&p.w);
+	flush(&p.w, &p.r);
 	assert_int_equal(recv_msg(&p.r, &m), 1);
 	assert_int_equal(m.hdr.type, 2);
 	assert_int_equal(m.datalen, 0);

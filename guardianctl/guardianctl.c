@@ -1,0 +1,423 @@
+/*
+ * Copyright (c) 2026 The guardiand authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * guardianctl(8): the operator's control tool.  One request over the
+ * control socket (guardiand/control.h), then the answer: CTL_LINE
+ * texts to stdout, the final CTL_OK text to stdout, a CTL_ERROR text
+ * to stderr.  Whatever the daemon sends is made harmless for the
+ * terminal before it is printed.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <vis.h>
+
+#include "canon.h"
+#include "config.h"
+#include "control.h"
+#include "imsg.h"
+#include "paths.h"
+
+#ifndef __dead
+#define __dead		__attribute__((__noreturn__))
+#endif
+
+/* ms: a reload may take a while */
+#define ANSWER_TIMEOUT	(120 * 1000)
+
+static __dead void	 usage(void);
+static __dead void	 die(const char *, ...)
+			    __attribute__((__format__ (printf, 1, 2)));
+static char		*default_socket(void);
+static int		 ctl_connect(const char *);
+static void		 send_request(struct imsgbuf *, uint32_t,
+			    struct imsg_enc *);
+static int		 read_answer(struct imsgbuf *);
+static char		*sanitize(const char *);
+static char		*read_token(void);
+
+static __dead void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: guardianctl [-s socket] command [args]\n"
+	    "commands:\n"
+	    "\tstatus\n"
+	    "\tshow requests | show cloisters\n"
+	    "\tapprove ID\n"
+	    "\tdeny ID [reason ...]\n"
+	    "\tregister NAME -w WORKTREE [-P PROJECT] [-t TOKEN]\n"
+	    "\tunregister NAME\n"
+	    "\treload\n"
+	    "\tui\n"
+	    "\tlog verbose | log brief\n");
+	exit(1);
+}
+
+static __dead void
+die(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fputs("guardianctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct imsgbuf	 ibuf;
+	struct imsg_enc	 enc;
+	const char	*cmd, *sock = NULL;
+	const char	*worktree = NULL, *project = "", *token = "";
+	char		*defsock = NULL, *reason = NULL, *real = NULL;
+	char		*tokbuf = NULL;
+	uint32_t	 type;
+	size_t		 len;
+	int		 ch, fd, i, rv;
+
+	while ((ch = getopt(argc, argv, "+s:")) != -1) {
+		switch (ch) {
+		case 's':
+			sock = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage();
+	cmd = argv[0];
+
+	imsg_enc_init(&enc);
+	if (strcmp(cmd, "status") == 0 && argc == 1)
+		type = CTL_STATUS;
+	else if (strcmp(cmd, "show") == 0 && argc == 2 &&
+	    strcmp(argv[1], "requests") == 0)
+		type = CTL_SHOW_REQUESTS;
+	else if (strcmp(cmd, "show") == 0 && argc == 2 &&
+	    strcmp(argv[1], "cloisters") == 0)
+		type = CTL_SHOW_CLOISTERS;
+	else if (strcmp(cmd, "approve") == 0 && argc == 2) {
+		type = CTL_APPROVE;
+		imsg_put_str(&enc, argv[1]);
+	} else if (strcmp(cmd, "deny") == 0 && argc >= 2) {
+		type = CTL_DENY;
+		/* The words of the reason, joined by single spaces. */
+		for (len = 1, i = 2; i < argc; i++)
+			len += strlen(argv[i]) + 1;
+		if ((reason = calloc(1, len)) == NULL)
+			die("%s", strerror(errno));
+		for (i = 2; i < argc; i++) {
+			if (i > 2)
+				strlcat(reason, " ", len);
+			strlcat(reason, argv[i], len);
+		}
+		imsg_put_str(&enc, argv[1]);
+		imsg_put_str(&enc, reason);
+	} else if (strcmp(cmd, "register") == 0 && argc >= 2 &&
+	    argv[1][0] != '-') {
+		type = CTL_REGISTER;
+		/* NAME first, then the options: parse from NAME on. */
+		argc--;
+		argv++;
+		optind = 1;
+		while ((ch = getopt(argc, argv, "+P:t:w:")) != -1) {
+			switch (ch) {
+			case 'P':
+				project = optarg;
+				break;
+			case 't':
+				token = optarg;
+				break;
+			case 'w':
+				worktree = optarg;
+				break;
+			default:
+				usage();
+			}
+		}
+		if (optind != argc || worktree == NULL)
+			usage();
+		if (strcmp(token, "-") == 0)
+			token = tokbuf = read_token();
+		/* Relative to where the operator stands, not the daemon. */
+		if ((real = realpath(worktree, NULL)) == NULL)
+			die("%s: %s", worktree, strerror(errno));
+		imsg_put_str(&enc, argv[0]);
+		imsg_put_str(&enc, real);
+		imsg_put_str(&enc, project);
+		imsg_put_str(&enc, token);
+	} else if (strcmp(cmd, "unregister") == 0 && argc == 2) {
+		type = CTL_UNREGISTER;
+		imsg_put_str(&enc, argv[1]);
+	} else if (strcmp(cmd, "reload") == 0 && argc == 1)
+		type = CTL_RELOAD;
+	else if (strcmp(cmd, "ui") == 0 && argc == 1)
+		type = CTL_UI;
+	else if (strcmp(cmd, "log") == 0 && argc == 2 &&
+	    strcmp(argv[1], "verbose") == 0)
+		type = CTL_LOG_VERBOSE;
+	else if (strcmp(cmd, "log") == 0 && argc == 2 &&
+	    strcmp(argv[1], "brief") == 0)
+		type = CTL_LOG_BRIEF;
+	else
+		usage();
+
+	signal(SIGPIPE, SIG_IGN);
+	if (sock == NULL) {
+		if ((defsock = default_socket()) == NULL)
+			die("no control socket directory: %s (is guardiand "
+			    "running?)", strerror(errno));
+		sock = defsock;
+	}
+	fd = ctl_connect(sock);
+	if (imsgbuf_init(&ibuf, fd) == -1)
+		die("%s", strerror(errno));
+	send_request(&ibuf, type, &enc);
+	if (tokbuf != NULL)
+		freezero(tokbuf, strlen(tokbuf));
+	rv = read_answer(&ibuf);
+	imsgbuf_clear(&ibuf);
+	close(fd);
+	free(defsock);
+	free(reason);
+	free(real);
+	return (rv);
+}
+
+/*
+ * The socket guardiand uses: guardian.control of the default
+ * configuration if it sets one, else the runtime directory's.
+ */
+static char *
+default_socket(void)
+{
+	struct config	*conf;
+	char		*path, *errs = NULL, *s = NULL;
+
+	if ((path = config_default_path()) != NULL &&
+	    (conf = config_load(path, &errs)) != NULL) {
+		if (conf->control_path != NULL)
+			s = strdup(conf->control_path);
+		config_free(conf);
+	}
+	free(errs);
+	free(path);
+	if (s != NULL)
+		return (s);
+	return (runtime_path("control.sock", 0));
+}
+
+static int
+ctl_connect(const char *path)
+{
+	struct sockaddr_un	 sun;
+	int			 fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path))
+		die("connect %s: %s", path, strerror(ENAMETOOLONG));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		die("socket: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		die("connect %s: %s (is guardiand running?)", path,
+		    strerror(errno));
+	return (fd);
+}
+
+static void
+send_request(struct imsgbuf *ibuf, uint32_t type, struct imsg_enc *enc)
+{
+	struct pollfd	 pfd;
+	int		 rv;
+
+	if (imsg_compose_enc(ibuf, type, 0, -1, enc) == -1)
+		die("request: %s", strerror(errno));
+	pfd.fd = ibuf->fd;
+	pfd.events = POLLOUT;
+	while ((rv = imsg_write(ibuf)) == 1) {
+		if (poll(&pfd, 1, ANSWER_TIMEOUT) == 0)
+			die("guardiand does not read the request");
+	}
+	if (rv == -1 && (errno == EPIPE || errno == ECONNRESET))
+		die("guardiand closed the connection (only its own user "
+		    "may control it)");
+	if (rv == -1)
+		die("write: %s", strerror(errno));
+}
+
+/* Print the answer; the exit status: 0 on CTL_OK, 1 otherwise. */
+static int
+read_answer(struct imsgbuf *ibuf)
+{
+	struct imsg	 imsg;
+	struct imsg_dec	 dec;
+	struct pollfd	 pfd;
+	char		*text, *safe, *p, *line;
+	ssize_t		 n;
+	int		 rv, done = -1;
+
+	pfd.fd = ibuf->fd;
+	pfd.events = POLLIN;
+	while (done == -1) {
+		if ((rv = poll(&pfd, 1, ANSWER_TIMEOUT)) == -1) {
+			if (errno == EINTR)
+				continue;
+			die("poll: %s", strerror(errno));
+		}
+		if (rv == 0)
+			die("no answer from guardiand");
+		if ((n = imsg_read(ibuf)) == -1) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			if (errno != ECONNRESET)
+				die("read: %s", strerror(errno));
+			n = 0;
+		}
+		if (n == 0)
+			die("guardiand closed the connection without an "
+			    "answer (only its own user may control it)");
+		while (done == -1 && (rv = imsg_get(ibuf, &imsg)) == 1) {
+			imsg_dec_init(&dec, &imsg);
+			text = imsg_get_str(&dec);
+			if (imsg_dec_end(&dec) == -1 || imsg.fd != -1)
+				die("bad answer from guardiand");
+			switch (imsg.hdr.type) {
+			case CTL_LINE:
+			case CTL_OK:
+				if (imsg.hdr.type == CTL_OK)
+					done = 0;
+				if (imsg.hdr.type == CTL_OK && *text == '\0')
+					break;
+				if ((safe = sanitize(text)) == NULL)
+					die("%s", strerror(errno));
+				printf("%s\n", safe);
+				free(safe);
+				break;
+			case CTL_ERROR:
+				done = 1;
+				fflush(stdout);
+				/* One message a line, each prefixed. */
+				p = text;
+				while ((line = strsep(&p, "\n")) != NULL) {
+					if (*line == '\0' && p == NULL)
+						break;
+					if ((safe = sanitize(line)) == NULL)
+						die("%s", strerror(errno));
+					fprintf(stderr, "guardianctl: %s\n",
+					    safe);
+					free(safe);
+				}
+				break;
+			default:
+				die("bad answer from guardiand (type %u)",
+				    imsg.hdr.type);
+			}
+			free(text);
+			imsg_free(&imsg);
+		}
+		if (done == -1 && rv == -1)
+			die("bad answer from guardiand");
+	}
+	if (fflush(stdout) == EOF || ferror(stdout))
+		die("stdout: %s", strerror(errno));
+	return (done);
+}
+
+/*
+ * Safe for a terminal: printable ASCII and printable UTF-8 stay as
+ * they are (a canonical command keeps its backslashes), control
+ * characters, C1, the invisible/bidi formatting characters and bytes
+ * that are not UTF-8 are written in vis(3) octal.
+ */
+static char *
+sanitize(const char *s)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 len = strlen(s), i, k, n;
+	uint32_t		 cp;
+	char			*out, *o;
+
+	if ((out = malloc(len * 4 + 1)) == NULL)
+		return (NULL);
+	o = out;
+	for (i = 0; i < len; i += n) {
+		n = 1;
+		if (u[i] >= 0x20 && u[i] < 0x7f) {
+			*o++ = u[i];
+			continue;
+		}
+		if (u[i] >= 0xc2 && u[i] <= 0xf4) {
+			n = u[i] < 0xe0 ? 2 : u[i] < 0xf0 ? 3 : 4;
+			if (i + n <= len && utf8_valid(s + i, n)) {
+				cp = u[i] & (0x7f >> n);
+				for (k = 1; k < n; k++)
+					cp = (cp << 6) | (u[i + k] & 0x3f);
+				if (!(cp <= 0x9f ||
+				    (cp >= 0x200b && cp <= 0x200f) ||
+				    (cp >= 0x2028 && cp <= 0x202e) ||
+				    (cp >= 0x2066 && cp <= 0x2069) ||
+				    cp == 0xfeff)) {
+					memcpy(o, u + i, n);
+					o += n;
+					continue;
+				}
+			}
+			n = 1;
+		}
+		o = vis(o, u[i], VIS_OCTAL | VIS_CSTYLE | VIS_TAB | VIS_NL |
+		    VIS_NOSLASH, u[i + 1]);
+	}
+	*o = '\0';
+	return (out);
+}
+
+/* register -t -: the token from stdin, so it shows in no ps(1). */
+static char *
+read_token(void)
+{
+	char	*line = NULL;
+	size_t	 cap = 0;
+	ssize_t	 n;
+
+	if ((n = getline(&line, &cap, stdin)) == -1)
+		die("no token on standard input");
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	return (line);
+}

@@ -1,0 +1,53 @@
+/*
+ * Copyright (c) 2026 The guardiand authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#ifndef CONTROL_H
+#define CONTROL_H
+
+/*
+ * The control socket protocol between guardianctl and guardiand: imsg
+ * frames (common/imsg.h) over a unix stream socket, one request per
+ * connection.  The daemon answers with any number of CTL_LINE (one
+ * line of output each) and exactly one final CTL_OK or CTL_ERROR.
+ * Payloads use the imsg_enc encoding.
+ */
+
+enum ctl_type {
+	CTL_NONE = 1000,
+
+	/* guardianctl -> guardiand */
+	CTL_STATUS,		/* - */
+	CTL_SHOW_REQUESTS,	/* - */
+	CTL_SHOW_CLOISTERS,	/* - */
+	CTL_APPROVE,		/* str id */
+	CTL_DENY,		/* str id, str reason ("" if none) */
+	CTL_REGISTER,		/* str name, str worktree, str project,
+				   str token ("" = generate) */
+	CTL_UNREGISTER,		/* str name */
+	CTL_RELOAD,		/* - */
+	CTL_UI,			/* - */
+	CTL_LOG_VERBOSE,	/* - */
+	CTL_LOG_BRIEF,		/* - */
+
+	/* guardiand -> guardianctl */
+	CTL_LINE,		/* str text */
+	CTL_OK,			/* str text ("" if nothing to say): final */
+	CTL_ERROR,		/* str text: final */
+
+	CTL_MAX
+};
+
+#endif /* CONTROL_H */

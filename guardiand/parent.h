@@ -1,0 +1,173 @@
+/*
+ * Copyright (c) 2026 The guardiand authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#ifndef PARENT_H
+#define PARENT_H
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/tree.h>
+
+#include <stdint.h>
+#include <time.h>
+
+#include <event.h>
+
+#include "config.h"
+#include "guardiand.h"
+
+/*
+ * The parent's own modules: the request table and its state machine
+ * (reqtable.c), the cloisters and their tokens (registry.c), command
+ * execution (exec.c), the audit trail (audit.c) and the control socket
+ * (control.c).  Everything here runs in the privileged parent, which
+ * trusts no byte that came from a child or a control client.
+ */
+
+/* registry.c: who may ask. */
+struct cloister {
+	RB_ENTRY(cloister)	 entry;		/* by name */
+	char			*name;
+	char			*project;
+	char			*worktree;
+	char			*token;		/* never logged or shown */
+	size_t			 tokenlen;
+	int			 dynamic;	/* from guardianctl register */
+};
+
+/* Load static cloisters from conf, dynamic ones from the state dir. */
+int	 registry_init(struct config *, char *, size_t);
+/* Replace the static set after a reload; dynamic ones stay. */
+int	 registry_reload(struct config *, char *, size_t);
+/* Constant-time lookup over every token; NULL if none matches. */
+const struct cloister *registry_auth(const char *);
+const struct cloister *registry_find(const char *);
+/* token NULL: generate one.  *tokenp: the token (malloc'd). */
+int	 registry_register(const char *, const char *, const char *,
+	    const char *, char **, char *, size_t);
+int	 registry_unregister(const char *, char *, size_t);
+void	 registry_foreach(void (*)(const struct cloister *, void *),
+	    void *);
+size_t	 registry_count(void);
+void	 registry_free(void);
+
+/* audit.c: one record per transition, before the action it records. */
+int	 audit_init(struct config *, char *, size_t);
+int	 audit_reload(struct config *, char *, size_t);
+/*
+ * audit_log("COMPLETE", id, project, cloister, cmd, "exit", "0",
+ *     "duration", "2.3s", NULL): key/value pairs after the fixed
+ * fields; values quoted and escaped as needed.  NULL id/project/
+ * cloister/cmd are left out.
+ */
+void	 audit_log(const char *, const char *, const char *, const char *,
+	    const char *, ...) __attribute__((__sentinel__));
+void	 audit_close(void);
+
+/* exec.c */
+struct exec_req {
+	char *const	*argv;
+	const char	*cwd;
+	char *const	*envp;
+};
+struct exec_res {
+	pid_t		 pid;
+	int		 outfd;		/* read ends, non-blocking */
+	int		 errfd;
+	int		 error;		/* errno when spawning failed */
+};
+/* 0 and *res filled, or -1 with res->error (ENOENT: not found). */
+int	 exec_spawn(const struct exec_req *, struct exec_res *);
+/* The environment commands get, per guardian.env; NULL-terminated. */
+char	**exec_environ(struct config *);
+void	 exec_environ_free(char **);
+
+/* reqtable.c: the state machine of DESIGN section 3. */
+enum req_state {
+	REQ_AUTH,		/* waiting out a failed-auth delay */
+	REQ_CHECKING,		/* asked the policy child */
+	REQ_PENDING,		/* waiting for a human */
+	REQ_RUNNING,		/* spawned */
+	REQ_DONE
+};
+
+struct request {
+	RB_ENTRY(request)	 by_id;
+	RB_ENTRY(request)	 by_peer;
+	TAILQ_ENTRY(request)	 pending;	/* oldest first */
+	char			 id[REQ_ID_LEN + 1];
+	uint32_t		 peerid;	/* the request child's */
+	uint32_t		 seq;		/* policy check */
+	int			 mode;		/* REQ_MODE_* */
+	enum req_state		 state;
+	char			*cloister;
+	char			*project;
+	char			*worktree;
+	int			 argc;
+	char			**argv;
+	char			*canon;
+	char			*pattern;	/* the deciding one */
+	int64_t			 received;	/* ms, wall clock */
+	int64_t			 expires;	/* ms, wall clock */
+	struct timespec		 t_received;	/* monotonic */
+	struct timespec		 t_started;
+	pid_t			 pid;		/* process group too */
+	int			 stop_kind;	/* EXIT_TIMEDOUT/KILLED */
+	int			 cancelled;
+	int			 humane;	/* a human approved it */
+	struct event		 timer;
+};
+RB_HEAD(req_id_tree, request);
+
+void	 reqtable_init(struct config *);
+void	 reqtable_reload(struct config *);
+/* From the request child. */
+void	 req_new(struct imsg *);
+void	 req_cancel(uint32_t);
+/* From the policy child. */
+void	 req_verdict(struct imsg *);
+/*
+ * A human's decision (control socket or ui).  0 done; -1 not pending
+ * (unknown id): the caller answers 404 / an error.
+ */
+int	 req_decide(const char *, int, const char *, const char *);
+/* A cloister was unregistered: deny what it has pending. */
+void	 req_cloister_gone(const char *);
+/* SIGCHLD: 1 if pid was one of our commands. */
+int	 req_reaped(pid_t, int);
+void	 req_foreach_pending(void (*)(const struct request *, void *),
+	    void *);
+unsigned int req_count(enum req_state);
+/* Shutdown: kill every command's process group, forget everything. */
+void	 req_shutdown(void);
+
+/* parent.c */
+/* A child broke the protocol: log, take the daemon down. */
+__attribute__((__noreturn__, __format__ (printf, 1, 2)))
+void		 parent_fatalx(const char *, ...);
+struct imsgev	*parent_channel(enum role);
+struct config	*parent_config(void);
+time_t		 parent_started(void);
+/* Start a reload; done(arg, ok, message) runs when it is decided. */
+void		 parent_reload(void (*)(void *, int, const char *), void *);
+/* A one-time login URL for the approval UI, NULL if no UI listener. */
+char		*parent_ui_login(void);
+
+/* control.c */
+int	 control_init(const char *, char *, size_t);
+void	 control_cleanup(void);
+
+#endif /* PARENT_H */

@@ -1,0 +1,854 @@
+/*
+ * Copyright (c) 2026 The guardiand authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/* RB_GENERATE_STATIC marks the functions it does not need __unused. */
+#ifndef __unused
+#define __unused	__attribute__((__unused__))
+#endif
+
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "canon.h"
+#include "frame.h"
+#include "log.h"
+#include "parent.h"
+#include "ruleset.h"
+
+/*
+ * The request table and its state machine (DESIGN section 3).  Every
+ * transition writes its audit record before the action it records.
+ * Requests are known by three keys: the random id humans see, the
+ * request child's connection number (peerid), and the order of policy
+ * checks, which the policy child answers strictly in turn.
+ */
+
+#define KILL_GRACE_MS	5000	/* SIGTERM, then SIGKILL */
+#define AUTH_DELAY_MIN	100	/* ms after a first failure */
+#define AUTH_DELAY_MAX	5000
+#define AUTH_FORGET_MS	60000	/* failures older than this count 0 */
+#define AUTHFAIL_MAX	1024	/* peers remembered */
+
+struct authfail {
+	RB_ENTRY(authfail)	 entry;
+	char			*peer;
+	unsigned int		 count;
+	int64_t			 last;
+};
+RB_HEAD(authfail_tree, authfail);
+
+RB_HEAD(req_peer_tree, request);
+TAILQ_HEAD(req_queue, request);
+
+static struct config		*conf;
+static char			**cmd_envp;
+static struct req_id_tree	 reqs_by_id = RB_INITIALIZER(&reqs_by_id);
+static struct req_peer_tree	 reqs_by_peer = RB_INITIALIZER(&reqs_by_peer);
+static struct req_queue		 checking = TAILQ_HEAD_INITIALIZER(checking);
+static struct req_queue		 pendingq = TAILQ_HEAD_INITIALIZER(pendingq);
+static struct authfail_tree	 authfails = RB_INITIALIZER(&authfails);
+static unsigned int		 nauthfails;
+static uint32_t			 next_seq;
+static unsigned int		 nstate[REQ_DONE + 1];
+
+static int
+req_id_cmp(struct request *a, struct request *b)
+{
+	return (strcmp(a->id, b->id));
+}
+
+static int
+req_peer_cmp(struct request *a, struct request *b)
+{
+	return (a->peerid < b->peerid ? -1 : a->peerid > b->peerid);
+}
+
+static int
+authfail_cmp(struct authfail *a, struct authfail *b)
+{
+	return (strcmp(a->peer, b->peer));
+}
+
+RB_GENERATE_STATIC(req_id_tree, request, by_id, req_id_cmp)
+RB_GENERATE_STATIC(req_peer_tree, request, by_peer, req_peer_cmp)
+RB_GENERATE_STATIC(authfail_tree, authfail, entry, authfail_cmp)
+
+static void	 req_free(struct request *);
+static void	 req_setstate(struct request *, enum req_state);
+static void	 req_start(struct request *, int);
+static void	 req_stop(struct request *, int);
+static void	 req_deny(struct request *, int, const char *);
+static void	 req_reject(struct request *, int, const char *);
+static void	 req_timer(int, short, void *);
+static void	 req_audit(struct request *, const char *, ...)
+		    __attribute__((__sentinel__));
+
+static int64_t
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+static int64_t
+mono_ms(const struct timespec *since)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)(ts.tv_sec - since->tv_sec) * 1000 +
+	    (ts.tv_nsec - since->tv_nsec) / 1000000);
+}
+
+/* "2.3s", "45ms", "3m05s": durations in audit records and texts. */
+static void
+fmt_duration(char *buf, size_t len, int64_t ms)
+{
+	if (ms < 1000)
+		snprintf(buf, len, "%lldms", (long long)ms);
+	else if (ms < 60000)
+		snprintf(buf, len, "%lld.%llds", (long long)ms / 1000,
+		    (long long)(ms % 1000) / 100);
+	else if (ms < 3600000)
+		snprintf(buf, len, "%lldm%02llds", (long long)ms / 60000,
+		    (long long)(ms % 60000) / 1000);
+	else
+		snprintf(buf, len, "%lldh%02lldm", (long long)ms / 3600000,
+		    (long long)(ms % 3600000) / 60000);
+}
+
+static void
+timer_set(struct request *r, int64_t ms)
+{
+	struct timeval	 tv;
+
+	if (evtimer_initialized(&r->timer) && evtimer_pending(&r->timer,
+	    NULL))
+		evtimer_del(&r->timer);
+	evtimer_set(&r->timer, req_timer, r);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(&r->timer, &tv);
+}
+
+static void
+timer_clear(struct request *r)
+{
+	if (evtimer_initialized(&r->timer) && evtimer_pending(&r->timer,
+	    NULL))
+		evtimer_del(&r->timer);
+}
+
+void
+reqtable_init(struct config *c)
+{
+	conf = c;
+	if ((cmd_envp = exec_environ(conf)) == NULL)
+		fatal("command environment");
+}
+
+void
+reqtable_reload(struct config *c)
+{
+	char	**envp;
+
+	conf = c;
+	if ((envp = exec_environ(conf)) == NULL) {
+		log_warn("command environment: keeping the old one");
+		return;
+	}
+	exec_environ_free(cmd_envp);
+	cmd_envp = envp;
+}
+
+/* Messages to the request child, unless the client is gone. */
+static void
+to_request(struct request *r, uint32_t type, int fd, struct imsg_enc *enc)
+{
+	struct imsgev	*iev = parent_channel(ROLE_REQUEST);
+	int		 rv;
+
+	if (r->cancelled) {
+		if (fd != -1)
+			close(fd);
+		imsg_enc_free(enc);
+		return;
+	}
+	if (enc != NULL)
+		rv = imsgev_compose_enc(iev, type, r->peerid, fd, enc);
+	else
+		rv = imsgev_compose(iev, type, r->peerid, fd, NULL, 0);
+	if (rv == -1)
+		parent_fatalx("cannot queue a message to the request child");
+}
+
+static void
+to_ui(uint32_t type, struct imsg_enc *enc)
+{
+	if (imsgev_compose_enc(parent_channel(ROLE_UI), type, 0, -1,
+	    enc) == -1)
+		parent_fatalx("cannot queue a message to the ui child");
+}
+
+static void
+ui_added(struct request *r)
+{
+	struct imsg_enc	 enc;
+
+	imsg_enc_init(&enc);
+	imsg_put_str(&enc, r->id);
+	imsg_put_str(&enc, r->cloister);
+	imsg_put_str(&enc, r->project);
+	imsg_put_str(&enc, r->canon);
+	imsg_put_str(&enc, r->worktree);
+	imsg_put_u64(&enc, r->received);
+	imsg_put_u64(&enc, r->expires);
+	to_ui(IMSG_UI_ADDED, &enc);
+}
+
+static void
+ui_removed(struct request *r, const char *outcome, const char *user)
+{
+	struct imsg_enc	 enc;
+
+	imsg_enc_init(&enc);
+	imsg_put_str(&enc, r->id);
+	imsg_put_str(&enc, outcome);
+	imsg_put_str(&enc, user != NULL ? user : "");
+	to_ui(IMSG_UI_REMOVED, &enc);
+}
+
+static void
+req_audit(struct request *r, const char *event, ...)
+{
+	const char	*kv[16];
+	va_list		 ap;
+	int		 n = 0;
+
+	va_start(ap, event);
+	while (n < 14 && (kv[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	for (; n < 16; n++)
+		kv[n] = NULL;
+	audit_log(event, r->id, r->project, r->cloister, r->canon,
+	    kv[0], kv[1], kv[2], kv[3], kv[4], kv[5], kv[6], kv[7], kv[8],
+	    kv[9], kv[10], kv[11], kv[12], kv[13], (char *)NULL);
+}
+
+static void
+req_setstate(struct request *r, enum req_state st)
+{
+	nstate[r->state]--;
+	r->state = st;
+	nstate[st]++;
+}
+
+unsigned int
+req_count(enum req_state st)
+{
+	return (nstate[st]);
+}
+
+/*
+ * Per-peer slow-down after failed authentication: 100 ms, doubling
+ * with each failure, at most 5 s; forgotten after a quiet minute.
+ */
+static int64_t
+auth_failed(const char *peer)
+{
+	struct authfail	 key, *af, *oldest, *next;
+	int64_t		 now = now_ms(), delay;
+
+	key.peer = (char *)peer;
+	if ((af = RB_FIND(authfail_tree, &authfails, &key)) == NULL) {
+		if (nauthfails >= AUTHFAIL_MAX) {
+			oldest = RB_MIN(authfail_tree, &authfails);
+			RB_FOREACH(next, authfail_tree, &authfails)
+				if (next->last < oldest->last)
+					oldest = next;
+			RB_REMOVE(authfail_tree, &authfails, oldest);
+			free(oldest->peer);
+			free(oldest);
+			nauthfails--;
+		}
+		if ((af = calloc(1, sizeof(*af))) == NULL ||
+		    (af->peer = strdup(peer)) == NULL)
+			fatal(NULL);
+		RB_INSERT(authfail_tree, &authfails, af);
+		nauthfails++;
+	}
+	if (now - af->last > AUTH_FORGET_MS)
+		af->count = 0;
+	af->last = now;
+	if (af->count < 16)
+		af->count++;
+	delay = (int64_t)AUTH_DELAY_MIN << (af->count - 1);
+	return (delay > AUTH_DELAY_MAX ? AUTH_DELAY_MAX : delay);
+}
+
+static struct request *
+req_alloc(uint32_t peerid, int mode)
+{
+	struct request	*r;
+	unsigned char	 rnd[REQ_ID_LEN / 2];
+	size_t		 i;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		fatal(NULL);
+	do {
+		arc4random_buf(rnd, sizeof(rnd));
+		for (i = 0; i < sizeof(rnd); i++)
+			snprintf(r->id + 2 * i, 3, "%02x", rnd[i]);
+	} while (RB_FIND(req_id_tree, &reqs_by_id, r) != NULL);
+	r->peerid = peerid;
+	r->mode = mode;
+	r->pid = -1;
+	r->received = now_ms();
+	clock_gettime(CLOCK_MONOTONIC, &r->t_received);
+	r->state = REQ_AUTH;
+	nstate[REQ_AUTH]++;
+	RB_INSERT(req_id_tree, &reqs_by_id, r);
+	RB_INSERT(req_peer_tree, &reqs_by_peer, r);
+	return (r);
+}
+
+static void
+req_free(struct request *r)
+{
+	int	 i;
+
+	timer_clear(r);
+	RB_REMOVE(req_id_tree, &reqs_by_id, r);
+	if (!r->cancelled)
+		RB_REMOVE(req_peer_tree, &reqs_by_peer, r);
+	nstate[r->state]--;
+	for (i = 0; i < r->argc; i++)
+		free(r->argv[i]);
+	free(r->argv);
+	free(r->canon);
+	free(r->cloister);
+	free(r->project);
+	free(r->worktree);
+	free(r->pattern);
+	free(r);
+}
+
+/*
+ * The client is gone: forget its connection number (the request child
+ * may reuse nothing, but we must not route to it any more).
+ */
+static void
+req_detach(struct request *r)
+{
+	if (!r->cancelled) {
+		RB_REMOVE(req_peer_tree, &reqs_by_peer, r);
+		r->cancelled = 1;
+	}
+}
+
+/* IMSG_REQ_NEW from the request child: validate everything. */
+void
+req_new(struct imsg *imsg)
+{
+	const struct cloister	*cl;
+	struct request		 key, *r;
+	struct imsg_dec		 dec;
+	struct imsg_enc		 enc;
+	char			*token, *peer;
+	uint32_t		 argc, i;
+	uint8_t			 mode;
+	size_t			 total = 0;
+
+	key.peerid = imsg->hdr.peerid;
+	if (RB_FIND(req_peer_tree, &reqs_by_peer, &key) != NULL)
+		parent_fatalx("request child reused connection %u",
+		    imsg->hdr.peerid);
+	imsg_dec_init(&dec, imsg);
+	mode = imsg_get_u8(&dec);
+	token = imsg_get_str(&dec);
+	peer = imsg_get_str(&dec);
+	argc = imsg_get_u32(&dec);
+	if (dec.error || token == NULL || peer == NULL ||
+	    (mode != REQ_MODE_BUFFERED && mode != REQ_MODE_STREAM) ||
+	    argc == 0 || argc > REQ_ARGV_MAX || strlen(peer) > 128)
+		parent_fatalx("bad new request from the request child");
+
+	r = req_alloc(imsg->hdr.peerid, mode);
+	if ((r->argv = calloc(argc + 1, sizeof(*r->argv))) == NULL)
+		fatal(NULL);
+	for (i = 0; i < argc; i++) {
+		if ((r->argv[i] = imsg_get_str(&dec)) == NULL)
+			parent_fatalx("bad argument from the request child");
+		r->argc++;
+		total += strlen(r->argv[i]);
+		if (total > REQ_ARGV_MAX ||
+		    !utf8_valid(r->argv[i], strlen(r->argv[i])))
+			parent_fatalx("bad argument from the request child");
+	}
+	if (imsg_dec_end(&dec) == -1)
+		parent_fatalx("bad new request from the request child");
+	if ((r->canon = canon_argv(r->argc, r->argv)) == NULL)
+		fatal(NULL);
+	/* The child checks too, but a reload may just have lowered it. */
+	if (argc > conf->limits.args) {
+		freezero(token, strlen(token));
+		free(peer);
+		req_reject(r, 400, "too many arguments");
+		return;
+	}
+
+	if ((cl = registry_auth(token)) == NULL) {
+		int64_t	 delay = auth_failed(peer);
+		char	 ms[32];
+
+		snprintf(ms, sizeof(ms), "%lld", (long long)delay);
+		audit_log("AUTH_FAIL", r->id, NULL, NULL, r->canon,
+		    "peer", peer, "reason", *token == '\0' ?
+		    "no token" : "unknown token", "delay_ms", ms,
+		    (char *)NULL);
+		freezero(token, strlen(token));
+		free(peer);
+		timer_set(r, delay);
+		return;
+	}
+	freezero(token, strlen(token));
+	free(peer);
+	if ((r->cloister = strdup(cl->name)) == NULL ||
+	    (r->project = strdup(cl->project)) == NULL ||
+	    (r->worktree = strdup(cl->worktree)) == NULL)
+		fatal(NULL);
+
+	req_audit(r, "REQUEST", (char *)NULL);
+	req_setstate(r, REQ_CHECKING);
+	r->seq = ++next_seq;
+	TAILQ_INSERT_TAIL(&checking, r, pending);
+	imsg_enc_init(&enc);
+	imsg_put_str(&enc, r->project);
+	imsg_put_str(&enc, r->canon);
+	imsg_put_u8(&enc, conf->default_manual);
+	if (imsgev_compose_enc(parent_channel(ROLE_POLICY),
+	    IMSG_POLICY_CHECK, r->seq, -1, &enc) == -1)
+		parent_fatalx("cannot queue a policy check");
+}
+
+static unsigned int
+pending_of(const char *cloister)
+{
+	struct request	*r;
+	unsigned int	 n = 0;
+
+	TAILQ_FOREACH(r, &pendingq, pending)
+		if (strcmp(r->cloister, cloister) == 0)
+			n++;
+	return (n);
+}
+
+/* The UI's address for the "waiting for approval" text, or "". */
+static void
+ui_where(char *buf, size_t len)
+{
+	struct listen_addr	*la;
+
+	TAILQ_FOREACH(la, &conf->ui_listen, entry) {
+		if (la->is_unix)
+			continue;
+		snprintf(buf, len, " at http://%s%s%s:%s/",
+		    strchr(la->host, ':') ? "[" : "",
+		    la->host[0] ? la->host : "127.0.0.1",
+		    strchr(la->host, ':') ? "]" : "", la->port);
+		return;
+	}
+	buf[0] = '\0';
+}
+
+/* IMSG_POLICY_VERDICT: answers come in the order checks were asked. */
+void
+req_verdict(struct imsg *imsg)
+{
+	struct request	*r;
+	struct imsg_dec	 dec;
+	struct imsg_enc	 enc;
+	char		*pattern, text[512], where[128], dur[32];
+	uint8_t		 verdict, limit;
+
+	if ((r = TAILQ_FIRST(&checking)) == NULL ||
+	    r->seq != imsg->hdr.peerid)
+		parent_fatalx("policy child answered a check never asked");
+	imsg_dec_init(&dec, imsg);
+	verdict = imsg_get_u8(&dec);
+	pattern = imsg_get_str(&dec);
+	limit = imsg_get_u8(&dec);
+	if (imsg_dec_end(&dec) == -1 || verdict > VERDICT_MANUAL ||
+	    limit > 1) {
+		free(pattern);
+		parent_fatalx("bad verdict from the policy child");
+	}
+	TAILQ_REMOVE(&checking, r, pending);
+	if (*pattern != '\0')
+		r->pattern = pattern;
+	else
+		free(pattern);
+	if (limit)
+		log_warnx("request %s: a pattern hit the matcher's limits; "
+		    "failing closed", r->id);
+	if (r->cancelled) {
+		req_audit(r, "CANCEL", "state", "checking", (char *)NULL);
+		req_free(r);
+		return;
+	}
+
+	switch (verdict) {
+	case VERDICT_DENY:
+		if (r->pattern != NULL) {
+			snprintf(text, sizeof(text), "denied by policy: "
+			    "matches deny pattern %s", r->pattern);
+			req_audit(r, "DENY", "pattern", r->pattern, "reason",
+			    "deny pattern", (char *)NULL);
+		} else {
+			snprintf(text, sizeof(text), "denied by policy: "
+			    "no pattern allows this command");
+			req_audit(r, "DENY", "reason", "no pattern matched",
+			    (char *)NULL);
+		}
+		req_deny(r, DENY_POLICY, text);
+		return;
+	case VERDICT_AUTO:
+		req_audit(r, "AUTO_APPROVE", "pattern", r->pattern ?
+		    r->pattern : "", (char *)NULL);
+		req_start(r, 1);
+		return;
+	}
+
+	/* Manual: a human decides, within the limits. */
+	if (pending_of(r->cloister) >= conf->limits.pending_per_cloister ||
+	    req_count(REQ_PENDING) >= conf->limits.pending) {
+		req_audit(r, "DENY", "reason", "too many pending requests",
+		    (char *)NULL);
+		req_reject(r, 429, "too many pending requests");
+		return;
+	}
+	r->expires = now_ms() + conf->approval_timeout;
+	fmt_duration(dur, sizeof(dur), conf->approval_timeout);
+	req_audit(r, "PENDING", "timeout", dur, (char *)NULL);
+	req_setstate(r, REQ_PENDING);
+	TAILQ_INSERT_TAIL(&pendingq, r, pending);
+	timer_set(r, conf->approval_timeout);
+	ui_added(r);
+	ui_where(where, sizeof(where));
+	snprintf(text, sizeof(text), "waiting for approval%s or with "
+	    "`guardianctl approve %s` (request %s, expires in %llus)", where,
+	    r->id, r->id, (unsigned long long)(conf->approval_timeout +
+	    999) / 1000);
+	imsg_enc_init(&enc);
+	imsg_put_str(&enc, text);
+	imsg_put_u64(&enc, r->expires);
+	to_request(r, IMSG_REQ_QUEUED, -1, &enc);
+}
+
+/* A final "did not run" for the client; the request is done. */
+static void
+req_deny(struct request *r, int reason, const char *text)
+{
+	struct imsg_enc	 enc;
+
+	imsg_enc_init(&enc);
+	imsg_put_u8(&enc, reason);
+	imsg_put_str(&enc, text);
+	to_request(r, IMSG_REQ_DENIED, -1, &enc);
+	req_free(r);
+}
+
+/* An HTTP error before anything was streamed; the request is done. */
+static void
+req_reject(struct request *r, int status, const char *reason)
+{
+	struct imsg_enc	 enc;
+
+	imsg_enc_init(&enc);
+	imsg_put_u32(&enc, status);
+	imsg_put_str(&enc, reason);
+	to_request(r, IMSG_REQ_REJECT, -1, &enc);
+	req_free(r);
+}
+
+static void
+req_start(struct request *r, int automatic)
+{
+	struct exec_req	 er;
+	struct exec_res	 res;
+	struct imsg_enc	 enc;
+	struct stat	 st;
+	char		 text[512];
+
+	if (req_count(REQ_RUNNING) >= conf->limits.running) {
+		req_audit(r, "DENY", "reason", "too many commands running",
+		    (char *)NULL);
+		req_deny(r, DENY_ERROR, "too many commands running on the "
+		    "host, try again later");
+		return;
+	}
+	if (stat(r->worktree, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		snprintf(text, sizeof(text), "worktree %s: %s", r->worktree,
+		    errno ? strerror(errno) : "not a directory");
+		req_audit(r, "SPAWN_FAIL", "reason", text, (char *)NULL);
+		req_deny(r, DENY_SPAWN, text);
+		return;
+	}
+	er.argv = r->argv;
+	er.cwd = r->worktree;
+	er.envp = cmd_envp;
+	if (exec_spawn(&er, &res) == -1) {
+		if (res.error == ENOENT)
+			snprintf(text, sizeof(text), "not found: %s",
+			    r->argv[0]);
+		else
+			snprintf(text, sizeof(text), "cannot run %s: %s",
+			    r->argv[0], strerror(res.error));
+		req_audit(r, "SPAWN_FAIL", "reason", text, (char *)NULL);
+		req_deny(r, DENY_SPAWN, text);
+		return;
+	}
+	r->pid = res.pid;
+	clock_gettime(CLOCK_MONOTONIC, &r->t_started);
+	req_setstate(r, REQ_RUNNING);
+	log_debug("request %s: started pid %d", r->id, r->pid);
+
+	imsg_enc_init(&enc);
+	imsg_put_u8(&enc, 1);
+	to_request(r, IMSG_REQ_PIPE, res.outfd, &enc);
+	imsg_enc_init(&enc);
+	imsg_put_u8(&enc, 2);
+	to_request(r, IMSG_REQ_PIPE, res.errfd, &enc);
+	if (automatic)
+		snprintf(text, sizeof(text), "auto-approved by %s",
+		    r->pattern ? r->pattern : "the default");
+	else
+		snprintf(text, sizeof(text), "approved, running");
+	imsg_enc_init(&enc);
+	imsg_put_u8(&enc, automatic);
+	imsg_put_str(&enc, r->pattern ? r->pattern : "");
+	imsg_put_str(&enc, text);
+	to_request(r, IMSG_REQ_STARTED, -1, &enc);
+	if (conf->exec_timeout > 0)
+		timer_set(r, conf->exec_timeout);
+}
+
+/* Stop a running command's whole process group: TERM, later KILL. */
+static void
+req_stop(struct request *r, int kind)
+{
+	if (r->stop_kind != 0)
+		return;
+	r->stop_kind = kind;
+	if (r->pid > 0)
+		(void)kill(-r->pid, SIGTERM);
+	timer_set(r, KILL_GRACE_MS);
+}
+
+static void
+req_timer(int fd, short event, void *arg)
+{
+	struct request	*r = arg;
+	char		 dur[32], text[128];
+
+	switch (r->state) {
+	case REQ_AUTH:
+		req_reject(r, 401, "unknown or missing token");
+		break;
+	case REQ_PENDING:
+		fmt_duration(dur, sizeof(dur), conf->approval_timeout);
+		req_audit(r, "TIMEOUT", (char *)NULL);
+		TAILQ_REMOVE(&pendingq, r, pending);
+		ui_removed(r, "expired", NULL);
+		snprintf(text, sizeof(text), "approval timed out after %s",
+		    dur);
+		req_deny(r, DENY_TIMEOUT, text);
+		break;
+	case REQ_RUNNING:
+		if (r->stop_kind == 0) {
+			fmt_duration(dur, sizeof(dur), conf->exec_timeout);
+			log_info("request %s: exec_timeout (%s), stopping "
+			    "pid %d", r->id, dur, r->pid);
+			req_stop(r, EXIT_TIMEDOUT);
+		} else if (r->pid > 0)
+			(void)kill(-r->pid, SIGKILL);
+		break;
+	default:
+		break;
+	}
+}
+
+void
+req_cancel(uint32_t peerid)
+{
+	struct request	 key, *r;
+
+	key.peerid = peerid;
+	if ((r = RB_FIND(req_peer_tree, &reqs_by_peer, &key)) == NULL)
+		return;		/* already finished: crossed in flight */
+	req_detach(r);
+	switch (r->state) {
+	case REQ_AUTH:
+		req_free(r);
+		break;
+	case REQ_CHECKING:
+		break;		/* freed when its verdict arrives */
+	case REQ_PENDING:
+		req_audit(r, "CANCEL", "state", "pending", (char *)NULL);
+		TAILQ_REMOVE(&pendingq, r, pending);
+		ui_removed(r, "cancelled", NULL);
+		req_free(r);
+		break;
+	case REQ_RUNNING:
+		req_audit(r, "CANCEL", "state", "running", (char *)NULL);
+		req_stop(r, EXIT_KILLED);
+		break;
+	default:
+		break;
+	}
+}
+
+int
+req_decide(const char *id, int approve, const char *user, const char *reason)
+{
+	struct request	 key, *r;
+	char		 text[1024];
+
+	if (strlen(id) != REQ_ID_LEN)
+		return (-1);
+	memcpy(key.id, id, REQ_ID_LEN + 1);
+	if ((r = RB_FIND(req_id_tree, &reqs_by_id, &key)) == NULL ||
+	    r->state != REQ_PENDING)
+		return (-1);
+	timer_clear(r);
+	TAILQ_REMOVE(&pendingq, r, pending);
+	if (approve) {
+		req_audit(r, "APPROVE", "user", user, (char *)NULL);
+		ui_removed(r, "approved", user);
+		r->humane = 1;
+		req_start(r, 0);
+		return (0);
+	}
+	req_audit(r, "DENY", "user", user, "reason", reason != NULL &&
+	    *reason != '\0' ? reason : "denied by a human", (char *)NULL);
+	ui_removed(r, "denied", user);
+	if (reason != NULL && *reason != '\0')
+		snprintf(text, sizeof(text), "denied by %s: %s", user, reason);
+	else
+		snprintf(text, sizeof(text), "denied by %s", user);
+	req_deny(r, DENY_HUMAN, text);
+	return (0);
+}
+
+void
+req_cloister_gone(const char *name)
+{
+	struct request	*r, *next;
+
+	TAILQ_FOREACH_SAFE(r, &pendingq, pending, next) {
+		if (strcmp(r->cloister, name) != 0)
+			continue;
+		timer_clear(r);
+		TAILQ_REMOVE(&pendingq, r, pending);
+		req_audit(r, "DENY", "reason", "cloister unregistered",
+		    (char *)NULL);
+		ui_removed(r, "denied", "guardianctl unregister");
+		req_deny(r, DENY_ERROR, "denied: the cloister was "
+		    "unregistered");
+	}
+}
+
+int
+req_reaped(pid_t pid, int status)
+{
+	struct request	*r;
+	struct imsg_enc	 enc;
+	char		 dur[32], code[16];
+	int64_t		 ms;
+	int		 kind, value;
+
+	RB_FOREACH(r, req_id_tree, &reqs_by_id)
+		if (r->state == REQ_RUNNING && r->pid == pid)
+			break;
+	if (r == NULL)
+		return (0);
+	ms = mono_ms(&r->t_started);
+	fmt_duration(dur, sizeof(dur), ms);
+	if (WIFEXITED(status)) {
+		kind = EXIT_EXITED;
+		value = WEXITSTATUS(status);
+	} else {
+		kind = EXIT_SIGNALED;
+		value = WTERMSIG(status);
+	}
+	if (r->stop_kind != 0 && kind == EXIT_SIGNALED)
+		kind = r->stop_kind;
+	snprintf(code, sizeof(code), "%d", value);
+	req_audit(r, "COMPLETE", kind == EXIT_EXITED ? "exit" : "signal",
+	    code, "duration", dur, kind == EXIT_TIMEDOUT ? "reason" : NULL,
+	    "exec_timeout", (char *)NULL);
+	imsg_enc_init(&enc);
+	imsg_put_u8(&enc, kind);
+	imsg_put_u32(&enc, value);
+	imsg_put_u32(&enc, ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms);
+	to_request(r, IMSG_REQ_EXITED, -1, &enc);
+	if (r->humane) {
+		imsg_enc_init(&enc);
+		imsg_put_str(&enc, r->id);
+		imsg_put_u8(&enc, kind);
+		imsg_put_u32(&enc, value);
+		imsg_put_u32(&enc, ms > UINT32_MAX ? UINT32_MAX :
+		    (uint32_t)ms);
+		to_ui(IMSG_UI_FINISHED, &enc);
+	}
+	r->pid = -1;
+	req_free(r);
+	return (1);
+}
+
+void
+req_foreach_pending(void (*cb)(const struct request *, void *), void *arg)
+{
+	struct request	*r;
+
+	TAILQ_FOREACH(r, &pendingq, pending)
+		cb(r, arg);
+}
+
+void
+req_shutdown(void)
+{
+	struct request	*r, *next;
+
+	RB_FOREACH_SAFE(r, req_id_tree, &reqs_by_id, next) {
+		if (r->state == REQ_RUNNING && r->pid > 0) {
+			(void)kill(-r->pid, SIGKILL);
+			(void)waitpid(r->pid, NULL, 0);
+		}
+	}
+}

@@ -1,0 +1,121 @@
+/*
+ * Copyright (c) 2026 The guardiand authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#ifndef REQUEST_PRIV_H
+#define REQUEST_PRIV_H
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/tree.h>
+
+#include <stdint.h>
+
+#include <event.h>
+#include <evhttp.h>
+
+#include "netchild.h"
+
+/*
+ * The request role's own pieces, shared by request.c (connections,
+ * HTTP, the request body) and request_run.c (what happens after the
+ * parent was asked: decisions, output pipes, the reply).
+ */
+
+/* A connection's state, as far as the timers care. */
+enum conn_state {
+	CONN_READING,		/* reading a request: read deadline */
+	CONN_IDLE,		/* keep-alive, between requests */
+	CONN_BUSY,		/* a request is ours to answer */
+	CONN_REFUSING		/* a canned error sent, draining input */
+};
+
+struct rq;
+
+struct conn {
+	RB_ENTRY(conn)		 entry;		/* by evcon */
+	TAILQ_ENTRY(conn)	 hookq;		/* accepted, not set up */
+	struct evhttp_connection *evcon;
+	struct bufferevent	*bev;
+	struct evbuffer_cb_entry *incb;
+	struct event		 timer;
+	enum conn_state		 state;
+	struct rq		*rq;		/* the request in flight */
+	char			 peer[64];
+	/* The head of the request being read, scanned as it arrives. */
+	int			 hstate;
+	size_t			 hlen;
+	char			 hline[48];
+};
+
+struct rq_pipe {
+	struct rq		*rq;
+	struct event		 ev;
+	int			 fd;		/* -1: none yet, or closed */
+	int			 armed;		/* ev is added */
+	int			 type;		/* FRAME_STDOUT/STDERR */
+	/* /request: what is kept, at most max_output bytes. */
+	unsigned char		*buf;
+	size_t			 len;
+	size_t			 cap;
+	int			 truncated;
+};
+
+struct rq {
+	RB_ENTRY(rq)		 entry;		/* by peerid */
+	uint32_t		 peerid;
+	int			 mode;		/* REQ_MODE_* */
+	struct netchild		*nc;
+	struct conn		*conn;
+	struct evhttp_request	*req;
+	int			 streaming;	/* 200 and headers sent */
+	int			 chunked;	/* HTTP/1.1 chunked coding */
+	int			 automatic;	/* STARTED: auto-approved */
+	int			 started;
+	char			*pattern;
+	int			 exited;	/* EXITED came: draining */
+	uint8_t			 exit_kind;
+	uint32_t		 exit_code;
+	uint32_t		 exit_ms;
+	int			 paused;	/* client output above HIWAT */
+	struct evbuffer_cb_entry *outcb;
+	struct event		 grace;
+	int			 grace_armed;
+	int64_t			 grace_left;	/* ms of draining left */
+	int64_t			 grace_since;	/* when armed, monotonic ms */
+	struct rq_pipe		 pipe[2];
+};
+
+/* request.c */
+struct conn	*conn_find(struct evhttp_connection *);
+void		 conn_request_done(struct conn *);
+int		 to_parent(uint32_t, uint32_t, struct imsg_enc *);
+int64_t		 mono_ms(void);
+
+/* request_json.c */
+const char	*http_phrase(int);
+void		 reply_json(struct evhttp_request *, int, struct evbuffer *);
+void		 reply_error(struct evhttp_request *, int, const char *, ...)
+		    __attribute__((__format__ (printf, 3, 4)));
+void		 json_str(struct evbuffer *, const void *, size_t);
+
+/* request_run.c */
+struct rq	*rq_new(struct netchild *, struct conn *,
+		    struct evhttp_request *, int);
+void		 rq_free(struct rq *);
+void		 rq_client_gone(struct rq *);
+void		 rq_dispatch(struct netchild *, struct imsg *);
+
+#endif /* REQUEST_PRIV_H */

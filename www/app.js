@@ -1,0 +1,1425 @@
+/*
+ * Copyright (c) 2026 The guardiand authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The approval page (DESIGN section 6.3).  Request data only ever
+ * reaches the DOM through textContent: the page is served under a CSP
+ * without inline script, and nothing here builds HTML from strings.
+ */
+
+'use strict';
+
+(function () {
+
+const ARM_MS = 1000;		/* Approve is inert this long after a move */
+const KEY_LOCK_MS = 500;	/* a / d do nothing right after one */
+const RECENT_MAX = 20;
+const DOWN_AFTER_MS = 5000;	/* "reconnecting" becomes "not running" */
+const STALE_MS = 45000;		/* no event (heartbeat: 15 s): reconnect */
+const RETRY_MAX_MS = 3000;
+const LOGIN_POLL_MS = 2000;
+const FETCH_TIMEOUT_MS = 5000;
+const REASON_MAX = 1024;	/* bytes, as the daemon counts */
+
+const st = {
+	csrf: null,
+	user: null,
+	conn: 'connecting',
+	es: null,
+	lostAt: 0,
+	retry: 0,
+	timer: 0,
+	lastEvent: 0,
+	skew: 0,		/* the daemon's clock minus ours, ms */
+	pending: new Map(),	/* id -> card record */
+	order: [],		/* ids, in display order */
+	recent: [],		/* decisions, newest first */
+	selected: null,
+	keyLock: 0,
+	notify: false,
+	notes: new Map(),	/* id -> Notification */
+};
+
+const $ = (id) => document.getElementById(id);
+
+function el(tag, cls, text) {
+	const e = document.createElement(tag);
+	if (cls)
+		e.className = cls;
+	if (text !== undefined)
+		e.textContent = text;
+	return (e);
+}
+
+function now() {
+	return (Date.now() + st.skew);
+}
+
+/*
+ * The canonical command string (DESIGN section 4), split back into
+ * words.  Each word keeps the exact source text of its segments (bare,
+ * '…', \x, $'…') and its decoded value, with a map from every value
+ * character back to the source range it came from, so findings about
+ * values can be highlighted in the text as shown.
+ */
+function lexCanon(s) {
+	const words = [];
+	const n = s.length;
+	let i = 0;
+
+	while (i < n) {
+		while (i < n && s[i] === ' ')
+			i++;
+		if (i >= n)
+			break;
+		const w = { start: i, end: i, value: '', src0: [], src1: [],
+		    segs: [] };
+		const put = (ch, a, b) => {
+			w.value += ch;
+			for (let k = 0; k < ch.length; k++) {
+				w.src0.push(a);
+				w.src1.push(b);
+			}
+		};
+		while (i < n && s[i] !== ' ') {
+			if (s[i] === '\'') {
+				let j = s.indexOf('\'', i + 1);
+				if (j < 0)
+					j = n;
+				for (let k = i + 1; k < j; k++)
+					put(s[k], k, k + 1);
+				const end = Math.min(j + 1, n);
+				w.segs.push({ kind: 'sq', a: i, b: end });
+				i = end;
+			} else if (s[i] === '$' && s[i + 1] === '\'') {
+				const seg = { kind: 'ansi', a: i, b: n,
+				    escapes: [] };
+				let j = i + 2;
+				while (j < n && s[j] !== '\'') {
+					if (s[j] !== '\\' || j + 1 >= n) {
+						put(s[j], j, j + 1);
+						j++;
+						continue;
+					}
+					const e = ansiEscape(s, j);
+					put(e.ch, j, j + e.len);
+					seg.escapes.push({ a: j, b: j + e.len,
+					    what: e.what });
+					j += e.len;
+				}
+				seg.b = Math.min(j + 1, n);
+				w.segs.push(seg);
+				i = seg.b;
+			} else if (s[i] === '\\' && i + 1 < n) {
+				put(s[i + 1], i, i + 2);
+				w.segs.push({ kind: 'esc', a: i, b: i + 2 });
+				i += 2;
+			} else {
+				let j = i + 1;
+				while (j < n && s[j] !== ' ' && s[j] !== '\'' &&
+				    s[j] !== '\\' &&
+				    !(s[j] === '$' && s[j + 1] === '\''))
+					j++;
+				for (let k = i; k < j; k++)
+					put(s[k], k, k + 1);
+				w.segs.push({ kind: 'bare', a: i, b: j });
+				i = j;
+			}
+		}
+		w.end = i;
+		words.push(w);
+	}
+	return (words);
+}
+
+const INVISIBLE = {
+	0x200b: 'zero-width space', 0x200c: 'zero-width non-joiner',
+	0x200d: 'zero-width joiner', 0x200e: 'left-to-right mark',
+	0x200f: 'right-to-left mark', 0x202a: 'left-to-right embedding',
+	0x202b: 'right-to-left embedding',
+	0x202c: 'pop directional formatting',
+	0x202d: 'left-to-right override', 0x202e: 'right-to-left override',
+	0x2066: 'left-to-right isolate', 0x2067: 'right-to-left isolate',
+	0x2068: 'first strong isolate', 0x2069: 'pop directional isolate',
+	0xfeff: 'zero-width no-break space',
+};
+
+const CONTROL = {
+	0x00: 'NUL', 0x07: 'bell', 0x08: 'backspace', 0x0b: 'vertical tab',
+	0x0c: 'form feed', 0x0d: 'carriage return',
+	0x1b: 'escape (terminal control)', 0x7f: 'delete',
+};
+
+/* One backslash escape of $'…' at s[j]: its value, length, meaning. */
+function ansiEscape(s, j) {
+	const c = s[j + 1];
+	const hex = (len) => {
+		const h = s.slice(j + 2, j + 2 + len);
+		return (h.length === len && /^[0-9a-fA-F]+$/.test(h) ?
+		    parseInt(h, 16) : -1);
+	};
+	let v;
+
+	switch (c) {
+	case 'n':
+		return ({ ch: '\n', len: 2, what: 'newline' });
+	case 't':
+		return ({ ch: '\t', len: 2, what: 'tab' });
+	case '\\':
+		return ({ ch: '\\', len: 2, what: null });
+	case '\'':
+		return ({ ch: '\'', len: 2, what: null });
+	case 'x':
+		if ((v = hex(2)) < 0)
+			break;
+		return ({ ch: String.fromCharCode(v), len: 4,
+		    what: v >= 0x80 ? 'byte that is not UTF-8' :
+		    (CONTROL[v] || 'control character') });
+	case 'u':
+		if ((v = hex(4)) < 0)
+			break;
+		return ({ ch: String.fromCharCode(v), len: 6,
+		    what: INVISIBLE[v] || 'invisible character' });
+	}
+	return ({ ch: c, len: 2, what: 'escape' });
+}
+
+/*
+ * What deserves a second look.  Each finding marks a range of the
+ * canonical text with a class and an explanation, and is listed in
+ * plain words under the command.
+ */
+const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh',
+    'ash', 'fish', 'csh', 'tcsh', 'rbash', 'yash', 'posh']);
+const INTERPRETERS = { python: '-c', python3: '-c', python2: '-c',
+    perl: '-e', ruby: '-e', node: '-e', nodejs: '-e', php: '-r',
+    lua: '-e', osascript: '-e' };
+const NETWORK = new Set(['curl', 'wget', 'ssh', 'scp', 'sftp', 'nc',
+    'ncat', 'netcat', 'socat', 'telnet', 'ftp', 'rsync', 'rclone',
+    'aria2c', 'httpie', 'http', 'https', 'xh', 'lftp', 'tftp', 'mosh']);
+const PRIVILEGE = new Set(['sudo', 'doas', 'su', 'pkexec', 'run0']);
+const WRAPPERS = new Set(['env', 'nice', 'nohup', 'time', 'timeout',
+    'exec', 'command', 'builtin', 'stdbuf', 'ionice', 'xargs',
+    'setsid', 'chronic', 'unbuffer', 'caffeinate']);
+const RECURSIVE_CH = new Set(['chmod', 'chown', 'chgrp', 'chattr']);
+const SAFE_PATHS = new Set(['/dev/null', '/dev/stdin', '/dev/stdout',
+    '/dev/stderr', '/dev/tty', '/dev/zero']);
+const MAX_DEPTH = 4;
+
+function basename(p) {
+	const i = p.lastIndexOf('/');
+	return (i >= 0 ? p.slice(i + 1) : p);
+}
+
+/* A normalised absolute path, or null. */
+function normPath(p) {
+	const out = [];
+
+	for (const part of p.split('/')) {
+		if (part === '' || part === '.')
+			continue;
+		if (part === '..')
+			out.pop();
+		else
+			out.push(part);
+	}
+	return ('/' + out.join('/'));
+}
+
+function outsideTree(path, cwd) {
+	let abs;
+
+	if (path.startsWith('~'))
+		return (true);
+	if (path.startsWith('/'))
+		abs = normPath(path);
+	else if (/(^|\/)\.\.(\/|$)/.test(path) && cwd)
+		abs = normPath(cwd + '/' + path);
+	else
+		return (false);
+	if (SAFE_PATHS.has(abs))
+		return (false);
+	if (!cwd)
+		return (true);
+	const root = normPath(cwd);
+	return (!(abs === root || abs.startsWith(root === '/' ? '/' :
+	    root + '/')));
+}
+
+/* Path-like parts of one argument: the value, or after = : or ,. */
+function pathCandidates(v) {
+	const out = [];
+
+	if (/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(v))
+		return (out);		/* a URL */
+	const re = /(^|[=:,])(~[^=:,\s]*|\/[^=:,\s]*|\.\.(?:\/[^=:,\s]*)?)/g;
+	let m;
+	while ((m = re.exec(v)) !== null) {
+		const a = m.index + m[1].length;
+		out.push({ a: a, b: a + m[2].length, path: m[2] });
+		if (m[0].length === 0)
+			re.lastIndex++;
+	}
+	return (out);
+}
+
+function analyse(words, cwd) {
+	const marks = [];
+	const findings = new Map();	/* text -> class */
+	const find = (cls, text) => {
+		if (!findings.has(text))
+			findings.set(text, cls);
+	};
+
+	/* $'…': what the escapes hide. */
+	const hidden = new Set();
+	for (const w of words) {
+		for (const seg of w.segs) {
+			if (seg.kind !== 'ansi')
+				continue;
+			const whats = seg.escapes.map((e) => e.what)
+			    .filter((x) => x);
+			marks.push({ a: seg.a, b: seg.b, cls: 'hl-escape',
+			    why: 'written with $\'…\' escapes: contains ' +
+			    (whats.length ? uniq(whats).join(', ') :
+			    'characters that cannot be shown as they are') });
+			for (const e of seg.escapes) {
+				if (!e.what)
+					continue;
+				marks.push({ a: e.a, b: e.b,
+				    cls: 'hl-escape-ch', why: e.what });
+				hidden.add(e.what);
+			}
+			if (!whats.length)
+				hidden.add('special characters');
+		}
+	}
+	if (hidden.size)
+		find('hl-escape', 'hidden or control characters, shown ' +
+		    'as $\'…\' escapes: ' + Array.from(hidden).join(', '));
+
+	const top = words.map((w) => ({
+		value: w.value,
+		mark: (a, b, cls, why) => {
+			if (b <= a || a >= w.src0.length)
+				return;
+			marks.push({ a: w.src0[a],
+			    b: w.src1[Math.min(b, w.src1.length) - 1],
+			    cls: cls, why: why });
+		},
+	}));
+	analyseCommand(top, cwd, 0, find);
+	return ({ marks: marks, findings: findings });
+}
+
+function uniq(a) {
+	return (Array.from(new Set(a)));
+}
+
+function markAll(w, cls, why) {
+	w.mark(0, w.value.length, cls, why);
+}
+
+/* One simple command: words with value and mark(a, b, cls, why). */
+function analyseCommand(words, cwd, depth, find) {
+	let i = 0;
+
+	while (i < words.length) {
+		/* VAR=value prefixes */
+		while (i < words.length &&
+		    /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i].value)) {
+			checkPaths(words[i], cwd, find);
+			i++;
+		}
+		if (i >= words.length)
+			return;
+		const name = basename(words[i].value);
+		if (PRIVILEGE.has(name)) {
+			markAll(words[i], 'hl-priv', name + ': runs with ' +
+			    'another user\'s rights, usually root');
+			find('hl-priv', name + ': runs as root (or another ' +
+			    'user)');
+			i = skipOptions(words, i + 1, name === 'sudo' ?
+			    /^-[^-]*[ugCDhpRrTt]$/ : /^-[^-]*[u]$/);
+			continue;
+		}
+		if (WRAPPERS.has(name)) {
+			i = skipOptions(words, i + 1,
+			    /^-[^-]*[uSCnNkstoeEicILP]$/);
+			if (name === 'timeout' && i < words.length &&
+			    /^[0-9.]+[smhd]?$/.test(words[i].value))
+				i++;
+			continue;
+		}
+		break;
+	}
+	if (i >= words.length)
+		return;
+
+	const w0 = words[i];
+	let name = basename(w0.value);
+	let args = words.slice(i + 1);
+	let code = null;		/* a script argument: not a path */
+
+	if (name === 'busybox' && args.length &&
+	    SHELLS.has(args[0].value)) {
+		name = args[0].value;
+		args = args.slice(1);
+	}
+	if (SHELLS.has(name)) {
+		code = shellCommand(w0, name, args, cwd, depth, find);
+	} else if (Object.prototype.hasOwnProperty.call(INTERPRETERS, name)) {
+		const flag = INTERPRETERS[name];
+		const k = args.findIndex((a) => a.value === flag);
+		if (k >= 0) {
+			const why = name + ' ' + flag + ': runs the code ' +
+			    'given on the command line';
+			markAll(w0, 'hl-shell', why);
+			markAll(args[k], 'hl-shell', why);
+			if (k + 1 < args.length) {
+				code = args[k + 1];
+				markAll(code, 'hl-script', 'inline ' +
+				    name + ' code: it can do anything');
+			}
+			find('hl-shell', name + ' ' + flag + ': runs inline ' +
+			    'code that can do anything');
+		}
+	}
+	if (NETWORK.has(name)) {
+		markAll(w0, 'hl-net', name + ': talks to the network; can ' +
+		    'send data off this machine');
+		find('hl-net', 'network tool: ' + name);
+	}
+	if (name === 'rm' && args.some((a) => a.value === '--recursive' ||
+	    /^-[a-zA-Z]*[rR]/.test(a.value))) {
+		markAll(w0, 'hl-destroy', 'rm: deletes files');
+		for (const a of args)
+			if (a.value === '--recursive' ||
+			    /^-[a-zA-Z]*[rR]/.test(a.value))
+				markAll(a, 'hl-destroy', 'recursive: deletes ' +
+				    'whole directory trees');
+		find('hl-destroy', 'recursive delete (rm -r)');
+	}
+	if (RECURSIVE_CH.has(name) && args.some((a) =>
+	    a.value === '--recursive' || /^-[a-zA-Z]*R/.test(a.value))) {
+		markAll(w0, 'hl-destroy', name + ': changes permissions or ' +
+		    'owners');
+		for (const a of args)
+			if (a.value === '--recursive' ||
+			    /^-[a-zA-Z]*R/.test(a.value))
+				markAll(a, 'hl-destroy', 'recursive: the ' +
+				    'whole directory tree');
+		find('hl-destroy', 'recursive ' + name);
+	}
+	for (const a of args)
+		if (a !== code)
+			checkPaths(a, cwd, find);
+}
+
+/* Past a command's options; those matching takesArg eat the next word. */
+function skipOptions(words, i, takesArg) {
+	while (i < words.length) {
+		const v = words[i].value;
+		if (v === '--')
+			return (i + 1);
+		if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(v)) {
+			i++;		/* env NAME=value */
+			continue;
+		}
+		if (!v.startsWith('-') || v === '-')
+			return (i);
+		i += takesArg.test(v) ? 2 : 1;
+	}
+	return (i);
+}
+
+function checkPaths(w, cwd, find) {
+	for (const c of pathCandidates(w.value)) {
+		if (!outsideTree(c.path, cwd))
+			continue;
+		w.mark(c.a, c.b, 'hl-path', 'outside the worktree (' +
+		    (cwd || '?') + ')');
+		find('hl-path', 'path outside the worktree: ' + c.path);
+	}
+}
+
+function shellCommand(w0, name, args, cwd, depth, find) {
+	let k, script = -1;
+
+	for (k = 0; k < args.length; k++) {
+		const v = args[k].value;
+		if (v === '--' || !/^[-+]/.test(v))
+			break;
+		if (/^-[a-zA-Z]*c[a-zA-Z]*$/.test(v)) {
+			script = k;
+			break;
+		}
+		if (/^[-+][oO]$/.test(v))
+			k++;
+	}
+	if (script < 0)
+		return (null);
+	const flag = args[script];
+	/* The script: the first operand after the options. */
+	for (k = script + 1; k < args.length; k++) {
+		const v = args[k].value;
+		if (/^[-+][oO]$/.test(v)) {
+			k++;
+			continue;
+		}
+		if (v === '--') {
+			k++;
+			break;
+		}
+		if (!/^[-+]./.test(v))
+			break;
+	}
+	const why = name + ' -c: runs a shell script; anything in it runs';
+	markAll(w0, 'hl-shell', why);
+	flag.mark(0, flag.value.length, 'hl-shell', why);
+	find('hl-shell', 'runs a shell script (' + name + ' -c): ' +
+	    'anything in it runs');
+	if (k >= args.length)
+		return (null);
+	markAll(args[k], 'hl-script', 'the shell script');
+	if (depth < MAX_DEPTH)
+		analyseScript(args[k], cwd, depth + 1, find);
+	return (args[k]);
+}
+
+/*
+ * A shell script, read loosely: operators are marked (pipes,
+ * redirections, command lists, substitutions) and the commands between
+ * them analysed like argv.  It is not a shell parser; it only has to
+ * point at what a human should read twice.
+ */
+const WHY_SUBST = 'command substitution: runs another command';
+const OPS = [
+	['|&', 'pipe', 'pipe: output and errors feed the next command'],
+	['||', 'list', 'runs the next command if this one fails'],
+	['&&', 'list', 'runs the next command if this one succeeds'],
+	['>>', 'redir', 'redirection: appends to a file'],
+	['&>', 'redir', 'redirection: writes output to a file'],
+	['>&', 'redir', 'redirection'],
+	['>|', 'redir', 'redirection: overwrites a file'],
+	['<<', 'redir', 'here-document: input from the script'],
+	['<(', 'subst', 'process substitution: runs another command'],
+	['>(', 'subst', 'process substitution: runs another command'],
+	['$(', 'subst', WHY_SUBST],
+	[';;', 'list', 'case terminator'],
+	['|', 'pipe', 'pipe: the output feeds the next command'],
+	['>', 'redir', 'redirection: writes (overwrites) a file'],
+	['<', 'redir', 'redirection: reads a file'],
+	[';', 'list', 'runs several commands'],
+	['&', 'list', 'runs a command in the background'],
+	['\n', 'list', 'runs several commands (newline)'],
+	['`', 'subst', WHY_SUBST],
+	['(', 'list', 'subshell'],
+	[')', 'list', 'end of a subshell or substitution'],
+];
+
+function analyseScript(sw, cwd, depth, find) {
+	const s = sw.value;
+	const n = s.length;
+	let cmd = [], word = null, redirect = false, i = 0;
+	let pipes = false, redirs = false;
+
+	const endWord = () => {
+		if (!word)
+			return;
+		const w = word;
+		const sub = {
+			value: w.value,
+			mark: (a, b, cls, why) => {
+				if (b <= a || a >= w.map.length)
+					return;
+				sw.mark(w.map[a], w.map[Math.min(b,
+				    w.map.length) - 1] + 1, cls, why);
+			},
+		};
+		if (redirect) {
+			checkPaths(sub, cwd, find);
+			redirect = false;
+		} else
+			cmd.push(sub);
+		word = null;
+	};
+	const endCmd = () => {
+		endWord();
+		if (cmd.length)
+			analyseCommand(cmd, cwd, depth, find);
+		cmd = [];
+	};
+	const add = (ch, at) => {
+		if (!word)
+			word = { value: '', map: [] };
+		word.value += ch;
+		word.map.push(at);
+	};
+
+	while (i < n) {
+		const c = s[i];
+		if (c === ' ' || c === '\t') {
+			endWord();
+			i++;
+			continue;
+		}
+		if (c === '#' && !word && (i === 0 || /[\s;&|(]/.test(s[i - 1]))) {
+			while (i < n && s[i] !== '\n')
+				i++;
+			continue;
+		}
+		if (c === '\\' && i + 1 < n) {
+			add(s[i + 1], i + 1);
+			i += 2;
+			continue;
+		}
+		if (c === '\'') {
+			let j = s.indexOf('\'', i + 1);
+			if (j < 0)
+				j = n;
+			if (!word)
+				word = { value: '', map: [] };
+			for (let k = i + 1; k < j; k++)
+				add(s[k], k);
+			i = j + 1;
+			continue;
+		}
+		if (c === '"') {
+			let j = i + 1;
+			if (!word)
+				word = { value: '', map: [] };
+			while (j < n && s[j] !== '"') {
+				if (s[j] === '\\' && j + 1 < n) {
+					add(s[j + 1], j + 1);
+					j += 2;
+				} else if ((s[j] === '$' && s[j + 1] === '(') ||
+				    s[j] === '`') {
+					/* Substitutions run, quoted or not. */
+					const a = j + (s[j] === '`' ? 1 : 2);
+					const b = substEnd(s, a, s[j] === '`');
+					sw.mark(j, a, 'hl-op', WHY_SUBST);
+					if (b < n)
+						sw.mark(b, b + 1, 'hl-op', WHY_SUBST);
+					if (depth < MAX_DEPTH)
+						analyseScript(slice(sw, a, b), cwd,
+						    depth + 1, find);
+					for (let k = j; k < Math.min(b + 1, n); k++)
+						add(s[k], k);
+					j = b + 1;
+				} else {
+					add(s[j], j);
+					j++;
+				}
+			}
+			i = j + 1;
+			continue;
+		}
+		const op = OPS.find((o) => s.startsWith(o[0], i));
+		if (!op) {
+			add(c, i);
+			i++;
+			continue;
+		}
+		/* 2>file, 2>&1: the descriptor number is part of it. */
+		if (op[1] === 'redir' && word && /^[0-9]+$/.test(word.value)) {
+			sw.mark(word.map[0], i, 'hl-op', op[2]);
+			word = null;
+		} else
+			endWord();
+		let end = i + op[0].length;
+		if (op[0] === '>&' || s.startsWith('<&', i))
+			while (end < n && /[0-9-]/.test(s[end]))
+				end++;		/* 2>&1, <&- */
+		sw.mark(i, end, 'hl-op', op[2]);
+		if (op[1] === 'pipe')
+			pipes = true;
+		if (op[1] === 'redir') {
+			redirs = true;
+			endCmd();
+			redirect = !s.startsWith('&', i + op[0].length) &&
+			    op[0] !== '>&' && op[0] !== '<<';
+		} else
+			endCmd();
+		i = end;
+	}
+	endCmd();
+	if (pipes)
+		find('hl-op', 'pipe inside the shell script');
+	if (redirs)
+		find('hl-op', 'redirection inside the shell script (reads ' +
+		    'or writes files)');
+}
+
+/* Where a substitution opened before s[a] ends (its ) or `), or n. */
+function substEnd(s, a, backtick) {
+	let depth = 0, q = null;
+
+	for (let j = a; j < s.length; j++) {
+		const c = s[j];
+		if (c === '\\') {
+			j++;
+		} else if (q) {
+			if (c === q)
+				q = null;
+		} else if (backtick) {
+			if (c === '`')
+				return (j);
+		} else if (c === '\'' || c === '"') {
+			q = c;
+		} else if (c === '(') {
+			depth++;
+		} else if (c === ')') {
+			if (depth-- === 0)
+				return (j);
+		}
+	}
+	return (s.length);
+}
+
+/* Part of a script word, as a word of its own. */
+function slice(w, a, b) {
+	return ({
+		value: w.value.slice(a, b),
+		mark: (x, y, cls, why) => w.mark(a + x, a + y, cls, why),
+	});
+}
+
+/* The canonical text as DOM nodes, marked ranges wrapped in spans. */
+function renderCommand(code, cmd, marks) {
+	const cuts = new Set([0, cmd.length]);
+
+	for (const m of marks) {
+		cuts.add(Math.max(0, Math.min(cmd.length, m.a)));
+		cuts.add(Math.max(0, Math.min(cmd.length, m.b)));
+	}
+	const pts = Array.from(cuts).sort((x, y) => x - y);
+	code.textContent = '';
+	for (let k = 0; k + 1 < pts.length; k++) {
+		const a = pts[k], b = pts[k + 1];
+		const text = cmd.slice(a, b);
+		const on = marks.filter((m) => m.a <= a && m.b >= b);
+		if (!on.length) {
+			code.appendChild(document.createTextNode(text));
+			continue;
+		}
+		const span = el('span', uniq(on.map((m) => m.cls)).join(' '),
+		    text);
+		span.title = uniq(on.map((m) => m.why)).join('\n');
+		code.appendChild(span);
+	}
+}
+
+/* Time and duration text. */
+
+function two(n) {
+	return (n < 10 ? '0' + n : String(n));
+}
+
+function ago(ms) {
+	const s = Math.max(0, Math.floor(ms / 1000));
+	if (s < 60)
+		return (s + ' s');
+	if (s < 3600)
+		return (Math.floor(s / 60) + ' min ' + two(s % 60) + ' s');
+	return (Math.floor(s / 3600) + ' h ' + two(Math.floor(s / 60) % 60) +
+	    ' min');
+}
+
+function clock(ms) {
+	const s = Math.max(0, Math.ceil(ms / 1000));
+	if (s >= 3600)
+		return (Math.floor(s / 3600) + ':' +
+		    two(Math.floor(s / 60) % 60) + ':' + two(s % 60));
+	return (Math.floor(s / 60) + ':' + two(s % 60));
+}
+
+function duration(ms) {
+	if (ms < 1000)
+		return (ms + ' ms');
+	if (ms < 60000)
+		return ((ms / 1000).toFixed(ms < 10000 ? 1 : 0) + ' s');
+	return (ago(ms));
+}
+
+function parseTime(t) {
+	const v = Date.parse(t);
+	return (Number.isFinite(v) ? v : Date.now());
+}
+
+/* The pending requests. */
+
+function addCard(req, fresh) {
+	if (st.pending.has(req.id))
+		return;
+	const tpl = $('card-tpl').content.firstElementChild;
+	const li = tpl.cloneNode(true);
+	const q = (c) => li.querySelector('.' + c);
+	const rec = {
+		req: req,
+		li: li,
+		added: parseTime(req.timestamp),
+		expires: parseTime(req.expires),
+		armedAt: 0,
+		armTimer: 0,
+		busy: false,
+		gone: false,
+		approve: q('approve'),
+		deny: q('deny'),
+		reason: q('reason'),
+		status: q('card-status'),
+		waited: q('waited'),
+		left: q('expires'),
+		ttl: q('ttl'),
+	};
+
+	li.dataset.id = req.id;
+	q('cloister').textContent = req.cloister;
+	if (req.project && req.project !== req.cloister)
+		q('project').textContent = req.project;
+	else
+		q('project-wrap').remove();
+	q('cwd').textContent = req.cwd || '(the cloister\'s worktree)';
+
+	const words = lexCanon(req.cmd);
+	const res = analyse(words, req.cwd);
+	renderCommand(q('cmd-text'), req.cmd, res.marks);
+	const ul = q('findings');
+	for (const [text, cls] of res.findings)
+		ul.appendChild(el('li', 'finding ' + cls, text));
+	if (res.findings.size) {
+		li.classList.add('risky');
+		q('asks').textContent = 'wants to run on this machine ' +
+		    '(highlighted parts deserve a second look):';
+	} else
+		ul.remove();
+	const who = st.user ? 'as ' + st.user : 'as you';
+	rec.approve.title = 'Run this command now, ' + who + ', in ' +
+	    (req.cwd || 'the worktree') + '; its output goes to the agent';
+	rec.deny.title = 'Refuse: the command does not run; the agent is ' +
+	    'told the reason';
+
+	rec.approve.addEventListener('click', () => decide(rec, true));
+	rec.deny.addEventListener('click', () => decide(rec, false));
+	rec.reason.addEventListener('keydown', (ev) => {
+		if (ev.key === 'Enter') {
+			ev.preventDefault();
+			decide(rec, false);
+		} else if (ev.key === 'Escape') {
+			rec.reason.blur();
+			li.focus();
+		}
+	});
+	li.addEventListener('click', (ev) => {
+		if (!ev.target.closest('button, input'))
+			select(req.id, false);
+	});
+	li.addEventListener('focusin', () => select(req.id, false));
+
+	st.pending.set(req.id, rec);
+	st.order.push(req.id);
+	$('pending').appendChild(li);
+	arm(rec);
+	if (fresh)
+		li.classList.add('fresh');
+	tickCard(rec, Date.now());
+	updateCount();
+	return (rec);
+}
+
+/*
+ * Approve stays disabled for a moment after a card appears or moves,
+ * so a click meant for something else cannot land on it.
+ */
+function arm(rec) {
+	clearTimeout(rec.armTimer);
+	rec.armedAt = performance.now() + ARM_MS;
+	rec.approve.classList.remove('arming');
+	void rec.approve.offsetWidth;	/* restart the animation */
+	rec.approve.classList.add('arming');
+	rec.approve.disabled = true;
+	rec.armTimer = setTimeout(() => {
+		rec.approve.classList.remove('arming');
+		updateButtons(rec);
+	}, ARM_MS);
+}
+
+function armed(rec) {
+	return (performance.now() >= rec.armedAt);
+}
+
+function updateButtons(rec) {
+	const live = st.conn === 'connected' && !rec.busy && !rec.gone &&
+	    rec.expires > now();
+	rec.approve.disabled = !live || !armed(rec);
+	rec.deny.disabled = !live;
+	rec.reason.disabled = rec.gone || rec.busy;
+}
+
+function removeCard(id, outcome) {
+	const rec = st.pending.get(id);
+	if (!rec)
+		return;
+	st.pending.delete(id);
+	rec.gone = true;
+	clearTimeout(rec.armTimer);
+	updateButtons(rec);
+	const k = st.order.indexOf(id);
+	st.order.splice(k, 1);
+	if (st.selected === id)
+		st.selected = st.order.length ?
+		    st.order[Math.min(k, st.order.length - 1)] : null;
+	const text = {
+		approved: 'Approved: running.',
+		denied: 'Denied.',
+		expired: 'Expired: nobody answered in time.',
+		cancelled: 'Cancelled: the agent stopped waiting.',
+	}[outcome] || 'Gone.';
+	rec.status.textContent = text;
+	rec.li.classList.add('leaving', 'outcome-' + (outcome || 'gone'));
+	rec.li.removeAttribute('aria-current');
+	const note = st.notes.get(id);
+	if (note) {
+		note.close();
+		st.notes.delete(id);
+	}
+	/* Cards below move up: they are re-armed once they have. */
+	setTimeout(() => {
+		rec.li.remove();
+		for (const later of st.order.slice(k))
+			if (st.pending.has(later))
+				arm(st.pending.get(later));
+		showSelection();
+	}, 300);
+	updateCount();
+	showSelection();
+}
+
+function tickCard(rec, t) {
+	const n = t + st.skew;
+	const left = rec.expires - n;
+	const total = Math.max(1, rec.expires - rec.added);
+	rec.waited.textContent = 'waiting ' + ago(n - rec.added);
+	if (rec.gone)
+		return;
+	if (left > 0) {
+		rec.left.textContent = 'expires in ' + clock(left);
+		rec.ttl.value = Math.round(1000 * left / total);
+	} else {
+		rec.left.textContent = 'expiring…';
+		rec.ttl.value = 0;
+	}
+	rec.li.classList.toggle('urgent', left < Math.min(30000, total / 3));
+	updateButtons(rec);
+}
+
+function updateCount() {
+	const n = st.pending.size;
+	$('pending-count').textContent = String(n);
+	$('empty').hidden = n > 0;
+	let t = 'guardiand: approvals';
+	if (n > 0)
+		t = '(' + n + ') ' + t;
+	if (st.conn !== 'connected' && st.conn !== 'connecting')
+		t += ' (offline)';
+	document.title = t;
+}
+
+/* Decisions. */
+
+async function decide(rec, approve) {
+	if (rec.busy || rec.gone || st.conn !== 'connected')
+		return;
+	if (approve && !armed(rec))
+		return;
+	const reason = rec.reason.value.trim();
+	if (!approve && new TextEncoder().encode(reason).length > REASON_MAX) {
+		rec.status.textContent = 'The reason is too long (at most ' +
+		    REASON_MAX + ' bytes).';
+		return;
+	}
+	rec.busy = true;
+	updateButtons(rec);
+	rec.li.classList.add('busy');
+	rec.status.textContent = approve ? 'Approving…' : 'Denying…';
+	const opts = {
+		method: 'POST',
+		credentials: 'same-origin',
+		cache: 'no-store',
+		headers: { 'X-CSRF-Token': st.csrf || '' },
+	};
+	if (!approve && reason) {
+		opts.headers['Content-Type'] = 'application/json';
+		opts.body = JSON.stringify({ reason: reason });
+	}
+	let r;
+	try {
+		r = await timedFetch('/' + (approve ? 'approve' : 'deny') + '/' +
+		    encodeURIComponent(rec.req.id), opts);
+	} catch (e) {
+		failed(rec, 'Could not reach guardiand; nothing was decided.');
+		return;
+	}
+	if (r.ok) {
+		if (!rec.gone)
+			rec.status.textContent = approve ?
+			    'Approved: running.' : 'Denied.';
+		return;
+	}
+	let why = '';
+	try {
+		why = (await r.json()).reason || '';
+	} catch (e) {
+		/* not JSON */
+	}
+	if (r.status === 404) {
+		failed(rec, 'No longer pending: it was decided elsewhere, ' +
+		    'expired, or the agent gave up.');
+	} else if (r.status === 401) {
+		failed(rec, 'Not logged in any more.');
+		needLogin();
+	} else if (r.status === 403) {
+		failed(rec, 'Refused by guardiand: ' + (why || 'forbidden') +
+		    '.  Reconnecting for a fresh session token.');
+		reconnect(0);
+	} else
+		failed(rec, 'guardiand answered ' + r.status +
+		    (why ? ': ' + why : '') + '.');
+}
+
+function failed(rec, text) {
+	rec.busy = false;
+	rec.li.classList.remove('busy');
+	rec.status.textContent = text;
+	updateButtons(rec);
+}
+
+function renderRecent() {
+	const ol = $('recent');
+	const tpl = $('decision-tpl').content.firstElementChild;
+
+	ol.textContent = '';
+	for (const d of st.recent) {
+		const li = tpl.cloneNode(true);
+		const q = (c) => li.querySelector('.' + c);
+		li.dataset.id = d.id;
+		li.classList.add('outcome-' + d.outcome);
+		q('badge').textContent = d.outcome;
+		q('dcmd').textContent = d.cmd;
+		q('dcmd').title = d.cmd;
+		q('dwho').textContent = d.cloister +
+		    (d.project && d.project !== d.cloister ?
+		    ' (' + d.project + ')' : '');
+		q('dby').textContent = d.user ? 'by ' + d.user : '';
+		const t = q('dtime');
+		t.dateTime = d.time;
+		t.textContent = new Date(parseTime(d.time))
+		    .toLocaleTimeString();
+		t.title = d.time;
+		const ex = q('dexit');
+		ex.textContent = exitText(d);
+		if (d.exit)
+			li.classList.add(d.exit.kind === 'exited' &&
+			    d.exit.code === 0 ? 'exit-ok' : 'exit-bad');
+		ol.appendChild(li);
+	}
+	$('recent-empty').hidden = st.recent.length > 0;
+}
+
+function exitText(d) {
+	if (d.exit) {
+		const took = ' after ' + duration(d.exit.duration_ms);
+		switch (d.exit.kind) {
+		case 'exited':
+			return ('exit status ' + d.exit.code + took);
+		case 'signaled':
+			return ('killed by signal ' + d.exit.code + took);
+		case 'timed out':
+			return ('timed out' + took);
+		default:
+			return ('killed by guardiand' + took);
+		}
+	}
+	return (d.outcome === 'approved' ? 'running…' : 'did not run');
+}
+
+function recordDecision(d) {
+	if (!d || !d.id)
+		return;
+	const k = st.recent.findIndex((x) => x.id === d.id);
+	if (k >= 0)
+		st.recent[k] = d;
+	else
+		st.recent.unshift(d);
+	st.recent.length = Math.min(st.recent.length, RECENT_MAX);
+	renderRecent();
+}
+
+/* Selection and keys. */
+
+function select(id, focus) {
+	if (!st.pending.has(id))
+		return;
+	st.selected = id;
+	showSelection();
+	if (focus) {
+		const li = st.pending.get(id).li;
+		li.focus({ preventScroll: true });
+		li.scrollIntoView({ block: 'nearest' });
+	}
+}
+
+function showSelection() {
+	for (const li of $('pending').children) {
+		const on = li.dataset.id === st.selected &&
+		    !li.classList.contains('leaving');
+		li.classList.toggle('selected', on);
+		if (on)
+			li.setAttribute('aria-current', 'true');
+		else
+			li.removeAttribute('aria-current');
+	}
+}
+
+function move(delta) {
+	if (!st.order.length)
+		return;
+	let k = st.order.indexOf(st.selected);
+	if (k < 0)
+		k = delta > 0 ? 0 : st.order.length - 1;
+	else
+		k = Math.max(0, Math.min(st.order.length - 1, k + delta));
+	select(st.order[k], true);
+}
+
+function onKey(ev) {
+	if (ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey)
+		return;
+	const t = ev.target;
+	if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' ||
+	    t.isContentEditable))
+		return;
+	const rec = st.pending.get(st.selected);
+	switch (ev.key) {
+	case 'j':
+	case 'ArrowDown':
+		st.keyLock = 0;		/* a deliberate choice */
+		move(1);
+		break;
+	case 'k':
+	case 'ArrowUp':
+		st.keyLock = 0;
+		move(-1);
+		break;
+	case 'a':
+	case 'd':
+		if (!rec) {
+			/* Nothing chosen yet: choose, do not decide. */
+			move(1);
+			break;
+		}
+		if (performance.now() < st.keyLock)
+			break;
+		st.keyLock = performance.now() + KEY_LOCK_MS;
+		decide(rec, ev.key === 'a');
+		break;
+	case 'r':
+		if (rec) {
+			st.keyLock = 0;
+			rec.reason.focus();
+		}
+		break;
+	default:
+		return;
+	}
+	ev.preventDefault();
+}
+
+/* Desktop notifications, opt-in. */
+
+function setupNotify() {
+	const b = $('notify');
+	if (!('Notification' in window))
+		return;
+	b.hidden = false;
+	try {
+		st.notify = localStorage.getItem('guardiand.notify') === '1';
+	} catch (e) {
+		st.notify = false;
+	}
+	b.addEventListener('click', async () => {
+		if (st.notify) {
+			st.notify = false;
+		} else {
+			let p = Notification.permission;
+			if (p === 'default')
+				p = await Notification.requestPermission();
+			st.notify = p === 'granted';
+		}
+		try {
+			localStorage.setItem('guardiand.notify',
+			    st.notify ? '1' : '0');
+		} catch (e) {
+			/* private mode */
+		}
+		showNotify();
+	});
+	showNotify();
+}
+
+function showNotify() {
+	const b = $('notify');
+	const p = Notification.permission;
+	if (p === 'denied') {
+		b.textContent = 'Notifications are blocked by the browser';
+		b.disabled = true;
+	} else if (st.notify && p === 'granted') {
+		b.textContent = 'Notifications on (turn off)';
+		b.disabled = false;
+	} else {
+		b.textContent = 'Notify me of new requests';
+		b.disabled = false;
+	}
+	b.classList.toggle('on', st.notify && p === 'granted');
+}
+
+function notifyNew(req) {
+	if (!st.notify || !('Notification' in window) ||
+	    Notification.permission !== 'granted')
+		return;
+	if (document.visibilityState === 'visible' && document.hasFocus())
+		return;
+	const body = req.cmd.length > 200 ? req.cmd.slice(0, 200) + '…' :
+	    req.cmd;
+	try {
+		const n = new Notification(req.cloister + ' asks to run a ' +
+		    'command', { body: body, tag: 'guardiand-' + req.id });
+		n.onclick = () => {
+			window.focus();
+			select(req.id, true);
+			n.close();
+		};
+		st.notes.set(req.id, n);
+	} catch (e) {
+		/* some browsers allow it only from a service worker */
+	}
+}
+
+/* The connection. */
+
+const CONN = {
+	connecting: ['Connecting…', null, null],
+	connected: ['Live', null, null],
+	reconnecting: ['Reconnecting…', 'Connection to guardiand lost',
+	    'Reconnecting.  The requests below may be out of date and ' +
+	    'cannot be decided until the connection is back.'],
+	down: ['guardiand not running', 'guardiand is not running (or ' +
+	    'cannot be reached)',
+	    'This page keeps trying and recovers by itself when guardiand ' +
+	    'is back.  Requests cannot be decided meanwhile; agents that ' +
+	    'were waiting were told their request was cancelled.'],
+	login: ['Login needed', 'This browser needs a new login',
+	    'guardiand was restarted or the session expired.  On the host, ' +
+	    'run the command below and open the link it prints (in any ' +
+	    'tab); this page reconnects by itself once you have.'],
+};
+
+function setConn(s) {
+	const was = st.conn;
+	st.conn = s;
+	const c = CONN[s];
+	const box = $('conn');
+	box.dataset.state = s;
+	$('conn-text').textContent = c[0];
+	const banner = $('banner');
+	banner.hidden = !c[1];
+	banner.dataset.state = s;
+	if (c[1]) {
+		$('banner-title').textContent = c[1];
+		$('banner-text').textContent = c[2];
+	}
+	$('banner-cmd').hidden = s !== 'login';
+	document.body.classList.toggle('offline', s !== 'connected' &&
+	    s !== 'connecting');
+	if (was !== s) {
+		for (const rec of st.pending.values())
+			updateButtons(rec);
+		updateCount();
+	}
+}
+
+function timedFetch(url, opts) {
+	const ctl = new AbortController();
+	const t = setTimeout(() => ctl.abort(), FETCH_TIMEOUT_MS);
+	opts = Object.assign({ signal: ctl.signal }, opts || {});
+	return (fetch(url, opts).finally(() => clearTimeout(t)));
+}
+
+function closeStream() {
+	if (st.es) {
+		st.es.close();
+		st.es = null;
+	}
+}
+
+function reconnect(delay) {
+	clearTimeout(st.timer);
+	st.timer = setTimeout(connect, delay);
+}
+
+/* Lost, or never got there: keep trying, say how it looks. */
+function lost() {
+	closeStream();
+	if (!st.lostAt)
+		st.lostAt = Date.now();
+	setConn(Date.now() - st.lostAt >= DOWN_AFTER_MS ? 'down' :
+	    'reconnecting');
+	const delay = Math.min(250 * Math.pow(2, st.retry), RETRY_MAX_MS);
+	st.retry++;
+	reconnect(delay);
+}
+
+function needLogin() {
+	closeStream();
+	setConn('login');
+	reconnect(LOGIN_POLL_MS);
+}
+
+/*
+ * A session first (its CSRF token; a 401 means the daemon restarted or
+ * the session expired), then the stream.  The browser's own
+ * EventSource retry cannot tell these apart, so it is not used.
+ */
+async function connect() {
+	clearTimeout(st.timer);
+	let r, s;
+	try {
+		r = await timedFetch('/session', { credentials: 'same-origin',
+		    cache: 'no-store' });
+		if (r.status === 401) {
+			needLogin();
+			return;
+		}
+		if (!r.ok)
+			throw new Error('HTTP ' + r.status);
+		s = await r.json();
+	} catch (e) {
+		lost();
+		return;
+	}
+	st.csrf = s.csrf;
+	st.user = s.user;
+	$('who').textContent = s.user || 'you';
+	openStream();
+}
+
+function openStream() {
+	closeStream();
+	const es = new EventSource('/events');
+	st.es = es;
+	const on = (type, fn) => es.addEventListener(type, (ev) => {
+		if (st.es !== es)
+			return;
+		st.lastEvent = Date.now();
+		let data;
+		try {
+			data = JSON.parse(ev.data);
+		} catch (e) {
+			return;
+		}
+		fn(data);
+	});
+	on('state', (d) => {
+		st.lostAt = 0;
+		st.retry = 0;
+		applyState(d);
+		setConn('connected');
+	});
+	on('request-added', (req) => {
+		addCard(req, true);
+		notifyNew(req);
+	});
+	on('request-removed', (d) => {
+		removeCard(d.id, d.outcome);
+		recordDecision(d.decision);
+	});
+	on('request-finished', (d) => recordDecision(d));
+	on('heartbeat', (d) => {
+		const t = Date.parse(d.time);
+		if (Number.isFinite(t))
+			st.skew = t - Date.now();
+	});
+	es.onerror = () => {
+		if (st.es === es)
+			lost();
+	};
+}
+
+function applyState(d) {
+	const reqs = Array.isArray(d.requests) ? d.requests : [];
+	const ids = new Set(reqs.map((r) => r.id));
+
+	for (const id of Array.from(st.pending.keys())) {
+		if (ids.has(id))
+			continue;
+		/* Gone while we were away; recent says how, if it knows. */
+		const rec = st.pending.get(id);
+		st.pending.delete(id);
+		st.order.splice(st.order.indexOf(id), 1);
+		clearTimeout(rec.armTimer);
+		rec.li.remove();
+	}
+	for (const r of reqs)
+		addCard(r, false);
+	if (st.selected && !st.pending.has(st.selected))
+		st.selected = null;
+	st.recent = (Array.isArray(d.recent) ? d.recent : [])
+	    .slice(0, RECENT_MAX);
+	renderRecent();
+	updateCount();
+	showSelection();
+}
+
+function tick() {
+	const t = Date.now();
+	for (const rec of st.pending.values())
+		tickCard(rec, t);
+	if (st.conn === 'connected' && st.es &&
+	    t - st.lastEvent > STALE_MS)
+		lost();		/* a half-open connection says nothing */
+	else if (st.conn === 'reconnecting' && st.lostAt &&
+	    t - st.lostAt >= DOWN_AFTER_MS)
+		setConn('down');
+}
+
+function start() {
+	document.addEventListener('keydown', onKey);
+	setupNotify();
+	renderRecent();
+	updateCount();
+	setInterval(tick, 1000);
+	connect();
+}
+
+/* For the tests: the same functions the page uses. */
+window.guardiandUI = { lexCanon: lexCanon, analyse: analyse };
+
+if (document.readyState === 'loading')
+	document.addEventListener('DOMContentLoaded', start);
+else
+	start();
+
+})();

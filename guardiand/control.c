@@ -635,13 +635,13 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 		break;
 	}
 	case CTL_LOG_VERBOSE:
-		log_setverbose(2);
+		parent_verbose(2);
 		log_info("control: log verbose (%s)", c->user);
 		reply(c, CTL_OK, "");
 		break;
 	case CTL_LOG_BRIEF:
 		log_info("control: log brief (%s)", c->user);
-		log_setverbose(1);
+		parent_verbose(1);
 		reply(c, CTL_OK, "");
 		break;
 	}

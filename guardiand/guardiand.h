@@ -47,6 +47,7 @@ enum imsg_type {
 	IMSG_LISTENER,		/* fd: a bound listening socket */
 	IMSG_SETTINGS,		/* struct net_settings, field by field */
 	IMSG_START,		/* set-up done: start serving */
+	IMSG_VERBOSE,		/* u8 level: guardianctl log verbose|brief */
 
 	/* parent -> policy */
 	IMSG_POLICY_PATTERN,	/* u8 kind, str project, str re, str file,
@@ -144,6 +145,9 @@ __attribute__((__noreturn__)) void policy_main(void);
 
 /* netchild.c */
 __attribute__((__noreturn__)) void netchild_main(enum role);
+
+/* A child's side of IMSG_VERBOSE. */
+void	 child_verbose(struct imsg *);
 
 /* testhook.c: a no-op unless built with GUARDIAND_TESTHOOKS */
 void	 testhook_sandboxed(enum role);

@@ -559,6 +559,19 @@ parent_sighup_done(void *arg, int ok, const char *msg)
 	free(copy);
 }
 
+void
+parent_verbose(int v)
+{
+	uint8_t	 u = v;
+	size_t	 i;
+
+	log_setverbose(v);
+	for (i = 0; i < sizeof(child_roles) / sizeof(child_roles[0]); i++)
+		if (imsgev_compose(&pa.children[child_roles[i]].iev,
+		    IMSG_VERBOSE, 0, -1, &u, sizeof(u)) == -1)
+			fatal("compose");
+}
+
 /*
  * A one-time login URL for the approval UI: the secret goes to the ui
  * child, the URL to whoever asked (guardianctl ui, the start-up log).

@@ -163,6 +163,8 @@ struct config	*parent_config(void);
 time_t		 parent_started(void);
 /* Start a reload; done(arg, ok, message) runs when it is decided. */
 void		 parent_reload(void (*)(void *, int, const char *), void *);
+/* guardianctl log verbose|brief: here and in every child. */
+void		 parent_verbose(int);
 /* A one-time login URL for the approval UI, NULL if no UI listener. */
 char		*parent_ui_login(void);
 

@@ -90,6 +90,9 @@ policy_dispatch(int fd, short event, void *arg)
 		case IMSG_POLICY_CHECK:
 			policy_check(&imsg);
 			break;
+		case IMSG_VERBOSE:
+			child_verbose(&imsg);
+			break;
 		default:
 			fatalx("unexpected message type %u from parent",
 			    imsg.hdr.type);

@@ -195,6 +195,19 @@ child_log_sink(int pri, const char *msg)
 		imsgev_update(child_iev);
 }
 
+void
+child_verbose(struct imsg *imsg)
+{
+	struct imsg_dec	 dec;
+	uint8_t		 v;
+
+	imsg_dec_init(&dec, imsg);
+	v = imsg_get_u8(&dec);
+	if (imsg_dec_end(&dec) == -1 || v > 4)
+		fatalx("bad verbose message");
+	log_setverbose(v);
+}
+
 /*
  * Common start of a child: the channel on fd 3, logging through the
  * parent, then the caller sandboxes itself.

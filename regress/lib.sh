@@ -2,6 +2,8 @@
 # configuration, talk to it, report "ok - ..." / "not ok - ...".
 set -u
 : "${BIN:?run through regress/run.sh or set BIN to the build directory}"
+TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+O=${O:-build}
 GUARDIAND=${GUARDIAND:-$BIN/guardiand-test}
 HOSTEXEC=${HOSTEXEC:-$BIN/hostexec}
 GUARDIANCTL=${GUARDIANCTL:-$BIN/guardianctl}

@@ -121,7 +121,7 @@ $(O)/guardianctl: $(O)/obj/guardianctl/guardianctl.o $(O)/libguardiand.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # hostexec links libc only.
-HOSTEXEC_SRCS = hostexec/hostexec.c common/frame.c
+HOSTEXEC_SRCS = hostexec/hostexec.c common/frame.c common/canon.c
 $(O)/hostexec: $(patsubst %.c,$(O)/obj/%.o,$(HOSTEXEC_SRCS))
 	$(CC) $(LDFLAGS) -o $@ $^
 

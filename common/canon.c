@@ -54,7 +54,6 @@ struct sink {
 static void	sink_putc(struct sink *, char);
 static void	sink_puts(struct sink *, const char *);
 static void	sink_hex(struct sink *, const char *, uint32_t, int);
-static size_t	utf8_seq(const unsigned char *, size_t, uint32_t *);
 static int	is_word(const unsigned char *, size_t);
 static int	is_format(uint32_t);
 static int	is_hidden(uint32_t);
@@ -94,8 +93,8 @@ sink_hex(struct sink *s, const char *prefix, uint32_t v, int ndigits)
  * point in *cp; 0 if s[0] does not start one.  Strict: shortest form
  * only, no surrogates, nothing above U+10FFFF, no truncation.
  */
-static size_t
-utf8_seq(const unsigned char *s, size_t len, uint32_t *cp)
+size_t
+utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
 {
 	unsigned char	 lo = 0x80, hi = 0xbf;
 	uint32_t	 c;
@@ -148,7 +147,7 @@ utf8_valid(const char *str, size_t len)
 	size_t			 i, n;
 
 	for (i = 0; i < len; i += n)
-		if ((n = utf8_seq(s + i, len - i, &cp)) == 0)
+		if ((n = utf8_decode(s + i, len - i, &cp)) == 0)
 			return (0);
 	return (1);
 }
@@ -198,7 +197,7 @@ is_printable(const unsigned char *s, size_t len)
 	size_t		 i, n;
 
 	for (i = 0; i < len; i += n)
-		if ((n = utf8_seq(s + i, len - i, &cp)) == 0 || is_hidden(cp))
+		if ((n = utf8_decode(s + i, len - i, &cp)) == 0 || is_hidden(cp))
 			return (0);
 	return (1);
 }
@@ -226,7 +225,7 @@ put_ansi(struct sink *k, const unsigned char *s, size_t len)
 
 	sink_puts(k, "$'");
 	for (i = 0; i < len; i += n) {
-		if ((n = utf8_seq(s + i, len - i, &cp)) == 0) {
+		if ((n = utf8_decode(s + i, len - i, &cp)) == 0) {
 			/* Not UTF-8: escape this byte, resync on the next. */
 			sink_hex(k, "\\x", s[i], 2);
 			n = 1;

@@ -18,6 +18,7 @@
 #define CANON_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * The canonical command string (DESIGN section 4): each argument
@@ -36,5 +37,9 @@ char	*canon_argv(int, char *const *);
 /* 1 if s[0..len) is valid UTF-8 (no overlongs, no surrogates,
  * nothing above U+10FFFF), else 0. */
 int	 utf8_valid(const char *, size_t);
+
+/* The length of the valid UTF-8 sequence at s[0..len) and its code
+ * point in *cp; 0 if s does not start one.  len must be > 0. */
+size_t	 utf8_decode(const unsigned char *, size_t, uint32_t *);
 
 #endif /* CANON_H */

@@ -53,6 +53,7 @@
 #include <unistd.h>
 
 #include "guardiand.h"
+#include "canon.h"
 #include "log.h"
 #include "parent.h"
 
@@ -85,7 +86,6 @@ static const char *const always_quoted[] = {
 
 static int	 audit_open(const char *, char *, size_t);
 static int	 mkparents(const char *);
-static size_t	 utf8_seq(const unsigned char *, size_t, uint32_t *);
 static int	 is_hidden(uint32_t);
 static size_t	 esc_unit(const unsigned char *, size_t, char *, size_t *);
 static int	 needs_quote(const char *, size_t);
@@ -211,52 +211,6 @@ mkparents(const char *path)
 	return (0);
 }
 
-/*
- * Strict UTF-8: the length of the sequence at s and its code point,
- * 0 if s does not start a valid one (overlongs, surrogates, above
- * U+10FFFF, truncated).
- */
-static size_t
-utf8_seq(const unsigned char *s, size_t len, uint32_t *cp)
-{
-	unsigned char	 lo = 0x80, hi = 0xbf;
-	uint32_t	 c = s[0];
-	size_t		 n, i;
-
-	if (c < 0x80) {
-		*cp = c;
-		return (1);
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-		c &= 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-		c &= 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-		c &= 0x07;
-	} else
-		return (0);
-	if (len < n || s[1] < lo || s[1] > hi)
-		return (0);
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return (0);
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	*cp = c;
-	return (n);
-}
-
 /* Code points written \u{HHHH}: C1, formatting, separators, U+2026. */
 static int
 is_hidden(uint32_t cp)
@@ -301,7 +255,7 @@ esc_unit(const unsigned char *s, size_t len, char *out, size_t *adv)
 		out[0] = s[0];
 		return (1);
 	}
-	if ((n = utf8_seq(s, len, &cp)) == 0 || cp < 0x80) {
+	if ((n = utf8_decode(s, len, &cp)) == 0 || cp < 0x80) {
 		/* C0, DEL, or a byte that is not valid UTF-8. */
 		out[0] = '\\';
 		out[1] = 'x';

@@ -25,6 +25,7 @@
 #include <evhttp.h>
 #include <event2/buffer.h>
 
+#include "canon.h"
 #include "guardiand.h"
 #include "netchild.h"
 #include "request_priv.h"
@@ -63,41 +64,6 @@ http_phrase(int code)
 	}
 }
 
-/* Length of the valid UTF-8 sequence at s (as Go decodes), 0 if none. */
-static size_t
-utf8_seq(const unsigned char *s, size_t len, uint32_t *cpp)
-{
-	uint32_t	 cp, min;
-	size_t		 i, n;
-
-	if (s[0] < 0xc2 || s[0] > 0xf4)
-		return (0);
-	if (s[0] < 0xe0) {
-		n = 2;
-		cp = s[0] & 0x1f;
-		min = 0x80;
-	} else if (s[0] < 0xf0) {
-		n = 3;
-		cp = s[0] & 0x0f;
-		min = 0x800;
-	} else {
-		n = 4;
-		cp = s[0] & 0x07;
-		min = 0x10000;
-	}
-	if (len < n)
-		return (0);
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return (0);
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return (0);
-	*cpp = cp;
-	return (n);
-}
-
 /*
  * A JSON string of arbitrary bytes.  JSON carries UTF-8 only: as Go's
  * encoding/json does for cloister, each byte that is not part of a
@@ -124,7 +90,7 @@ json_str(struct evbuffer *out, const void *data, size_t len)
 		}
 		n = 1;
 		if (s[i] >= 0x80) {
-			n = utf8_seq(s + i, len - i, &cp);
+			n = utf8_decode(s + i, len - i, &cp);
 			/* Line separators, which JavaScript takes for ends. */
 			if (n > 0 && cp != 0x2028 && cp != 0x2029) {
 				i += n;

@@ -43,6 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "canon.h"
 #include "frame.h"
 
 #ifndef __dead
@@ -196,48 +197,6 @@ usage(void)
 	exit(EX_TROUBLE);
 }
 
-/*
- * Length of the valid UTF-8 sequence at s (RFC 3629: no overlong
- * forms, no surrogates, nothing above U+10FFFF), 0 if invalid.
- */
-static size_t
-utf8_len(const unsigned char *s, size_t len, uint32_t *cpp)
-{
-	uint32_t	cp, min;
-	size_t		i, n;
-
-	cp = s[0];
-	if (cp < 0x80) {
-		*cpp = cp;
-		return (1);
-	}
-	if (cp >= 0xc2 && cp <= 0xdf) {
-		n = 2;
-		cp &= 0x1f;
-		min = 0x80;
-	} else if ((cp & 0xf0) == 0xe0) {
-		n = 3;
-		cp &= 0x0f;
-		min = 0x800;
-	} else if (cp >= 0xf0 && cp <= 0xf4) {
-		n = 4;
-		cp &= 0x07;
-		min = 0x10000;
-	} else
-		return (0);
-	if (len < n)
-		return (0);
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return (0);
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return (0);
-	*cpp = cp;
-	return (n);
-}
-
 static size_t
 utf8_put(unsigned char *u, uint32_t cp)
 {
@@ -303,7 +262,7 @@ safe(char *dst, size_t dstsz, const unsigned char *s, size_t len)
 	size_t		addlen;
 
 	while (i < len) {
-		n = utf8_len(s + i, len - i, &cp);
+		n = utf8_decode(s + i, len - i, &cp);
 		if (n == 0) {
 			addlen = hexesc(esc, 'x', s[i]);
 			add = esc;
@@ -532,7 +491,7 @@ check_args(int argc, char **argv)
 		s = (const unsigned char *)argv[a];
 		len = strlen(argv[a]);
 		for (i = 0; i < len; i += n)
-			if ((n = utf8_len(s + i, len - i, &cp)) == 0)
+			if ((n = utf8_decode(s + i, len - i, &cp)) == 0)
 				break;
 		if (i == len)
 			continue;

@@ -58,7 +58,7 @@ PROGS	= $(O)/guardiand $(O)/hostexec \
 	  $(if $(wildcard guardianctl/guardianctl.c),$(O)/guardianctl)
 TESTPROGS = $(O)/guardiand-test $(O)/regress/re2conf $(UNIT_BINS)
 
-.PHONY: all deps test sanitize bench run install static clean lint
+.PHONY: all deps test sanitize bench run install static clean lint screenshot
 .DELETE_ON_ERROR:
 
 all: $(O)/.deps $(PROGS)
@@ -145,8 +145,31 @@ $(O)/regress/re2conf: regress/conformance/re2conf.c $(O)/libguardiand.a
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< \
 	    $(O)/libguardiand.a $(PKG_LIBS)
 
-test: all $(TESTPROGS)
+# Browser tests of the approval UI: Debian's chromium driven by a
+# pinned playwright-core; no browser is downloaded.
+$(O)/.browser-deps: regress/browser/package.json regress/browser/package-lock.json
+	@command -v chromium >/dev/null || { \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get install -y -q chromium >/dev/null || \
+		{ $$SUDO apt-get update -q >/dev/null && \
+		  $$SUDO apt-get install -y -q chromium >/dev/null; }; }
+	@command -v npm >/dev/null || { \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get install -y -q nodejs npm >/dev/null; }
+	cd regress/browser && npm ci --no-audit --no-fund --loglevel=error
+	@mkdir -p $(O) && touch $@
+
+$(O)/regress/sse-load: regress/sse-load.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+test: all $(TESTPROGS) $(O)/regress/sse-load $(O)/.browser-deps
 	O=$(O) bash regress/run.sh
+
+# Refresh the README's screenshot of the approval UI.
+screenshot: all $(O)/guardiand-test $(O)/.browser-deps
+	BIN=$(CURDIR)/$(O) DOC_SHOT=$(CURDIR)/doc/approval-ui.png \
+	    bash regress/browser/run.sh
 
 sanitize:
 	$(MAKE) O=build/san SAN=1 OPT="-O1 -g" test

@@ -15,6 +15,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/resource.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -45,9 +46,16 @@ static void	 netchild_settings(struct imsg *);
 void
 netchild_main(enum role role)
 {
+	struct rlimit	 rl;
 	uint32_t	 seed;
 
 	nc.role = role;
+	/* Each connection is a descriptor: take what the hard limit allows. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_warn("setrlimit NOFILE");
+	}
 	if ((nc.base = event_init()) == NULL)
 		fatalx("event_init");
 	if ((nc.http = evhttp_new(nc.base)) == NULL)

@@ -569,6 +569,37 @@ function analyseScript(sw, cwd, depth, find) {
 		word.value += ch;
 		word.map.push(at);
 	};
+	/* A "…" string from s[j]: where its closing quote is. */
+	const dquoted = (j) => {
+		if (!word)
+			word = { value: '', map: [] };
+		while (j < n && s[j] !== '"') {
+			const bt = s[j] === '`';
+			if (s[j] === '\\' && j + 1 < n) {
+				add(s[j + 1], j + 1);
+				j += 2;
+				continue;
+			}
+			if (!bt && !(s[j] === '$' && s[j + 1] === '(')) {
+				add(s[j], j);
+				j++;
+				continue;
+			}
+			/* Substitutions run, quoted or not. */
+			const a = j + (bt ? 1 : 2);
+			const b = substEnd(s, a, bt);
+			sw.mark(j, a, 'hl-op', WHY_SUBST);
+			if (b < n)
+				sw.mark(b, b + 1, 'hl-op', WHY_SUBST);
+			if (depth < MAX_DEPTH)
+				analyseScript(slice(sw, a, b), cwd, depth + 1,
+				    find);
+			for (let k = j; k < Math.min(b + 1, n); k++)
+				add(s[k], k);
+			j = b + 1;
+		}
+		return (j);
+	};
 
 	while (i < n) {
 		const c = s[i];
@@ -577,7 +608,8 @@ function analyseScript(sw, cwd, depth, find) {
 			i++;
 			continue;
 		}
-		if (c === '#' && !word && (i === 0 || /[\s;&|(]/.test(s[i - 1]))) {
+		if (c === '#' && !word &&
+		    (i === 0 || /[\s;&|(]/.test(s[i - 1]))) {
 			while (i < n && s[i] !== '\n')
 				i++;
 			continue;
@@ -599,33 +631,7 @@ function analyseScript(sw, cwd, depth, find) {
 			continue;
 		}
 		if (c === '"') {
-			let j = i + 1;
-			if (!word)
-				word = { value: '', map: [] };
-			while (j < n && s[j] !== '"') {
-				if (s[j] === '\\' && j + 1 < n) {
-					add(s[j + 1], j + 1);
-					j += 2;
-				} else if ((s[j] === '$' && s[j + 1] === '(') ||
-				    s[j] === '`') {
-					/* Substitutions run, quoted or not. */
-					const a = j + (s[j] === '`' ? 1 : 2);
-					const b = substEnd(s, a, s[j] === '`');
-					sw.mark(j, a, 'hl-op', WHY_SUBST);
-					if (b < n)
-						sw.mark(b, b + 1, 'hl-op', WHY_SUBST);
-					if (depth < MAX_DEPTH)
-						analyseScript(slice(sw, a, b), cwd,
-						    depth + 1, find);
-					for (let k = j; k < Math.min(b + 1, n); k++)
-						add(s[k], k);
-					j = b + 1;
-				} else {
-					add(s[j], j);
-					j++;
-				}
-			}
-			i = j + 1;
+			i = dquoted(i + 1) + 1;
 			continue;
 		}
 		const op = OPS.find((o) => s.startsWith(o[0], i));
@@ -698,27 +704,36 @@ function slice(w, a, b) {
 	});
 }
 
-/* The canonical text as DOM nodes, marked ranges wrapped in spans. */
-function renderCommand(code, cmd, marks) {
+/* The canonical text cut where marks begin and end, with their classes. */
+function pieces(cmd, marks) {
 	const cuts = new Set([0, cmd.length]);
+	const out = [];
 
 	for (const m of marks) {
 		cuts.add(Math.max(0, Math.min(cmd.length, m.a)));
 		cuts.add(Math.max(0, Math.min(cmd.length, m.b)));
 	}
 	const pts = Array.from(cuts).sort((x, y) => x - y);
-	code.textContent = '';
 	for (let k = 0; k + 1 < pts.length; k++) {
 		const a = pts[k], b = pts[k + 1];
-		const text = cmd.slice(a, b);
 		const on = marks.filter((m) => m.a <= a && m.b >= b);
-		if (!on.length) {
-			code.appendChild(document.createTextNode(text));
+		out.push({ text: cmd.slice(a, b),
+		    cls: uniq(on.map((m) => m.cls)),
+		    why: uniq(on.map((m) => m.why)) });
+	}
+	return (out);
+}
+
+/* As DOM nodes: text, marked parts in spans that explain themselves. */
+function renderCommand(code, cmd, marks) {
+	code.textContent = '';
+	for (const p of pieces(cmd, marks)) {
+		if (!p.cls.length) {
+			code.appendChild(document.createTextNode(p.text));
 			continue;
 		}
-		const span = el('span', uniq(on.map((m) => m.cls)).join(' '),
-		    text);
-		span.title = uniq(on.map((m) => m.why)).join('\n');
+		const span = el('span', p.cls.join(' '), p.text);
+		span.title = p.why.join('\n');
 		code.appendChild(span);
 	}
 }
@@ -967,7 +982,7 @@ async function decide(rec, approve) {
 	}
 	let r;
 	try {
-		r = await timedFetch('/' + (approve ? 'approve' : 'deny') + '/' +
+		r = await timedFetch((approve ? '/approve/' : '/deny/') +
 		    encodeURIComponent(rec.req.id), opts);
 	} catch (e) {
 		failed(rec, 'Could not reach guardiand; nothing was decided.');
@@ -1031,6 +1046,8 @@ function renderRecent() {
 		t.title = d.time;
 		const ex = q('dexit');
 		ex.textContent = exitText(d);
+		if (typeof d.reason === 'string' && d.reason)
+			q('dreason').textContent = 'reason: ' + d.reason;
 		if (d.exit)
 			li.classList.add(d.exit.kind === 'exited' &&
 			    d.exit.code === 0 ? 'exit-ok' : 'exit-bad');
@@ -1229,8 +1246,7 @@ const CONN = {
 	down: ['guardiand not running', 'guardiand is not running (or ' +
 	    'cannot be reached)',
 	    'This page keeps trying and recovers by itself when guardiand ' +
-	    'is back.  Requests cannot be decided meanwhile; agents that ' +
-	    'were waiting were told their request was cancelled.'],
+	    'is back.  Nothing can be approved or denied meanwhile.'],
 	login: ['Login needed', 'This browser needs a new login',
 	    'guardiand was restarted or the session expired.  On the host, ' +
 	    'run the command below and open the link it prints (in any ' +
@@ -1371,6 +1387,7 @@ function openStream() {
 function applyState(d) {
 	const reqs = Array.isArray(d.requests) ? d.requests : [];
 	const ids = new Set(reqs.map((r) => r.id));
+	let moved = false;
 
 	for (const id of Array.from(st.pending.keys())) {
 		if (ids.has(id))
@@ -1381,7 +1398,11 @@ function applyState(d) {
 		st.order.splice(st.order.indexOf(id), 1);
 		clearTimeout(rec.armTimer);
 		rec.li.remove();
+		moved = true;
 	}
+	if (moved)
+		for (const rec of st.pending.values())
+			arm(rec);
 	for (const r of reqs)
 		addCard(r, false);
 	if (st.selected && !st.pending.has(st.selected))
@@ -1415,7 +1436,8 @@ function start() {
 }
 
 /* For the tests: the same functions the page uses. */
-window.guardiandUI = { lexCanon: lexCanon, analyse: analyse };
+window.guardiandUI = { lexCanon: lexCanon, analyse: analyse,
+    pieces: pieces };
 
 if (document.readyState === 'loading')
 	document.addEventListener('DOMContentLoaded', start);

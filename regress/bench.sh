@@ -1,0 +1,299 @@
+#!/usr/bin/env bash
+# make bench: how fast guardiand serves hostexec, measured against the
+# real daemon ($O/guardiand, the installed build) on a scratch
+# configuration.  Every number is a ratio to, or sits beside, a
+# baseline timed by the same harness in the same run, so that a busy or
+# slow machine moves both alike.  Benchmarks report, they do not fail:
+# a missed target is marked MISSED and the exit status is still 0 (it
+# is 1 only if the benchmarks cannot run at all).
+#
+#   1. hostexec true (auto-approved) against spawning /bin/true, over
+#      TCP and the unix socket: medians, p90s, their ratio.
+#   2. hostexec cat of a 256 MiB file into /dev/null: throughput, with
+#      cat FILE >/dev/null beside it; and the request child's VmRSS
+#      while a client reads the same output at about 8 MB/s.
+#   3. cloister's kind of client (bash, curl, jq: POST /request) running
+#      true, beside hostexec.
+#
+# Output: a table, then one line per metric,
+#   bench: NAME VALUE UNIT (target OP VALUE UNIT) [MISSED]
+# or "(context)" for a number without a target.  Per-run times are
+# kept in $O/bench/.  Knobs (environment): RUNS (500), CURL_RUNS (50),
+# SIZE_MB (256), CAT_RUNS (7), SLOW_SECS (10).
+set -u
+cd "$(dirname "$0")/.." || exit 1
+O=${O:-build}
+case $O in
+/*) BIN=$O ;;
+*) BIN=$PWD/$O ;;
+esac
+export BIN
+export GUARDIAND=$BIN/guardiand
+. regress/lib.sh
+
+RUNS=${RUNS:-500}
+CURL_RUNS=${CURL_RUNS:-50}
+SIZE_MB=${SIZE_MB:-256}
+CAT_RUNS=${CAT_RUNS:-7}
+SLOW_SECS=${SLOW_SECS:-10}
+CLIENT_SH=$PWD/regress/cloister-hostexec.sh
+STATIC=$BIN/hostexec-static	# make static; measured if present
+
+die() { echo "bench: $*" >&2; exit 1; }
+say() { echo "bench: $*" >&2; }
+
+for f in "$GUARDIAND" "$HOSTEXEC"; do
+	[ -x "$f" ] || die "$f not built (make all)"
+done
+
+# The helpers, built with the project's warnings.
+BB=$BIN/bench
+mkdir -p "$BB"
+CWARN="-O2 -Wall -Wextra -Werror -Wshadow -Wpointer-arith
+    -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+    -std=gnu11 -D_GNU_SOURCE -D_FORTIFY_SOURCE=2"
+for h in spawnbench slowread; do
+	# shellcheck disable=SC2086
+	${CC:-cc} $CWARN -o "$BB/$h" "regress/bench/$h.c" ||
+	    die "cannot build regress/bench/$h.c"
+done
+SB=$BB/spawnbench
+
+# The daemon: auto-approves true and cat, knows one cloister.
+RP=$(free_port); UP=$(free_port)
+SOCK=$T/run/guardiand/request.sock
+TOKEN=bench-token-0123456789abcdef
+WT=$T/wt
+mkdir -p "$WT"
+cat >"$T/config.yaml" <<YAML
+request:
+  listen: ["127.0.0.1:$RP", "unix:$SOCK"]
+hostexec:
+  listen: "127.0.0.1:$UP"
+  auto_approve:
+    - pattern: "^true\$"
+    - pattern: "^cat "
+guardian:
+  cloisters:
+    - {name: bench, worktree: "$WT", token: "$TOKEN"}
+YAML
+start_daemon "$T/config.yaml" || die "the daemon did not start"
+RPID=$(child_pid request) || die "no request child"
+
+# TCP unless a group sets the socket: the harness can add to the
+# environment, not take away.
+export CLOISTER_TOKEN=$TOKEN CLOISTER_GUARDIAN_HOST=127.0.0.1
+export CLOISTER_REQUEST_PORT=$RP
+unset CLOISTER_GUARDIAN_SOCKET
+UNIX="CLOISTER_GUARDIAN_SOCKET=$SOCK"
+"$HOSTEXEC" true && env "$UNIX" "$HOSTEXEC" true ||
+    die "hostexec true fails: $(tail -n 5 "$DLOG")"
+
+METRICS=()
+
+# sbstat FILE LABEL FIELD: a field of spawnbench's summary line.
+sbstat() {
+	sed -n "s/^# $2 .* $3=\([0-9]*\).*/\1/p" "$1"
+}
+# calc EXPR [DECIMALS]: floating point arithmetic.
+calc() { awk "BEGIN { printf \"%.${2:-2}f\", $1 }"; }
+ms() { calc "$1 / 1000" 2; }
+# verdict VALUE OP TARGET: ok or MISSED; OP is <=, < or >=.
+verdict() {
+	awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN {
+		r = (op == "<=") ? v <= t : (op == "<") ? v < t : v >= t
+		print r ? "ok" : "MISSED" }'
+}
+# metric NAME VALUE UNIT [OP TARGET]: one "bench:" line for the end.
+metric() {
+	local line="bench: $1 $2 $3"
+	if [ $# -lt 5 ]; then
+		METRICS+=("$line (context)")
+	elif [ "$(verdict "$2" "$4" "$5")" = ok ]; then
+		METRICS+=("$line (target $4 $5 $3)")
+	else
+		METRICS+=("$line (target $4 $5 $3) MISSED")
+	fi
+}
+# The table, one file per section, printed in order at the end.
+TAB=$T/table.1
+row() { printf '%-46s %10s %10s   %s\n' "$@" >>"$TAB"; }
+sb_failed() { note "$1: $(sort -u "$T/sb.err" | head -3 | tr '\n' ' ')"; }
+
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+say "started $(date -u '+%Y-%m-%d %H:%M UTC'); takes a minute or two"
+
+# 1. Latency.  The denied command runs nothing on the host: what the
+# client and the daemon cost without the host's fork and exec.
+say "1/3 latency of hostexec true, $RUNS runs each"
+L=$BB/latency.txt
+extra=()
+[ -x "$STATIC" ] &&
+    extra=(:: static-unix "$UNIX" "$STATIC" true)
+"$SB" -s -n "$RUNS" -b 25 -w 10 \
+    spawn-true /bin/true :: \
+    hostexec-tcp "$HOSTEXEC" true :: \
+    hostexec-unix "$UNIX" "$HOSTEXEC" true :: \
+    denied-unix:1 "$UNIX" "$HOSTEXEC" not-allowed "${extra[@]}" \
+    >"$L" 2>"$T/sb.err" || sb_failed latency
+
+b_med=$(sbstat "$L" spawn-true median); b_p90=$(sbstat "$L" spawn-true p90)
+[ -n "$b_med" ] || die "latency: no baseline ($(cat "$T/sb.err"))"
+row "hostexec true (auto-approved), $RUNS runs" median p90 target
+row "  spawn /bin/true (baseline)" "$(ms "$b_med") ms" "$(ms "$b_p90") ms" ""
+metric spawn_true_median "$(ms "$b_med")" ms
+metric spawn_true_p90 "$(ms "$b_p90")" ms
+for tr in tcp unix; do
+	med=$(sbstat "$L" hostexec-$tr median)
+	p90=$(sbstat "$L" hostexec-$tr p90)
+	[ -n "$med" ] || { row "  hostexec true, $tr" failed; continue; }
+	ratio=$(calc "$med / $b_med")
+	row "  hostexec true, $tr" "$(ms "$med") ms" "$(ms "$p90") ms" \
+	    "<= 1.5 ms $(verdict "$(ms "$med")" "<=" 1.5)"
+	row "    median ratio to spawn /bin/true" "${ratio}x" "" \
+	    "<= 4x $(verdict "$ratio" "<=" 4)"
+	metric hostexec_true_${tr}_median "$(ms "$med")" ms "<=" 1.5
+	metric hostexec_true_${tr}_p90 "$(ms "$p90")" ms
+	metric hostexec_true_${tr}_ratio "$ratio" x "<=" 4
+done
+med=$(sbstat "$L" denied-unix median); p90=$(sbstat "$L" denied-unix p90)
+if [ -n "$med" ]; then
+	row "  hostexec, denied: nothing runs, unix" "$(ms "$med") ms" \
+	    "$(ms "$p90") ms" ""
+	metric hostexec_denied_unix_median "$(ms "$med")" ms
+fi
+med=$(sbstat "$L" static-unix median); p90=$(sbstat "$L" static-unix p90)
+if [ -n "$med" ]; then
+	row "  hostexec-static (musl) true, unix" "$(ms "$med") ms" \
+	    "$(ms "$p90") ms" "ratio $(calc "$med / $b_med")x"
+	metric hostexec_static_true_unix_median "$(ms "$med")" ms
+fi
+
+# 2. Streaming a file from the worktree (so from the page cache).
+say "2/3 streaming a $SIZE_MB MiB file"
+BYTES=$((SIZE_MB * 1048576))
+head -c "$BYTES" /dev/zero >"$WT/big" || die "cannot write $WT/big"
+
+# First the request child's resident size while a client reads slowly
+# (64 KiB, then 8 ms of sleep) for SLOW_SECS, then fast to the end;
+# before the throughput runs, whose full-speed buffers would otherwise
+# already be resident.
+TAB=$T/table.3
+row "request child VmRSS, client reading ~8 MB/s" growth peak target
+rss() { awk "/^$1:/ { print \$2 }" "/proc/$RPID/status" 2>/dev/null; }
+for tr in tcp unix; do
+	env=()
+	[ $tr = unix ] && env=("$UNIX")
+	r0=$(rss VmRSS); h0=$(rss VmHWM); max=$r0
+	{
+		env "${env[@]}" "$HOSTEXEC" cat big
+		echo $? >"$T/rc"
+	} | "$BB/slowread" -b 65536 -d 8 -t "$SLOW_SECS" >"$T/slow" &
+	pp=$!
+	while kill -0 $pp 2>/dev/null; do
+		r=$(rss VmRSS)
+		[ -n "$r" ] && [ "$r" -gt "$max" ] && max=$r
+		sleep 0.1
+	done
+	wait $pp
+	# A peak between two samples still shows in the high-water mark.
+	h1=$(rss VmHWM)
+	[ "$h1" -gt "$h0" ] && [ "$h1" -gt "$max" ] && max=$h1
+	slow=0 us=1 total=0
+	read -r _ slow us _ total <"$T/slow"
+	rc=$(cat "$T/rc")
+	if [ "$total" -ne "$BYTES" ] || [ "$rc" != 0 ]; then
+		note "slow reader, $tr: $total of $BYTES bytes, status $rc"
+	fi
+	rate=$(calc "$slow / $us" 1)
+	grow=$(calc "($max - $r0) / 1024" 1)
+	row "  $tr, reader at $rate MB/s for ${SLOW_SECS}s" "$grow MiB" \
+	    "$(calc "$max / 1024" 1) MiB" "< 16 MiB $(verdict "$grow" "<" 16)"
+	metric request_rss_growth_$tr "$grow" MiB "<" 16
+	metric request_rss_peak_$tr "$(calc "$max / 1024" 1)" MiB
+	metric slow_reader_rate_$tr "$rate" MB/s
+done
+
+# Then throughput, as fast as everything goes.
+TAB=$T/table.2
+S=$BB/stream.txt
+"$SB" -s -n "$CAT_RUNS" -b 1 -w 1 \
+    cat /bin/cat "$WT/big" :: \
+    hostexec-cat-tcp "$HOSTEXEC" cat big :: \
+    hostexec-cat-unix "$UNIX" "$HOSTEXEC" cat big \
+    >"$S" 2>"$T/sb.err" || sb_failed streaming
+gbs() { calc "$BYTES / ($1 * 1000)" 2; }	# bytes/us / 1000 = GB/s
+# The median run is the result; the best shows what a quiet machine
+# gives, as other work only ever slows a run down.
+row "$SIZE_MB MiB file into /dev/null, $CAT_RUNS runs, GB/s" median best \
+    target
+med=$(sbstat "$S" cat median)
+if [ -n "$med" ]; then
+	row "  cat FILE >/dev/null (baseline)" "$(gbs "$med")" \
+	    "$(gbs "$(sbstat "$S" cat min)")" ""
+	metric cat_direct_throughput "$(gbs "$med")" GB/s
+fi
+for tr in tcp unix; do
+	med=$(sbstat "$S" hostexec-cat-$tr median)
+	[ -n "$med" ] || { row "  hostexec cat FILE, $tr" failed; continue; }
+	v=$(gbs "$med")
+	best=$(gbs "$(sbstat "$S" hostexec-cat-$tr min)")
+	row "  hostexec cat FILE, $tr" "$v" "$best" \
+	    ">= 1 GB/s $(verdict "$v" ">=" 1)"
+	metric hostexec_cat_${tr}_throughput "$v" GB/s ">=" 1
+	metric hostexec_cat_${tr}_throughput_best "$best" GB/s
+done
+
+# 3. A bash + curl + jq client beside hostexec, and curl alone (one
+# POST /request, no jq) to show where that client's time goes.
+TAB=$T/table.4
+if [ -f "$CLIENT_SH" ] && command -v curl >/dev/null &&
+    command -v jq >/dev/null; then
+	say "3/3 bash + curl + jq client, $CURL_RUNS runs each"
+	C=$BB/curl.txt
+	"$SB" -s -n "$CURL_RUNS" -b 10 -w 3 \
+	    hostexec-tcp "$HOSTEXEC" true :: \
+	    script-tcp /bin/bash "$CLIENT_SH" true :: \
+	    hostexec-unix "$UNIX" "$HOSTEXEC" true :: \
+	    script-unix "$UNIX" /bin/bash "$CLIENT_SH" true :: \
+	    curl-tcp "$(command -v curl)" -s --noproxy '*' -o /dev/null --fail \
+	    -H "X-Cloister-Token: $TOKEN" --data-binary '{"args":["true"]}' \
+	    "http://127.0.0.1:$RP/request" \
+	    >"$C" 2>"$T/sb.err" || sb_failed "curl client"
+	row "true, bash + curl + jq client ($CURL_RUNS runs)" median p90 \
+	    "vs hostexec"
+	for tr in tcp unix; do
+		hm=$(sbstat "$C" hostexec-$tr median)
+		cm=$(sbstat "$C" script-$tr median)
+		cp=$(sbstat "$C" script-$tr p90)
+		[ -n "$cm" ] && [ -n "$hm" ] ||
+		    { row "  cloister-hostexec.sh true, $tr" failed; continue; }
+		ratio=$(calc "$cm / $hm" 1)
+		row "  cloister-hostexec.sh true, $tr" "$(ms "$cm") ms" \
+		    "$(ms "$cp") ms" "${ratio}x ($(ms "$hm") ms)"
+		metric script_client_true_${tr}_median "$(ms "$cm")" ms
+		metric script_client_vs_hostexec_${tr} "$ratio" x
+	done
+	cm=$(sbstat "$C" curl-tcp median); cp=$(sbstat "$C" curl-tcp p90)
+	if [ -n "$cm" ]; then
+		row "  curl alone, one POST /request, tcp" "$(ms "$cm") ms" \
+		    "$(ms "$cp") ms" ""
+		metric curl_post_request_tcp_median "$(ms "$cm")" ms
+	fi
+else
+	row "bash + curl + jq client: skipped" "" "" "no $CLIENT_SH, curl or jq"
+fi
+
+stop_daemon
+echo
+echo "guardiand benchmarks, $(date -u '+%Y-%m-%d'), $(nproc) cores" \
+    "($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)," \
+    "Linux $(uname -r)); load average $LOAD at the start"
+for f in "$T"/table.1 "$T"/table.2 "$T"/table.3 "$T"/table.4; do
+	echo
+	cat "$f"
+done
+echo
+printf '%s\n' "${METRICS[@]}"
+echo "bench: per-run times (microseconds) in $O/bench/*.txt"
+exit 0

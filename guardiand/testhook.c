@@ -29,27 +29,68 @@
 
 /*
  * Test hooks, compiled in only for the guardiand-test binary the suite
- * runs: GUARDIAND_TEST_SYSCALL=ROLE:CALL makes that child attempt a
- * system call its sandbox forbids, right after entering it.  The
- * installed guardiand links this file without GUARDIAND_TESTHOOKS:
- * an empty function.
+ * runs, right after a child entered its sandbox:
+ * GUARDIAND_TEST_SYSCALL=ROLE:CALL makes that child attempt a system
+ * call its sandbox forbids; GUARDIAND_TEST_SEND=ROLE:WHAT makes it send
+ * the parent what a compromised child might: a message type its
+ * channel does not allow ("forbidden", a decision from the request
+ * child), or garbage.  The installed guardiand links this file
+ * without GUARDIAND_TESTHOOKS: empty functions.
  */
+
+#ifdef GUARDIAND_TESTHOOKS
+static int
+testhook_match(const char *var, enum role role, const char **what)
+{
+	const char	*spec;
+	size_t		 len;
+
+	if ((spec = getenv(var)) == NULL)
+		return (0);
+	len = strlen(role_name(role));
+	if (strncmp(spec, role_name(role), len) != 0 || spec[len] != ':')
+		return (0);
+	*what = spec + len + 1;
+	return (1);
+}
+
+static void
+testhook_send(enum role role)
+{
+	struct imsg_hdr	 hdr;
+	unsigned char	 junk[64];
+	const char	*what;
+	size_t		 i;
+
+	if (!testhook_match("GUARDIAND_TEST_SEND", role, &what))
+		return;
+	log_warnx("test hook: sending %s", what);
+	memset(&hdr, 0, sizeof(hdr));
+	if (strcmp(what, "forbidden") == 0) {
+		hdr.type = role == ROLE_UI ? IMSG_REQ_NEW : IMSG_UI_APPROVE;
+		hdr.len = sizeof(hdr);
+		if (write(PARENT_SOCK_FILENO, &hdr, sizeof(hdr)) == -1)
+			log_warn("test hook: write");
+	} else if (strcmp(what, "garbage") == 0) {
+		for (i = 0; i < sizeof(junk); i++)
+			junk[i] = 0xff - i;
+		if (write(PARENT_SOCK_FILENO, junk, sizeof(junk)) == -1)
+			log_warn("test hook: write");
+	}
+}
+#endif
 
 void
 testhook_sandboxed(enum role role)
 {
 #ifdef GUARDIAND_TESTHOOKS
 	struct sockaddr_in	 sin;
-	const char		*spec, *call;
-	size_t			 len;
+	const char		*call;
 	char			*argv[] = { "true", NULL };
 
-	if ((spec = getenv("GUARDIAND_TEST_SYSCALL")) == NULL)
+	testhook_send(role);
+	if (!testhook_match("GUARDIAND_TEST_SYSCALL", role, &call))
 		return;
-	len = strlen(role_name(role));
-	if (strncmp(spec, role_name(role), len) != 0 || spec[len] != ':')
-		return;
-	call = spec + len + 1;
 	log_warnx("test hook: attempting %s", call);
 	if (strcmp(call, "open") == 0)
 		(void)open("/etc/passwd", O_RDONLY);

@@ -130,6 +130,26 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	fi
 fi
 
+# A child sending what its channel does not allow (a decision from the
+# request child, a request from the ui child, garbage) is a protocol
+# violation: the daemon goes down, saying so, leaving nothing behind.
+for spec in request:forbidden ui:forbidden policy:forbidden \
+    request:garbage policy:garbage; do
+	: >"$DLOG"
+	GUARDIAND_TEST_SEND=$spec spawn_daemon -d -f "$CONF"
+	if wait_exit "$DPID" 10; then
+		if [ "$RC" -ne 0 ] && grep -q "protocol violation: .*${spec%%:*} child" "$DLOG"; then
+			ok "$spec: protocol violation shuts the daemon down"
+		else
+			not_ok "$spec: protocol violation (rc $RC)"
+		fi
+	else
+		not_ok "$spec: daemon still up"
+		stop_daemon
+	fi
+	DPID=
+done
+
 # A child attempting a forbidden system call is killed (test build).
 for role in policy request ui; do
 	for call in open execve socket connect fork; do

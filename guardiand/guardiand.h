@@ -98,6 +98,18 @@ enum imsg_type {
 				   str status */
 	IMSG_UI_LOGIN,		/* str one-time login secret, u64 expires */
 
+	/*
+	 * Approval UI sessions, kept by the parent across restarts: the
+	 * ui child reports each login, the parent hands the live ones
+	 * back to a new ui child before IMSG_START.
+	 */
+	IMSG_UI_SESSION,	/* ui <-> parent: str id, str csrf (each
+				   UI_SECRET_LEN lowercase hex), u32 num
+				   (> 0), u64 expires (ms, epoch; at most
+				   UI_SESSION_TTL ahead) */
+	IMSG_UI_SESSION_END,	/* ui -> parent: str id: dropped, unused
+				   for too long */
+
 	IMSG_MAX
 };
 
@@ -105,6 +117,12 @@ enum imsg_type {
 #define REQ_MODE_STREAM		1	/* POST /v1/exec */
 
 #define REQ_ID_LEN		24	/* hex digits: 96 random bits */
+
+/* Approval UI sessions (ui.c, uisession.c). */
+#define UI_SECRET_LEN		64	/* hex digits: 256 random bits */
+#define UI_SESSIONS_MAX		64	/* more: the oldest goes */
+#define UI_SESSION_TTL		(7LL * 24 * 3600 * 1000) /* ms from login */
+#define UI_CLOCK_SLACK		(60 * 1000)	/* ms the clock may step back */
 /* Bytes of arguments a request may carry: its canonical form and
  * every message about it must fit in IMSG_MAXSIZE. */
 #define REQ_ARGV_MAX		(64 * 1024)

@@ -100,6 +100,7 @@ parent_main(struct config *conf, int readyfd)
 		fatalx("%s", err);
 	if (audit_init(conf, err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	uisession_init();
 	reqtable_init(conf);
 	if ((ctl = conf->control_path) == NULL &&
 	    (ctl = runtime_path("control.sock", 1)) == NULL)
@@ -130,6 +131,8 @@ parent_main(struct config *conf, int readyfd)
 	}
 	parent_send_patterns(conf);
 	parent_start_net(&pa.children[ROLE_REQUEST], &conf->request_listen);
+	/* Browsers logged in before a restart stay logged in. */
+	uisession_send(&pa.children[ROLE_UI].iev);
 	parent_start_net(&pa.children[ROLE_UI], &conf->ui_listen);
 	if ((url = parent_ui_login()) != NULL) {
 		log_info("approval UI login: %s", url);
@@ -363,6 +366,12 @@ parent_dispatch(int fd, short event, void *arg)
 			break;
 		case IMSG_UI_DENY:
 			parent_ui_decision(&imsg, 0);
+			break;
+		case IMSG_UI_SESSION:
+			uisession_new(&imsg);
+			break;
+		case IMSG_UI_SESSION_END:
+			uisession_end(&imsg);
 			break;
 		default:
 			parent_fatalx("unexpected message type %u from %s "

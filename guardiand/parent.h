@@ -22,6 +22,7 @@
 #include <sys/tree.h>
 
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include <event.h>
@@ -62,7 +63,35 @@ int	 registry_unregister(const char *, char *, size_t);
 void	 registry_foreach(void (*)(const struct cloister *, void *),
 	    void *);
 size_t	 registry_count(void);
+/* The state directory, fixed from registry_init() to the restart. */
+const char *registry_statedir(void);
 void	 registry_free(void);
+
+/*
+ * statefile.c: the state files, mode 0600 in a 0700 directory of
+ * ours.  statefile_write(dir, name, buf, len, err, errlen) replaces
+ * dir/name atomically (temporary file, fsync, rename, fsync of dir),
+ * creating dir if missing.  statefile_open(path, &fp, err, errlen):
+ * 0 with fp NULL if there is no such file, 0 with fp open for
+ * reading, -1 if it cannot be read or is not a regular file of ours
+ * that nobody else can read or write.
+ */
+int	 statefile_write(const char *, const char *, const char *, size_t,
+	    char *, size_t);
+int	 statefile_open(const char *, FILE **, char *, size_t);
+
+/*
+ * uisession.c: the approval UI's sessions, persisted so a browser
+ * stays logged in across a restart.  A bad file is logged and ignored.
+ */
+void	 uisession_init(void);
+/* Every live session to a new ui child, before IMSG_START. */
+void	 uisession_send(struct imsgev *);
+/* From the ui child: IMSG_UI_SESSION, IMSG_UI_SESSION_END. */
+void	 uisession_new(struct imsg *);
+void	 uisession_end(struct imsg *);
+size_t	 uisession_count(void);
+void	 uisession_free(void);
 
 /* audit.c: one record per transition, before the action it records. */
 int	 audit_init(struct config *, char *, size_t);

@@ -47,7 +47,8 @@ static const uint32_t request_types[] = {
 	IMSG_LOG, IMSG_READY, IMSG_REQ_NEW, IMSG_REQ_CANCEL, 0
 };
 static const uint32_t ui_types[] = {
-	IMSG_LOG, IMSG_READY, IMSG_UI_APPROVE, IMSG_UI_DENY, 0
+	IMSG_LOG, IMSG_READY, IMSG_UI_APPROVE, IMSG_UI_DENY, IMSG_UI_SESSION,
+	IMSG_UI_SESSION_END, 0
 };
 
 int

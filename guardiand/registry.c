@@ -34,7 +34,8 @@
  * its decoded value gives, names and tokens must be valid, worktrees
  * absolute, names and tokens unique; any other line is an error
  * reported as file:line.  The file is mode 0600 and replaced
- * atomically (temporary file, fsync, rename, fsync of the directory).
+ * atomically (statefile.c: temporary file, fsync, rename, fsync of the
+ * directory).
  *
  * A dynamic cloister whose name or token a static one also has is
  * shadowed: the static one wins, the dynamic one is kept (on disk and
@@ -95,7 +96,6 @@ static void	 place_dynamic(struct cloister *);
 static int	 load_state(const char *, char *, size_t);
 static int	 parse_line(char *, char **);
 static int	 save_state(char *, size_t);
-static int	 mkstatedir(const char *);
 static void	 append(char **, size_t *, size_t *, const char *, int *);
 
 static int
@@ -515,6 +515,13 @@ registry_foreach(void (*cb)(const struct cloister *, void *), void *arg)
 	}
 }
 
+/* Where the state files live, fixed until a restart; NULL before init. */
+const char *
+registry_statedir(void)
+{
+	return (statedir);
+}
+
 size_t
 registry_count(void)
 {
@@ -582,37 +589,16 @@ static int
 load_state(const char *path, char *err, size_t errlen)
 {
 	struct cloister	*c, key;
-	struct stat	 st;
 	FILE		*fp;
 	char		*line = NULL, *f[4];
 	size_t		 cap = 0, len;
 	ssize_t		 n;
-	int		 fd, lineno = 0, rv = -1;
+	int		 lineno = 0, rv = -1;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
-	    O_NONBLOCK | O_NOCTTY)) == -1) {
-		if (errno == ENOENT)
-			return (0);
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (statefile_open(path, &fp, err, errlen) == -1)
 		return (-1);
-	}
-	if (fstat(fd, &st) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		close(fd);
-		return (-1);
-	}
-	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 077) != 0) {
-		snprintf(err, errlen, "%s: must be a regular file of ours, "
-		    "mode 0600", path);
-		close(fd);
-		return (-1);
-	}
-	if ((fp = fdopen(fd, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		close(fd);
-		return (-1);
-	}
+	if (fp == NULL)
+		return (0);
 	while ((n = getline(&line, &cap, fp)) != -1) {
 		lineno++;
 		len = n;
@@ -695,38 +681,6 @@ load_state(const char *path, char *err, size_t errlen)
 	return (rv);
 }
 
-/* The state directory and those above it, created 0700 if missing. */
-static int
-mkstatedir(const char *dir)
-{
-	struct stat	 st;
-	char		 tmp[PATH_MAX], *p;
-
-	if (strlcpy(tmp, dir, sizeof(tmp)) >= sizeof(tmp)) {
-		errno = ENAMETOOLONG;
-		return (-1);
-	}
-	for (p = tmp + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0700) == -1 && errno != EEXIST)
-			return (-1);
-		*p = '/';
-	}
-	if (mkdir(tmp, 0700) == -1 && errno != EEXIST)
-		return (-1);
-	/* Ours, and nobody else's to write into. */
-	if (lstat(tmp, &st) == -1)
-		return (-1);
-	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 022) != 0) {
-		errno = EPERM;
-		return (-1);
-	}
-	return (0);
-}
-
 static void
 append(char **buf, size_t *len, size_t *cap, const char *s, int *failed)
 {
@@ -754,12 +708,10 @@ save_state(char *err, size_t errlen)
 {
 	struct cloister_tree	*trees[2] = { &dynamics, &shadowed };
 	struct cloister		*c;
-	char			*buf = NULL, *enc, tmp[64];
+	char			*buf = NULL, *enc;
 	const char		*field[4];
-	size_t			 len = 0, cap = 0, off, i, k;
-	ssize_t			 n;
-	int			 dfd = -1, fd = -1, failed = 0, tries;
-	int			 rv = -1;
+	size_t			 len = 0, cap = 0, i, k;
+	int			 failed = 0, rv = -1;
 
 	if (statedir == NULL) {
 		snprintf(err, errlen, "no state directory");
@@ -791,64 +743,8 @@ save_state(char *err, size_t errlen)
 		snprintf(err, errlen, "%s", strerror(ENOMEM));
 		goto done;
 	}
-
-	if (mkstatedir(statedir) == -1 ||
-	    (dfd = open(statedir, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
-	    O_NOFOLLOW)) == -1) {
-		snprintf(err, errlen, "state directory %s: %s", statedir,
-		    strerror(errno));
-		goto done;
-	}
-	for (tries = 0; tries < 10; tries++) {
-		snprintf(tmp, sizeof(tmp), ".%s.%08x", STATE_FILE,
-		    arc4random());
-		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
-		    O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd != -1 || errno != EEXIST)
-			break;
-	}
-	if (fd == -1) {
-		snprintf(err, errlen, "%s/%s: %s", statedir, tmp,
-		    strerror(errno));
-		goto done;
-	}
-	for (off = 0; off < len; off += n) {
-		if ((n = write(fd, buf + off, len - off)) == -1) {
-			if (errno == EINTR) {
-				n = 0;
-				continue;
-			}
-			break;
-		}
-	}
-	if (off < len || fsync(fd) == -1) {
-		snprintf(err, errlen, "%s/%s: %s", statedir, tmp,
-		    strerror(errno));
-		(void)unlinkat(dfd, tmp, 0);
-		goto done;
-	}
-	n = close(fd);
-	fd = -1;
-	if (n == -1) {
-		snprintf(err, errlen, "%s/%s: %s", statedir, tmp,
-		    strerror(errno));
-		(void)unlinkat(dfd, tmp, 0);
-		goto done;
-	}
-	if (renameat(dfd, tmp, dfd, STATE_FILE) == -1) {
-		snprintf(err, errlen, "%s/%s: %s", statedir, STATE_FILE,
-		    strerror(errno));
-		(void)unlinkat(dfd, tmp, 0);
-		goto done;
-	}
-	if (fsync(dfd) == -1)
-		log_warn("fsync %s", statedir);
-	rv = 0;
+	rv = statefile_write(statedir, STATE_FILE, buf, len, err, errlen);
  done:
-	if (fd != -1)
-		close(fd);
-	if (dfd != -1)
-		close(dfd);
 	if (buf != NULL)
 		freezero(buf, cap);
 	return (rv);

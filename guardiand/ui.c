@@ -53,20 +53,27 @@
 		"img-src 'self'; connect-src 'self'; base-uri 'none'; " \
 		"form-action 'none'; frame-ancestors 'none'"
 #define SESSION_COOKIE	"guardiand_session"
-#define SESSIONS_MAX	64
-#define SESSION_IDLE_MS	(12LL * 3600 * 1000)
+#define SESSIONS_MAX	UI_SESSIONS_MAX
+#define SESSION_IDLE_MS	(12LL * 3600 * 1000)	/* unused this long: gone */
 #define SSE_BUFFERED_MAX (256 * 1024)	/* a client this far behind goes */
 #define SSE_HEARTBEAT_S	15
 #define RECENT_MAX	20
 #define REASON_MAX	1024
 #define POSTS_MAX	256
 
+/*
+ * A browser's login.  The parent keeps a copy in the state directory
+ * (IMSG_UI_SESSION) and hands it back after a restart, so sessions
+ * outlive the process; each ends UI_SESSION_TTL after its login, or
+ * after SESSION_IDLE_MS unused (idleness counts from the restart).
+ */
 struct session {
 	TAILQ_ENTRY(session)	 entry;
-	char			 id[65];	/* the cookie: secret */
-	char			 csrf[65];	/* echoed in X-CSRF-Token */
+	char			 id[UI_SECRET_LEN + 1];	/* the cookie */
+	char			 csrf[UI_SECRET_LEN + 1]; /* X-CSRF-Token */
 	unsigned int		 num;		/* names it in the audit */
 	int64_t			 last;
+	int64_t			 expires;
 };
 
 struct sse_client {
@@ -134,6 +141,7 @@ static char			 ui_user[64] = "operator";
 static struct event		 ev_heartbeat;
 
 static void	 ui_gencb(struct evhttp_request *, void *);
+static void	 sessions_sweep(int64_t);
 static void	 sse_broadcast(const char *, json_t *);
 static void	 sse_drop(struct sse_client *);
 
@@ -190,6 +198,7 @@ heartbeat(int fd, short event, void *arg)
 	json_t		*o;
 	char		 now[40];
 
+	sessions_sweep(now_ms());
 	rfc3339(now, sizeof(now), now_ms());
 	o = json_pack("{s:s}", "time", now);
 	sse_broadcast("heartbeat", o);
@@ -434,6 +443,104 @@ ui_login_add(struct imsg_dec *dec)
 	TAILQ_INSERT_TAIL(&ui_logins, ul, entry);
 }
 
+static int
+is_secret(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < UI_SECRET_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
+			return (0);
+	return (s[i] == '\0');
+}
+
+static void
+session_free(struct session *s)
+{
+	TAILQ_REMOVE(&sessions, s, entry);
+	nsessions--;
+	explicit_bzero(s, sizeof(*s));
+	free(s);
+}
+
+/*
+ * Past their end: gone quietly, the parent drops them too.  Unused
+ * for too long: gone, and the parent is told, so that a restart does
+ * not bring them back.
+ */
+static void
+sessions_sweep(int64_t now)
+{
+	struct session	*s, *t;
+	struct imsg_enc	 enc;
+
+	TAILQ_FOREACH_SAFE(s, &sessions, entry, t) {
+		if (now >= s->expires) {
+			log_info("approval UI: session %u expired", s->num);
+			session_free(s);
+		} else if (now - s->last > SESSION_IDLE_MS) {
+			log_info("approval UI: session %u closed, unused "
+			    "for too long", s->num);
+			imsg_enc_init(&enc);
+			imsg_put_str(&enc, s->id);
+			if (imsgev_compose_enc(&ui_nc->iev,
+			    IMSG_UI_SESSION_END, 0, -1, &enc) == -1)
+				fatal("compose");
+			session_free(s);
+			imsgev_update(&ui_nc->iev);
+		}
+	}
+}
+
+static struct session *
+session_new(const char *id, const char *csrf, unsigned int num,
+    int64_t expires, int64_t now)
+{
+	struct session	*s;
+
+	if (nsessions >= SESSIONS_MAX)
+		session_free(TAILQ_FIRST(&sessions));
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return (NULL);
+	memcpy(s->id, id, UI_SECRET_LEN);
+	memcpy(s->csrf, csrf, UI_SECRET_LEN);
+	s->num = num;
+	s->last = now;
+	s->expires = expires;
+	TAILQ_INSERT_TAIL(&sessions, s, entry);
+	nsessions++;
+	return (s);
+}
+
+/* A session of the previous run, from the parent (at start). */
+static void
+ui_session_add(struct imsg_dec *dec)
+{
+	struct session	*s;
+	char		*id, *csrf;
+	uint32_t	 num;
+	int64_t		 expires, now = now_ms();
+
+	id = imsg_get_str(dec);
+	csrf = imsg_get_str(dec);
+	num = imsg_get_u32(dec);
+	expires = imsg_get_u64(dec);
+	if (imsg_dec_end(dec) == -1 || !is_secret(id) || !is_secret(csrf) ||
+	    num == 0 || expires > now + UI_SESSION_TTL + UI_CLOCK_SLACK)
+		fatalx("bad session message");
+	TAILQ_FOREACH(s, &sessions, entry)
+		if (strcmp(s->id, id) == 0)
+			fatalx("duplicate session message");
+	/* New ones are numbered after it, even if it ended meanwhile. */
+	if (num > session_num)
+		session_num = num;
+	if (expires > now && session_new(id, csrf, num, expires, now) == NULL)
+		fatal(NULL);
+	freezero(id, strlen(id));
+	freezero(csrf, strlen(csrf));
+}
+
 static void
 ui_decided(struct imsg *imsg, struct imsg_dec *dec)
 {
@@ -495,6 +602,9 @@ ui_dispatch_imsg(struct netchild *nc, struct imsg *imsg)
 		break;
 	case IMSG_UI_DECIDED:
 		ui_decided(imsg, &dec);
+		break;
+	case IMSG_UI_SESSION:
+		ui_session_add(&dec);
 		break;
 	default:
 		fatalx("unexpected message type %u from parent",
@@ -600,20 +710,13 @@ host_ok(struct evhttp_request *req)
 static struct session *
 session_get(struct evhttp_request *req)
 {
-	struct session	*s, *t;
+	struct session	*s;
 	const char	*cookie, *p;
-	char		 id[65];
+	char		 id[UI_SECRET_LEN + 1];
 	size_t		 n;
 	int64_t		 now = now_ms();
 
-	TAILQ_FOREACH_SAFE(s, &sessions, entry, t) {
-		if (now - s->last > SESSION_IDLE_MS) {
-			TAILQ_REMOVE(&sessions, s, entry);
-			explicit_bzero(s, sizeof(*s));
-			free(s);
-			nsessions--;
-		}
-	}
+	sessions_sweep(now);
 	cookie = evhttp_find_header(evhttp_request_get_input_headers(req),
 	    "Cookie");
 	if (cookie == NULL)
@@ -624,7 +727,7 @@ session_get(struct evhttp_request *req)
 			continue;
 		p += sizeof(SESSION_COOKIE);
 		n = strcspn(p, "; ");
-		if (n != 64)
+		if (n != UI_SECRET_LEN)
 			return (NULL);
 		memcpy(id, p, n);
 		id[n] = '\0';
@@ -645,8 +748,10 @@ ui_login(struct evhttp_request *req, const struct evhttp_uri *uri)
 	struct evkeyvalq	 q, *h = evhttp_request_get_output_headers(req);
 	struct ui_login		*ul;
 	struct session		*s;
+	struct imsg_enc		 enc;
 	const char		*token = NULL, *query;
-	char			 cookie[160];
+	char			 cookie[160], id[UI_SECRET_LEN + 1];
+	char			 csrf[UI_SECRET_LEN + 1];
 	int64_t			 now = now_ms();
 
 	TAILQ_INIT(&q);
@@ -670,24 +775,27 @@ ui_login(struct evhttp_request *req, const struct evhttp_uri *uri)
 	freezero(ul->secret, strlen(ul->secret));
 	free(ul);
 
-	if (nsessions >= SESSIONS_MAX) {
-		s = TAILQ_FIRST(&sessions);
-		TAILQ_REMOVE(&sessions, s, entry);
-		explicit_bzero(s, sizeof(*s));
-		free(s);
-		nsessions--;
-	}
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
+	random_hex(id, UI_SECRET_LEN / 2);
+	random_hex(csrf, UI_SECRET_LEN / 2);
+	s = session_new(id, csrf, session_num + 1, now + UI_SESSION_TTL, now);
+	explicit_bzero(id, sizeof(id));
+	explicit_bzero(csrf, sizeof(csrf));
+	if (s == NULL) {
 		http_error(req, 500, "out of memory");
 		return;
 	}
-	random_hex(s->id, 32);
-	random_hex(s->csrf, 32);
-	s->num = ++session_num;
-	s->last = now;
-	TAILQ_INSERT_TAIL(&sessions, s, entry);
-	nsessions++;
+	session_num++;
 	log_info("approval UI: session %u opened", s->num);
+	/* The parent keeps it across a restart. */
+	imsg_enc_init(&enc);
+	imsg_put_str(&enc, s->id);
+	imsg_put_str(&enc, s->csrf);
+	imsg_put_u32(&enc, s->num);
+	imsg_put_u64(&enc, s->expires);
+	if (imsgev_compose_enc(&ui_nc->iev, IMSG_UI_SESSION, 0, -1,
+	    &enc) == -1)
+		fatal("compose");
+	imsgev_update(&ui_nc->iev);
 	snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=%s; Path=/; "
 	    "HttpOnly; SameSite=Strict", s->id);
 	evhttp_add_header(h, "Set-Cookie", cookie);

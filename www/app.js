@@ -1248,7 +1248,8 @@ const CONN = {
 	    'This page keeps trying and recovers by itself when guardiand ' +
 	    'is back.  Nothing can be approved or denied meanwhile.'],
 	login: ['Login needed', 'This browser needs a new login',
-	    'guardiand was restarted or the session expired.  On the host, ' +
+	    'The session expired, or guardiand no longer knows it.  ' +
+	    'On the host, ' +
 	    'run the command below and open the link it prints (in any ' +
 	    'tab); this page reconnects by itself once you have.'],
 };

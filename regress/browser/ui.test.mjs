@@ -15,8 +15,9 @@
 // The approval page in a real browser (Debian's chromium, driven by
 // playwright-core) against the real daemon: requests made by hostexec
 // appear, are approved, denied, expire; decisions reach a second tab;
-// the page survives a daemon restart.  Prints "ok - ..." / "not ok -
-// ...", like the rest of the suite.
+// the page survives a daemon restart with its session, and asks for a
+// new login only when the daemon no longer knows it.  Prints "ok - ..."
+// / "not ok - ...", like the rest of the suite.
 //
 // Environment: BIN (build directory with guardiand-test, hostexec,
 // guardianctl), SHOTS (screenshot directory, default $BIN/screenshots),
@@ -735,9 +736,19 @@ async function run(browser, problems) {
 		    'not cancelled');
 	});
 
-	// Restart: banner, then recovery without a reload.
+	// Restart: banner, then recovery without a reload, and without a
+	// new login: the daemon kept the session.  The page records every
+	// connection state it shows, so a brief "login" cannot slip by.
 	h = hostexec('echo', 'ui-before-restart');
 	await cardFor(page, 'ui-before-restart');
+	await page.evaluate(() => {
+		const box = document.getElementById('conn');
+		window.__states = [];
+		new MutationObserver(() => window.__states.push(
+		    box.dataset.state)).observe(box, { attributes: true,
+		    attributeFilter: ['data-state'] });
+	});
+	const states = async () => page.evaluate(() => window.__states);
 	await stopDaemon();
 	await step('stopping guardiand: the banner says reconnecting, then ' +
 	    'not running', async () => {
@@ -758,30 +769,19 @@ async function run(browser, problems) {
 	await exitOf(h, 5000).catch(() => h.kill('SIGKILL'));
 
 	url = await startDaemon(config(SHORT_TIMEOUT_S + 's'));
-	let relogged = false;
-	await step('restarted guardiand: the page reconnects or asks for a ' +
-	    'login by itself', async () => {
-		const s = await until(async () => {
-			const v = await connState(page);
-			return (v === 'connected' || v === 'login' ? v : null);
-		}, 'the page to notice the daemon', 15000);
-		if (s === 'login') {
-			assert(/guardianctl ui/.test(await page
-			    .locator('#banner').textContent()),
-			    'no login hint');
-			await shot(page, 'login-needed');
-			// A fresh login link, opened in another tab.
-			const lp = await ctx.newPage();
-			await lp.goto(url);
-			relogged = true;
-			await lp.close();
-		}
-		note('after the restart the page said: ' + s +
-		    (relogged ? ' (logged in again in another tab)' : ''));
-	});
-	await step('the page recovers without a reload', async () => {
+	await step('restarted guardiand: the page recovers by itself, ' +
+	    'without a reload or a new login', async () => {
+		assert(/approval UI: \d+ sessions? kept from the last run/
+		    .test(daemon.log()), 'the daemon kept no session');
 		await until(async () => await connState(page) === 'connected',
 		    'connected again', 15000);
+		const seen = await states();
+		assert(!seen.includes('login'), 'the page asked for a ' +
+		    'login: ' + seen.join(' '));
+		assert(seen.includes('down'), 'no "not running" state: ' +
+		    seen.join(' '));
+		assert(!/session \d+ opened/.test(daemon.log()),
+		    'somebody logged in again');
 		assert(await marker(page) === 'no reload', 'page reloaded');
 		assert(await page.locator('#banner').isHidden(),
 		    'banner still shown');
@@ -803,6 +803,33 @@ async function run(browser, problems) {
 		const d = page.locator('#recent > li', {
 		    hasText: 'ui-after-restart' });
 		assert(/expired/.test(await d.textContent()), 'not expired');
+	});
+
+	// A session the daemon does not know (its state file gone): the
+	// page asks for a new login, and recovers once there is one.
+	await stopDaemon();
+	rmSync(path.join(T, 'state', 'guardiand', 'ui-sessions'),
+	    { force: true });
+	url = await startDaemon(config(SHORT_TIMEOUT_S + 's'));
+	await step('a session the restarted daemon does not know: the page ' +
+	    'asks for a new login by itself', async () => {
+		await until(async () => await connState(page) === 'login',
+		    'the login banner', 20000);
+		assert(await page.locator('#banner').isVisible(), 'no banner');
+		assert(/guardianctl ui/.test(await page.locator('#banner')
+		    .textContent()), 'no login hint');
+		await shot(page, 'login-needed');
+	});
+	await step('logged in again in another tab, the page recovers ' +
+	    'without a reload', async () => {
+		const lp = await ctx.newPage();
+		await lp.goto(url);
+		await lp.close();
+		await until(async () => await connState(page) === 'connected',
+		    'connected again', 15000);
+		assert(await marker(page) === 'no reload', 'page reloaded');
+		assert(await page.locator('#banner').isHidden(),
+		    'banner still shown');
 	});
 	await step('no CSP violation was reported to the page', async () => {
 		const v = await page.evaluate(() => window.__csp);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The approval UI's HTTP surface (DESIGN section 6.3) with curl: sessions,
-# one-time login links, DNS rebinding, cross-site requests and CSRF,
+# one-time login links, sessions kept across restarts (the state file,
+# its mode, its cap, bad files), DNS rebinding, cross-site requests and CSRF,
 # security headers, bad input; then the page itself in a real browser
 # (regress/browser/ui.test.mjs).
 . "$(dirname "$0")/../lib.sh"
@@ -353,8 +354,158 @@ expect "the session still works" 200 -b "$JAR" "$UI/pending"
 grep -Eq 'protocol violation|child \(pid [0-9]+\) (killed|exited)' "$DLOG" &&
     not_ok "no child died and no protocol violation was logged" ||
     ok "no child died and no protocol violation was logged"
+CSRF2=$(curl -s -b "$T/jar2" "$UI/session" | jq -r .csrf)
 stop_daemon
-grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$DLOG" &&
+
+## Sessions survive a restart: the parent keeps them in the state
+## directory; the ui child never touches a file.
+
+ALLLOG=$T/daemon.all
+SF=$XDG_STATE_HOME/guardiand/ui-sessions
+# restart DESC: start the daemon again on the same configuration, the
+# previous run's log kept in $ALLLOG.
+restart() {
+	stop_daemon
+	cat "$DLOG" >>"$ALLLOG"
+	start_daemon "$CONF" >"$T/start" ||
+	    { cat "$T/start"; not_ok "$1: the daemon starts"; exit 1; }
+	UIPID=$(child_pid ui)
+}
+TAB=$'\t'
+jar_id() { awk '$6 == "guardiand_session" { print $7 }' "$1"; }
+nsessions() { grep -vc '^#' "$SF"; }
+# login JAR: a new session from a guardianctl ui link.
+login() {
+	local l
+	l=$("$GUARDIANCTL" ui 2>/dev/null |
+	    grep -o 'http://[^ ]*login?token=[0-9a-f]*')
+	[ "$(code -c "$1" "$l")" = 303 ]
+}
+ID1=$(jar_id "$JAR"); ID2=$(jar_id "$T/jar2")
+[ "${#ID1}" = 64 ] && [ "${#ID2}" = 64 ] && [ "${#CSRF2}" = 64 ] &&
+    ok "the cookie jars hold the sessions" ||
+    not_ok "the cookie jars hold the sessions"
+[ "$(stat -c %a "$SF" 2>/dev/null)" = 600 ] &&
+    ok "the sessions file is mode 0600" ||
+    not_ok "the sessions file is mode 0600 ($(stat -c %a "$SF" 2>&1))"
+[ "$(stat -c %a "$(dirname "$SF")")" = 700 ] &&
+    ok "in a 0700 state directory" || not_ok "in a 0700 state directory"
+[ "$(nsessions)" = 2 ] && grep -q "^$ID1$TAB$CSRF${TAB}1$TAB" "$SF" &&
+    grep -q "^$ID2$TAB$CSRF2${TAB}2$TAB" "$SF" &&
+    ok "it holds both sessions, in order" ||
+    not_ok "it holds both sessions, in order"
+restart "after a restart"
+grep -q 'approval UI: 2 sessions kept from the last run' "$DLOG" &&
+    ok "the restarted daemon says it kept 2 sessions" ||
+    not_ok "the restarted daemon says it kept 2 sessions"
+expect "after a restart, the session cookie still works" 200 -b "$JAR" \
+    "$UI/pending"
+expect "... so does the other one" 200 -b "$T/jar2" "$UI/session"
+[ "$(jq -r .csrf "$T/body")" = "$CSRF2" ] &&
+    ok "a session keeps its CSRF token across the restart" ||
+    not_ok "a session keeps its CSRF token across the restart"
+expect "a made-up session cookie: still 401" 401 \
+    -b "guardiand_session=$(printf '%064d' 7)" "$UI/pending"
+agent echo t-ui-restarted
+ID=$(pending_id t-ui-restarted) &&
+    ok "a request is pending after the restart" ||
+    not_ok "a request is pending after the restart"
+expect "approve with the old session and its old CSRF token: 200" 200 \
+    -b "$JAR" -X POST -H "X-CSRF-Token: $CSRF" "$UI/approve/$ID"
+wait "$APID"; rc=$?
+[ "$rc" = 0 ] && [ "$(cat "$T/agent.out")" = t-ui-restarted ] &&
+    ok "... and the command ran" || not_ok "... and the command ran (rc $rc)"
+grep -q "APPROVE id=$ID .*web UI, session 1)" "$DLOG" &&
+    ok "the audit names the same session number as before the restart" ||
+    not_ok "the audit names the same session number as before the restart"
+login "$T/jar3" && ok "a new login after the restart" ||
+    not_ok "a new login after the restart"
+grep -q 'approval UI: session 3 opened' "$DLOG" &&
+    ok "it is numbered after the kept sessions (3)" ||
+    not_ok "it is numbered after the kept sessions (3)"
+[ "$(nsessions)" = 3 ] && grep -q "^$(jar_id "$T/jar3")$TAB" "$SF" &&
+    ok "the file has the new session too" ||
+    not_ok "the file has the new session too"
+cat "$DLOG" >>"$ALLLOG"
+grep -qF -e "$ID1" -e "$ID2" -e "$(jar_id "$T/jar3")" -e "$CSRF" -e "$CSRF2" \
+    "$ALLLOG" && not_ok "no session id or CSRF token in the daemon's log" ||
+    ok "no session id or CSRF token in the daemon's log"
+
+# At most 64: the oldest go.
+n=0
+for i in $(seq 70); do login "$T/jarN" && n=$((n + 1)); done
+[ "$n" = 70 ] && ok "70 more logins" || not_ok "70 more logins ($n)"
+expect "the newest session works" 200 -b "$T/jarN" "$UI/pending"
+expect "beyond 64 sessions the oldest is dropped" 401 -b "$JAR" "$UI/pending"
+[ "$(nsessions)" = 64 ] && ok "the file holds 64 sessions, no more" ||
+    not_ok "the file holds 64 sessions, no more ($(nsessions))"
+grep -qF "$ID1" "$SF" && not_ok "the dropped session left the file" ||
+    ok "the dropped session left the file"
+restart "with 64 sessions"
+grep -q 'approval UI: 64 sessions kept from the last run' "$DLOG" &&
+    ok "64 sessions kept across the restart" ||
+    not_ok "64 sessions kept across the restart"
+expect "after the restart the newest session works" 200 -b "$T/jarN" \
+    "$UI/pending"
+expect "... the dropped one does not" 401 -b "$JAR" "$UI/pending"
+
+# A hand-made file: good, expired, garbled, too long-lived, readable by
+# others.  A bad one is ignored with a warning; the daemon runs on.
+HID=$(printf 'ab%.0s' $(seq 32)); HCSRF=$(printf 'c9%.0s' $(seq 32))
+NOW=$(date +%s%3N)
+# sessions_file MODE LINE...: the state file, by hand.
+sessions_file() {
+	local mode=$1; shift
+	rm -f "$SF"
+	printf '%s\n' "$@" >"$SF"
+	chmod "$mode" "$SF"
+}
+# ignored DESC: restarted on a bad file, it warns and ignores it.
+ignored() {
+	restart "$1"
+	grep -q 'approval UI sessions ignored' "$DLOG" &&
+	    ok "$1: a warning is logged" || not_ok "$1: a warning is logged"
+	expect "$1: its sessions are ignored" 401 \
+	    -b "guardiand_session=$HID" "$UI/pending"
+	alive && ok "$1: the daemon serves" || not_ok "$1: the daemon serves"
+}
+sessions_file 600 "$HID$TAB$HCSRF${TAB}4$TAB$((NOW + 3600000))"
+restart "a good hand-made file"
+expect "a good hand-made session works" 200 -b "guardiand_session=$HID" \
+    "$UI/session"
+[ "$(jq -r .csrf "$T/body")" = "$HCSRF" ] && ok "... with its CSRF token" ||
+    not_ok "... with its CSRF token"
+sessions_file 600 "$HID$TAB$HCSRF${TAB}4$TAB$((NOW - 1000))"
+restart "an expired session"
+grep -q 'approval UI sessions ignored' "$DLOG" &&
+    not_ok "an expired session: not worth a warning" ||
+    ok "an expired session: not worth a warning"
+expect "an expired session: 401" 401 -b "guardiand_session=$HID" "$UI/pending"
+sessions_file 600 "$HID$TAB$HCSRF${TAB}4$TAB$((NOW + 3600000))" "garbage"
+ignored "a garbled line"
+sessions_file 600 "$HID$TAB$HCSRF${TAB}4$TAB$((NOW + 30 * 86400000))"
+ignored "a session living 30 days"
+sessions_file 600 "$HID$TAB${HCSRF^^}${TAB}4$TAB$((NOW + 3600000))"
+ignored "an upper-case CSRF token"
+sessions_file 644 "$HID$TAB$HCSRF${TAB}4$TAB$((NOW + 3600000))"
+ignored "a file others can read"
+login "$T/jar4" && ok "a login after a bad file" ||
+    not_ok "a login after a bad file"
+[ "$(stat -c %a "$SF")" = 600 ] && [ "$(nsessions)" = 1 ] &&
+    grep -q "^$(jar_id "$T/jar4")$TAB" "$SF" &&
+    ok "... replaces it with a good one, mode 0600" ||
+    not_ok "... replaces it with a good one, mode 0600"
+rm -f "$SF"
+restart "without a sessions file"
+expect "the state file deleted: the old cookie needs a new login" 401 \
+    -b "$T/jar4" "$UI/pending"
+grep -Eq 'protocol violation|child \(pid [0-9]+\) (killed|exited)' \
+    "$ALLLOG" "$DLOG" &&
+    not_ok "no child died and no protocol violation was logged (restarts)" ||
+    ok "no child died and no protocol violation was logged (restarts)"
+stop_daemon
+cat "$DLOG" >>"$ALLLOG"
+grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$ALLLOG" &&
     not_ok "no sanitizer report in the daemon's log" ||
     ok "no sanitizer report in the daemon's log"
 

@@ -264,6 +264,9 @@ check_config(struct config *conf, const char *project, int argc,
 		ruleset_free(rs);
 		return (1);
 	}
+	if (project != NULL && config_project(conf, project) == NULL)
+		fprintf(stderr, "guardiand: no projects/%s.yaml: only the "
+		    "global patterns apply\n", project);
 	if (argc > 0) {
 		if ((canon = canon_argv(argc, argv)) == NULL)
 			err(1, NULL);

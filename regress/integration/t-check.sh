@@ -77,6 +77,10 @@ YAML
 out=$("$GD" -n -f "$T/main.yaml" -p my-api -- make test)
 [ "${out%%$'\t'*}" = auto_approve ] && ok "project pattern applies with -p" ||
     not_ok "project pattern applies with -p ($out)"
+out=$("$GD" -n -f "$T/main.yaml" -p my-apx -- make test 2>"$T/err")
+[ "${out%%$'\t'*}" = deny ] && grep -q "no projects/my-apx.yaml" "$T/err" &&
+    ok "unknown project with -p: warned, global patterns only" ||
+    not_ok "unknown project with -p ($out $(cat "$T/err"))"
 out=$("$GD" -n -f "$T/main.yaml" -- make test)
 [ "${out%%$'\t'*}" = deny ] && ok "project pattern not without -p" ||
     not_ok "project pattern not without -p ($out)"

@@ -15,6 +15,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/queue.h>
 #include <sys/resource.h>
 
 #include <errno.h>
@@ -24,6 +25,7 @@
 
 #include <event.h>
 #include <evhttp.h>
+#include <event2/listener.h>
 #include <jansson.h>
 
 #include "guardiand.h"
@@ -83,6 +85,63 @@ netchild_main(enum role role)
 	exit(0);
 }
 
+/*
+ * Out of descriptors, the pending connection stays pending and the
+ * listener would wake us again at once: pause accepting for a second
+ * instead of spinning.
+ */
+struct listener {
+	TAILQ_ENTRY(listener)	 entry;
+	struct evconnlistener	*lev;
+	struct event		 pause;
+};
+static TAILQ_HEAD(, listener)	 listeners = TAILQ_HEAD_INITIALIZER(listeners);
+
+static void
+accept_resume(int fd, short event, void *arg)
+{
+	struct listener	*l = arg;
+
+	evconnlistener_enable(l->lev);
+}
+
+static void
+accept_error(struct evconnlistener *lev, void *arg)
+{
+	struct listener	*l;
+	struct timeval	 tv = { 1, 0 };
+	int		 saved_errno = errno;
+
+	if (saved_errno != EMFILE && saved_errno != ENFILE &&
+	    saved_errno != ENOBUFS && saved_errno != ENOMEM)
+		return;
+	TAILQ_FOREACH(l, &listeners, entry)
+		if (l->lev == lev)
+			break;
+	if (l == NULL || evtimer_pending(&l->pause, NULL))
+		return;
+	log_warnx("accept: %s; pausing new connections for a second",
+	    strerror(saved_errno));
+	evconnlistener_disable(lev);
+	evtimer_add(&l->pause, &tv);
+}
+
+static void
+listener_add(int fd)
+{
+	struct evhttp_bound_socket	*bound;
+	struct listener			*l;
+
+	if ((bound = evhttp_accept_socket_with_handle(nc.http, fd)) == NULL)
+		fatalx("cannot accept on listener");
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		fatal(NULL);
+	l->lev = evhttp_bound_socket_get_listener(bound);
+	evtimer_set(&l->pause, accept_resume, l);
+	evconnlistener_set_error_cb(l->lev, accept_error);
+	TAILQ_INSERT_TAIL(&listeners, l, entry);
+}
+
 static void
 netchild_dispatch(int fd, short event, void *arg)
 {
@@ -106,9 +165,7 @@ netchild_dispatch(int fd, short event, void *arg)
 		case IMSG_LISTENER:
 			if (imsg.fd == -1 || imsg.datalen != 0)
 				fatalx("bad listener message");
-			if (evhttp_accept_socket_with_handle(nc.http,
-			    imsg.fd) == NULL)
-				fatalx("cannot accept on listener");
+			listener_add(imsg.fd);
 			imsg.fd = -1;	/* evhttp owns it now */
 			break;
 		case IMSG_SETTINGS:

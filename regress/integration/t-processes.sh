@@ -130,6 +130,30 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	fi
 fi
 
+# Out of descriptors: a child pauses accepting instead of spinning, and
+# serves again once connections go away.
+: >"$DLOG"
+( ulimit -n 64; spawn_daemon -d -f "$CONF"; wait "$DPID" ) &
+lpid=$!
+if wait_log 'ready: ' 10; then
+	for i in $(seq 1 80); do
+		( exec 3<>"/dev/tcp/127.0.0.1/$UP"; sleep 2 ) 2>/dev/null &
+	done
+	wait_log 'ui: accept: Too many open files; pausing' 10 &&
+	    ok "descriptors exhausted: the ui child pauses accepting" ||
+	    not_ok "descriptors exhausted: the ui child pauses accepting"
+	sleep 3
+	code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
+	    "http://127.0.0.1:$UP/")
+	[ "$code" = 401 ] && ok "descriptors back: the ui child serves again" ||
+	    not_ok "descriptors back: the ui child serves again ($code)"
+	dp=$(pgrep -P "$lpid" -f 'parent' | head -1)
+	[ -n "$dp" ] && kill -TERM "$dp"
+else
+	not_ok "daemon starts with 64 descriptors"
+fi
+wait "$lpid" 2>/dev/null
+
 # A child sending what its channel does not allow (a decision from the
 # request child, a request from the ui child, garbage) is a protocol
 # violation: the daemon goes down, saying so, leaving nothing behind.

@@ -121,7 +121,6 @@ static void	 ctl_reloaded(void *, int, const char *);
 static void	 fmt_age(char *, size_t, int64_t);
 static const char *printable(const char *, char *, size_t);
 static void	 listeners(char **, struct listen_list *);
-static int64_t	 now_ms(void);
 static void	 req_width(const struct request *, void *);
 static void	 req_line(const struct request *, void *);
 static void	 cl_width(const struct cloister *, void *);
@@ -762,15 +761,6 @@ ctl_status(struct ctl_conn *c)
 	replyf(c, CTL_LINE, "log: %s", log_getverbose() > 1 ? "verbose" :
 	    "brief");
 	reply(c, CTL_OK, "");
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
 static void

@@ -164,6 +164,9 @@ __attribute__((__noreturn__)) void policy_main(void);
 /* netchild.c */
 __attribute__((__noreturn__)) void netchild_main(enum role);
 
+/* Wall-clock milliseconds since the epoch. */
+int64_t	 now_ms(void);
+
 /* A child's side of IMSG_VERBOSE. */
 void	 child_verbose(struct imsg *);
 

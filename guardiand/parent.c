@@ -590,7 +590,6 @@ parent_ui_login(void)
 {
 	struct listen_addr	*la;
 	struct imsg_enc		 enc;
-	struct timespec		 ts;
 	unsigned char		 rnd[32];
 	char			 secret[2 * sizeof(rnd) + 1], *url;
 	size_t			 i;
@@ -605,9 +604,7 @@ parent_ui_login(void)
 	for (i = 0; i < sizeof(rnd); i++)
 		snprintf(secret + 2 * i, 3, "%02x", rnd[i]);
 	explicit_bzero(rnd, sizeof(rnd));
-	clock_gettime(CLOCK_REALTIME, &ts);
-	expires = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 +
-	    UI_LOGIN_TTL;
+	expires = now_ms() + UI_LOGIN_TTL;
 	imsg_enc_init(&enc);
 	imsg_put_str(&enc, secret);
 	imsg_put_u64(&enc, expires);

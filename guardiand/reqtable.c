@@ -106,15 +106,6 @@ static void	 req_audit(struct request *, const char *, ...)
 		    __attribute__((__sentinel__));
 
 static int64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
-static int64_t
 mono_ms(const struct timespec *since)
 {
 	struct timespec	 ts;

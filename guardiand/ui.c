@@ -145,15 +145,6 @@ static void	 sessions_sweep(int64_t);
 static void	 sse_broadcast(const char *, json_t *);
 static void	 sse_drop(struct sse_client *);
 
-static int64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 /* RFC 3339 in UTC with milliseconds, as Go's time marshals. */
 static void
 rfc3339(char *buf, size_t len, int64_t ms)

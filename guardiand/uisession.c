@@ -60,15 +60,6 @@ static struct uisession_list	 uisessions =
 static unsigned int		 nuisessions;
 static uint32_t			 maxnum;	/* highest the ui child knows */
 
-static int64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 static void
 sfree(char *s)
 {

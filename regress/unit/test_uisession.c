@@ -83,15 +83,6 @@ violates(void (*fn)(struct imsg *), struct imsg *imsg)
 	return (0);
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 static char *
 xasprintf(const char *fmt, ...)
 {

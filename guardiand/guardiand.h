@@ -167,6 +167,14 @@ __attribute__((__noreturn__)) void netchild_main(enum role);
 /* Wall-clock milliseconds since the epoch. */
 int64_t	 now_ms(void);
 
+/*
+ * uisession.c: what is wrong with an approval UI session's id, csrf,
+ * num and expires at now, or NULL; the ui child and the parent take
+ * IMSG_UI_SESSION from each other by the same rules.
+ */
+const char *uisession_invalid(const char *, const char *, uint32_t, int64_t,
+	    int64_t);
+
 /* A child's side of IMSG_VERBOSE. */
 void	 child_verbose(struct imsg *);
 

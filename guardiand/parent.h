@@ -79,6 +79,15 @@ void	 registry_free(void);
 int	 statefile_write(const char *, const char *, const char *, size_t,
 	    char *, size_t);
 int	 statefile_open(const char *, FILE **, char *, size_t);
+/*
+ * statefile_line(fp, path, max, &line, &cap, &lineno, err, errlen):
+ * the next line that is neither blank nor a # comment, its newline
+ * cut off, in line (getline(3)'s buffer): 1; 0 at the end; -1 with
+ * "path:lineno: why" in err for a last line without a newline, a
+ * line longer than max, a NUL byte, or a read error.
+ */
+int	 statefile_line(FILE *, const char *, size_t, char **, size_t *,
+	    int *, char *, size_t);
 
 /*
  * uisession.c: the approval UI's sessions, persisted so a browser

@@ -591,32 +591,15 @@ load_state(const char *path, char *err, size_t errlen)
 	struct cloister	*c, key;
 	FILE		*fp;
 	char		*line = NULL, *f[4];
-	size_t		 cap = 0, len;
-	ssize_t		 n;
-	int		 lineno = 0, rv = -1;
+	size_t		 cap = 0;
+	int		 lineno = 0, more, rv = -1;
 
 	if (statefile_open(path, &fp, err, errlen) == -1)
 		return (-1);
 	if (fp == NULL)
 		return (0);
-	while ((n = getline(&line, &cap, fp)) != -1) {
-		lineno++;
-		len = n;
-		if (len > 0 && line[len - 1] == '\n')
-			line[--len] = '\0';
-		else {
-			snprintf(err, errlen, "%s:%d: incomplete last line",
-			    path, lineno);
-			goto done;
-		}
-		if (len > STATE_LINE_MAX || strlen(line) != len) {
-			snprintf(err, errlen, "%s:%d: %s", path, lineno,
-			    len > STATE_LINE_MAX ? "line too long" :
-			    "NUL byte");
-			goto done;
-		}
-		if (len == 0 || line[0] == '#')
-			continue;
+	while ((more = statefile_line(fp, path, STATE_LINE_MAX, &line, &cap,
+	    &lineno, err, errlen)) == 1) {
 		if (parse_line(line, f) == -1) {
 			snprintf(err, errlen, "%s:%d: %s", path, lineno, f[0]);
 			goto done;
@@ -669,10 +652,8 @@ load_state(const char *path, char *err, size_t errlen)
 		}
 		place_dynamic(c);
 	}
-	if (ferror(fp)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (more == -1)
 		goto done;
-	}
 	rv = 0;
  done:
 	if (line != NULL)

@@ -567,7 +567,7 @@ rq_finish(struct rq *rq)
  * Messages from the parent
  */
 
-static void
+static __dead void
 bad_message(struct imsg *imsg)
 {
 	fatalx("bad message type %u from the parent", imsg->hdr.type);
@@ -718,22 +718,30 @@ rq_exited(struct rq *rq, struct imsg *imsg)
 		rq_grace_arm(rq);
 }
 
+/* What the parent may send about a request, and who takes it. */
+static const struct {
+	uint32_t	 type;
+	void		(*fn)(struct rq *, struct imsg *);
+} rq_handlers[] = {
+	{ IMSG_REQ_REJECT,	rq_reject },
+	{ IMSG_REQ_QUEUED,	rq_queued },
+	{ IMSG_REQ_PIPE,	rq_pipe },
+	{ IMSG_REQ_STARTED,	rq_started },
+	{ IMSG_REQ_DENIED,	rq_denied },
+	{ IMSG_REQ_EXITED,	rq_exited },
+};
+
 void
 rq_dispatch(struct netchild *nc, struct imsg *imsg)
 {
 	struct rq	 key, *rq;
+	size_t		 i;
 
-	switch (imsg->hdr.type) {
-	case IMSG_REQ_REJECT:
-	case IMSG_REQ_QUEUED:
-	case IMSG_REQ_PIPE:
-	case IMSG_REQ_STARTED:
-	case IMSG_REQ_DENIED:
-	case IMSG_REQ_EXITED:
-		break;
-	default:
+	for (i = 0; i < sizeof(rq_handlers) / sizeof(rq_handlers[0]); i++)
+		if (rq_handlers[i].type == imsg->hdr.type)
+			break;
+	if (i == sizeof(rq_handlers) / sizeof(rq_handlers[0]))
 		bad_message(imsg);
-	}
 	key.peerid = imsg->hdr.peerid;
 	if ((rq = RB_FIND(rq_tree, &rqs, &key)) == NULL) {
 		/* Its client is gone; imsg_free closes a pipe it carries. */
@@ -741,24 +749,5 @@ rq_dispatch(struct netchild *nc, struct imsg *imsg)
 		    imsg->hdr.peerid, imsg->hdr.type);
 		return;
 	}
-	switch (imsg->hdr.type) {
-	case IMSG_REQ_REJECT:
-		rq_reject(rq, imsg);
-		break;
-	case IMSG_REQ_QUEUED:
-		rq_queued(rq, imsg);
-		break;
-	case IMSG_REQ_PIPE:
-		rq_pipe(rq, imsg);
-		break;
-	case IMSG_REQ_STARTED:
-		rq_started(rq, imsg);
-		break;
-	case IMSG_REQ_DENIED:
-		rq_denied(rq, imsg);
-		break;
-	case IMSG_REQ_EXITED:
-		rq_exited(rq, imsg);
-		break;
-	}
+	rq_handlers[i].fn(rq, imsg);
 }

@@ -141,6 +141,40 @@ statefile_write(const char *dir, const char *name, const char *buf,
 	return (rv);
 }
 
+/* Strict: only guardiand writes these files, so anything odd is refused. */
+int
+statefile_line(FILE *fp, const char *path, size_t max, char **linep,
+    size_t *capp, int *linenop, char *err, size_t errlen)
+{
+	char	*line;
+	size_t	 len;
+	ssize_t	 n;
+
+	while ((n = getline(linep, capp, fp)) != -1) {
+		line = *linep;
+		(*linenop)++;
+		len = n;
+		if (len == 0 || line[len - 1] != '\n') {
+			snprintf(err, errlen, "%s:%d: incomplete last line",
+			    path, *linenop);
+			return (-1);
+		}
+		line[--len] = '\0';
+		if (len > max || strlen(line) != len) {
+			snprintf(err, errlen, "%s:%d: %s", path, *linenop,
+			    len > max ? "line too long" : "NUL byte");
+			return (-1);
+		}
+		if (len != 0 && line[0] != '#')
+			return (1);
+	}
+	if (ferror(fp)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
 int
 statefile_open(const char *path, FILE **fpp, char *err, size_t errlen)
 {

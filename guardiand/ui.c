@@ -434,18 +434,6 @@ ui_login_add(struct imsg_dec *dec)
 	TAILQ_INSERT_TAIL(&ui_logins, ul, entry);
 }
 
-static int
-is_secret(const char *s)
-{
-	size_t	 i;
-
-	for (i = 0; i < UI_SECRET_LEN; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-		    (s[i] >= 'a' && s[i] <= 'f')))
-			return (0);
-	return (s[i] == '\0');
-}
-
 static void
 session_free(struct session *s)
 {
@@ -517,8 +505,8 @@ ui_session_add(struct imsg_dec *dec)
 	csrf = imsg_get_str(dec);
 	num = imsg_get_u32(dec);
 	expires = imsg_get_u64(dec);
-	if (imsg_dec_end(dec) == -1 || !is_secret(id) || !is_secret(csrf) ||
-	    num == 0 || expires > now + UI_SESSION_TTL + UI_CLOCK_SLACK)
+	if (imsg_dec_end(dec) == -1 ||
+	    uisession_invalid(id, csrf, num, expires, now) != NULL)
 		fatalx("bad session message");
 	TAILQ_FOREACH(s, &sessions, entry)
 		if (strcmp(s->id, id) == 0)

@@ -96,19 +96,29 @@ decimal(const char *s, long long max)
 	return (errstr == NULL ? v : -1);
 }
 
-/* What is wrong with a session, or NULL. */
-static const char *
-uisession_check(const char *id, const char *csrf, uint32_t num,
+const char *
+uisession_invalid(const char *id, const char *csrf, uint32_t num,
     int64_t expires, int64_t now)
 {
-	struct uisession	*u;
-
 	if (!is_secret(id) || !is_secret(csrf))
 		return ("bad secret");
 	if (num == 0)
 		return ("bad number");
 	if (expires > now + UI_SESSION_TTL + UI_CLOCK_SLACK)
 		return ("expires too late");
+	return (NULL);
+}
+
+/* What is wrong with a session, a duplicate too, or NULL. */
+static const char *
+uisession_check(const char *id, const char *csrf, uint32_t num,
+    int64_t expires, int64_t now)
+{
+	struct uisession	*u;
+	const char		*why;
+
+	if ((why = uisession_invalid(id, csrf, num, expires, now)) != NULL)
+		return (why);
 	TAILQ_FOREACH(u, &uisessions, entry)
 		if (strcmp(u->id, id) == 0)
 			return ("duplicate session");
@@ -205,33 +215,17 @@ uisession_load(const char *path, char *err, size_t errlen)
 	FILE		*fp;
 	char		*line = NULL;
 	const char	*why;
-	size_t		 cap = 0, len;
-	ssize_t		 n;
+	size_t		 cap = 0;
 	uint32_t	 lastnum = 0;
 	int64_t		 now = now_ms();
-	int		 lineno = 0, nlines = 0, rv = -1;
+	int		 lineno = 0, nlines = 0, more, rv = -1;
 
 	if (statefile_open(path, &fp, err, errlen) == -1)
 		return (-1);
 	if (fp == NULL)
 		return (0);
-	while ((n = getline(&line, &cap, fp)) != -1) {
-		lineno++;
-		len = n;
-		if (len == 0 || line[len - 1] != '\n') {
-			snprintf(err, errlen, "%s:%d: incomplete last line",
-			    path, lineno);
-			goto done;
-		}
-		line[--len] = '\0';
-		if (len > UISESSION_LINE || strlen(line) != len) {
-			snprintf(err, errlen, "%s:%d: %s", path, lineno,
-			    len > UISESSION_LINE ? "line too long" :
-			    "NUL byte");
-			goto done;
-		}
-		if (len == 0 || line[0] == '#')
-			continue;
+	while ((more = statefile_line(fp, path, UISESSION_LINE, &line, &cap,
+	    &lineno, err, errlen)) == 1) {
 		if (++nlines > UI_SESSIONS_MAX) {
 			snprintf(err, errlen, "%s:%d: more than %d sessions",
 			    path, lineno, UI_SESSIONS_MAX);
@@ -242,10 +236,8 @@ uisession_load(const char *path, char *err, size_t errlen)
 			goto done;
 		}
 	}
-	if (ferror(fp)) {
-		snprintf(err, errlen, "%s: read error", path);
+	if (more == -1)
 		goto done;
-	}
 	rv = 0;
  done:
 	if (line != NULL)

@@ -104,6 +104,77 @@ child_pid() {
 	return 1
 }
 
+# hx_as TOKEN COMMAND...: hostexec -q over TCP, as the cloister whose
+# token TOKEN is.
+hx_as() {
+	local tok=$1; shift
+	CLOISTER_GUARDIAN_HOST=127.0.0.1 CLOISTER_REQUEST_PORT=$RP \
+	    CLOISTER_TOKEN=$tok "$HOSTEXEC" -q "$@"
+}
+
+# wait_pending_of CLOISTER: print the id of its pending request, as
+# guardianctl lists it, once there is one (10 seconds at most).
+wait_pending_of() {
+	local n=200 id
+	while [ "$n" -gt 0 ]; do
+		id=$("$GUARDIANCTL" show requests 2>/dev/null |
+		    awk -v c="$1" 'NR > 1 && $2 == c { print $1; exit }')
+		[ -n "$id" ] && { echo "$id"; return 0; }
+		sleep 0.05; n=$((n - 1))
+	done
+	return 1
+}
+
+# request_conf TIMEOUT: what the request tests share: one cloister, t1,
+# its token TOKEN, its worktree WT; requests on 127.0.0.1:RP and on
+# SOCK, waiting TIMEOUT at most; UP free for hostexec: to listen on.
+# Writes the request: section of CONF; the test appends the rest.
+request_conf() {
+	RP=$(free_port); UP=$(free_port)
+	SOCK=$T/run/guardiand/request.sock
+	TOKEN=t1-token-0123456789abcdef
+	WT=$T/wt
+	mkdir -p "$WT"
+	CONF=$T/config.yaml
+	cat >"$CONF" <<YAML
+request:
+  listen: ["127.0.0.1:$RP", "unix:$SOCK"]
+  timeout: "$1"
+YAML
+}
+
+# ui_daemon TOKEN: start the approval UI tests' daemon: one cloister,
+# alpha (project my-api, worktree $T/wt, TOKEN in a token file), "^echo "
+# waiting for approval; sets CONF, RP, UP and UI, start_daemon's
+# output in $T/start.  A port free_port found may still be some
+# connection's local port: up to three tries.
+ui_daemon() {
+	local try
+	CONF=$T/config.yaml
+	mkdir -p "$T/wt" "$T/tokens"
+	printf '%s\n' "$1" >"$T/tokens/alpha"
+	chmod 600 "$T/tokens/alpha"
+	for try in 1 2 3; do
+		RP=$(free_port); UP=$(free_port)
+		UI=http://127.0.0.1:$UP
+		cat >"$CONF" <<YAML
+request:
+  listen: "127.0.0.1:$RP"
+  timeout: "60s"
+hostexec:
+  listen: "127.0.0.1:$UP"
+  manual_approve:
+    - pattern: "^echo "
+guardian:
+  cloisters:
+    - {name: alpha, project: my-api, worktree: "$T/wt", token_file: "$T/tokens/alpha"}
+YAML
+		start_daemon "$CONF" >"$T/start" && return 0
+		grep -q 'Address already in use' "$DLOG" || return 1
+	done
+	return 1
+}
+
 cleanup() {
 	stop_daemon
 	if [ "$NFAIL" -ne 0 ] && [ -s "$DLOG" ]; then

@@ -35,23 +35,6 @@ YAML
 
 ctl() { "$GUARDIANCTL" -s "$T/run/guardiand/control.sock" "$@"; }
 
-hx() {
-	local tok=$1; shift
-	CLOISTER_GUARDIAN_HOST=127.0.0.1 CLOISTER_REQUEST_PORT=$RP \
-	    CLOISTER_TOKEN=$tok "$HOSTEXEC" -q "$@"
-}
-
-wait_pending() {
-	local n=200 id
-	while [ "$n" -gt 0 ]; do
-		id=$(ctl show requests 2>/dev/null |
-		    awk -v c="$1" 'NR > 1 && $2 == c { print $1; exit }')
-		[ -n "$id" ] && { echo "$id"; return 0; }
-		sleep 0.05; n=$((n - 1))
-	done
-	return 1
-}
-
 # wait_audit REGEX: until a record matches (records may trail the reply).
 wait_audit() {
 	local n=100
@@ -85,7 +68,7 @@ ok "daemon starts"
     not_ok "audit file mode 0600"
 
 # Auto-approved: REQUEST, AUTO_APPROVE, COMPLETE.
-out=$(hx "$STOK" echo hello world); rc=$?
+out=$(hx_as "$STOK" echo hello world); rc=$?
 [ $rc -eq 0 ] && [ "$out" = "hello world" ] && ok "auto command runs" ||
     not_ok "auto command runs"
 wait_audit ' HOSTEXEC COMPLETE .*cmd="echo hello world"' ||
@@ -106,7 +89,7 @@ order=$(records "$id" | awk '{ print $2 }' | tr '\n' ' ')
     not_ok "auto: one record per transition, in order ($order)"
 
 # Denied by policy.
-hx "$STOK" rm -rf /nonexistent 2>/dev/null; rc=$?
+hx_as "$STOK" rm -rf /nonexistent 2>/dev/null; rc=$?
 [ $rc -eq 1 ] && ok "policy deny: hostexec exits 1" ||
     not_ok "policy deny: hostexec exits 1 ($rc)"
 wait_audit ' HOSTEXEC DENY .*cmd="rm -rf /nonexistent"'
@@ -119,9 +102,9 @@ order=$(records "$id" | awk '{ print $2 }' | tr '\n' ' ')
     not_ok "policy deny: REQUEST then DENY ($order)"
 
 # Approved by the operator: APPROVE names the user.
-hx "$STOK" printf approved >"$T/o" 2>"$T/e" &
+hx_as "$STOK" printf approved >"$T/o" 2>"$T/e" &
 HX=$!
-if id=$(wait_pending api); then
+if id=$(wait_pending_of api); then
 	ctl approve "$id" >/dev/null
 	wait $HX
 	wait_audit " HOSTEXEC COMPLETE id=$id "
@@ -137,9 +120,9 @@ else
 fi
 
 # Denied by the operator: DENY with user and reason.
-hx "$STOK" printf denied >"$T/o" 2>"$T/e" &
+hx_as "$STOK" printf denied >"$T/o" 2>"$T/e" &
 HX=$!
-if id=$(wait_pending api); then
+if id=$(wait_pending_of api); then
 	ctl deny "$id" 'not "now"' >/dev/null
 	wait $HX
 	wait_audit " HOSTEXEC DENY id=$id "
@@ -154,7 +137,7 @@ fi
 CLOISTER_GUARDIAN_HOST=127.0.0.1 CLOISTER_REQUEST_PORT=$RP \
     CLOISTER_TOKEN=$STOK "$HOSTEXEC" -q printf cancelled >/dev/null 2>&1 &
 HX=$!
-if id=$(wait_pending api); then
+if id=$(wait_pending_of api); then
 	kill -TERM $HX; wait $HX 2>/dev/null
 	wait_audit "^$TS HOSTEXEC CANCEL id=$id " &&
 	    ok "cancelled request audited" ||
@@ -179,7 +162,7 @@ grep -qF "$STOK" "$AUD" && not_ok "no static token in the audit file" ||
 # An argument holding a newline and a fake record forges nothing.
 FAKE=$'x\nHOSTEXEC APPROVE id=fakefakefakefakefakefake project=p cloister=c cmd="rm -rf /" user="alice"'
 FAKE2=$'y\r\n2026-01-01T00:00:00Z HOSTEXEC COMPLETE id=forged exit=0\x1b[2K'
-out=$(hx "$STOK" echo "$FAKE" "$FAKE2"); rc=$?
+out=$(hx_as "$STOK" echo "$FAKE" "$FAKE2"); rc=$?
 [ $rc -eq 0 ] && [ "$out" = "$FAKE $FAKE2" ] && ok "argument with newlines runs intact" ||
     not_ok "argument with newlines runs intact (rc $rc)"
 wait_audit ' HOSTEXEC COMPLETE .*fakefake'
@@ -197,7 +180,7 @@ grep -q "$(printf '[\001-\037\177]')" <(tr -d '\n' <"$AUD") &&
 n=$(grep -c ' HOSTEXEC ' "$AUD"); l=$(wc -l <"$AUD")
 [ "$n" -eq "$l" ] && ok "one record per line ($l)" ||
     not_ok "one record per line ($n records, $l lines)"
-hx "$STOK" echo $'abc\xe2\x80\xaedef' >/dev/null
+hx_as "$STOK" echo $'abc\xe2\x80\xaedef' >/dev/null
 wait_audit 'u202e'
 grep -q $'\xe2\x80\xae' "$AUD" && not_ok "bidi character escaped" ||
     ok "bidi character escaped"
@@ -210,7 +193,7 @@ grep -q 'audit: HOSTEXEC REQUEST' "$DLOG" && ok "records echoed in debug mode" |
 # Rotation: reload opens the file again.
 mv "$AUD" "$AUD.1"
 ctl reload >/dev/null; rc=$?
-hx "$STOK" echo after rotation >/dev/null
+hx_as "$STOK" echo after rotation >/dev/null
 wait_audit 'cmd="echo after rotation"'
 [ $rc -eq 0 ] && [ -f "$AUD" ] && grep -q 'cmd="echo after rotation"' "$AUD" &&
     ! grep -q 'after rotation' "$AUD.1" &&
@@ -221,14 +204,14 @@ wait_audit 'cmd="echo after rotation"'
 # Approval timeout: TIMEOUT.
 write_conf 1s
 ctl reload >/dev/null
-hx "$STOK" printf too-late >/dev/null 2>&1; rc=$?
+hx_as "$STOK" printf too-late >/dev/null 2>&1; rc=$?
 [ $rc -eq 1 ] && ok "approval timeout: hostexec exits 1" ||
     not_ok "approval timeout: hostexec exits 1 ($rc)"
 wait_audit ' HOSTEXEC TIMEOUT .*cmd="printf too-late"' &&
     ok "TIMEOUT record" || not_ok "TIMEOUT record"
 
 # A wrong token: audited, without the token.
-hx wrong-token-0123456789abcdef echo x >/dev/null 2>&1; rc=$?
+hx_as wrong-token-0123456789abcdef echo x >/dev/null 2>&1; rc=$?
 [ $rc -eq 255 ] && ok "bad token: hostexec exits 255" ||
     not_ok "bad token: hostexec exits 255 ($rc)"
 grep -q 'wrong-token' "$AUD" && not_ok "bad token not written down" ||

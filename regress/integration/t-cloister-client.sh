@@ -5,16 +5,8 @@
 . "$(dirname "$0")/../lib.sh"
 
 CLIENT=$(cd "$(dirname "$0")/.." && pwd)/cloister-hostexec.sh
-RP=$(free_port); UP=$(free_port)
-SOCK=$T/run/guardiand/request.sock
-TOKEN=t1-token-0123456789abcdef
-WT=$T/wt
-mkdir -p "$WT"
-CONF=$T/config.yaml
-cat >"$CONF" <<YAML
-request:
-  listen: ["127.0.0.1:$RP", "unix:$SOCK"]
-  timeout: "1s"
+request_conf 1s
+cat >>"$CONF" <<YAML
 hostexec:
   listen: "127.0.0.1:$UP"
   auto_approve:

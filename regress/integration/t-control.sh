@@ -32,25 +32,6 @@ YAML
 
 ctl() { "$GUARDIANCTL" "$@"; }
 
-# hx TOKEN COMMAND...: hostexec over TCP with that token.
-hx() {
-	local tok=$1; shift
-	CLOISTER_GUARDIAN_HOST=127.0.0.1 CLOISTER_REQUEST_PORT=$RP \
-	    CLOISTER_TOKEN=$tok "$HOSTEXEC" -q "$@"
-}
-
-# wait_pending CLOISTER: print the id of its pending request.
-wait_pending() {
-	local n=200 id
-	while [ "$n" -gt 0 ]; do
-		id=$(ctl show requests 2>/dev/null |
-		    awk -v c="$1" 'NR > 1 && $2 == c { print $1; exit }')
-		[ -n "$id" ] && { echo "$id"; return 0; }
-		sleep 0.05; n=$((n - 1))
-	done
-	return 1
-}
-
 # Raw protocol, for what guardianctl would never send.
 # rawctl SOCKET MODE: prints "TYPE text" per answer frame.
 rawctl() {
@@ -164,14 +145,14 @@ TOK=$(ctl register dyn1 -w "$WT"); rc=$?
 [ $rc -eq 0 ] && [[ $TOK =~ ^[0-9a-f]{64}$ ]] &&
     ok "register: prints a generated token" ||
     not_ok "register: prints a generated token (rc $rc: $TOK)"
-out=$(hx "$TOK" echo hello); rc=$?
+out=$(hx_as "$TOK" echo hello); rc=$?
 [ $rc -eq 0 ] && [ "$out" = hello ] && ok "registered token works" ||
     not_ok "registered token works (rc $rc: $out)"
-out=$(hx "$TOK" pwd); rc=$?
+out=$(hx_as "$TOK" pwd); rc=$?
 [ $rc -eq 0 ] && [ "$out" = "$(realpath "$WT")" ] &&
     ok "commands run in the registered worktree" ||
     not_ok "commands run in the registered worktree (rc $rc: $out)"
-out=$(hx "$STOK" echo static); rc=$?
+out=$(hx_as "$STOK" echo static); rc=$?
 [ $rc -eq 0 ] && [ "$out" = static ] && ok "static token works" ||
     not_ok "static token works (rc $rc)"
 
@@ -183,7 +164,7 @@ out=$(cd "$WT" && ctl register dyn2 -w sub -P proj2 -t "$GTOK"); rc=$?
 out=$(echo "stdin-token-0123456789abcdef" | ctl register dyn3 -w "$WT" -t -)
 [ "$out" = stdin-token-0123456789abcdef ] && ok "register -t -: token from stdin" ||
     not_ok "register -t -: token from stdin ($out)"
-out=$(hx stdin-token-0123456789abcdef echo three)
+out=$(hx_as stdin-token-0123456789abcdef echo three)
 [ "$out" = three ] && ok "token from stdin works" ||
     not_ok "token from stdin works"
 
@@ -236,10 +217,10 @@ SF=$XDG_STATE_HOME/guardiand/cloisters
     ok "state directory mode 0700" || not_ok "state directory mode 0700"
 stop_daemon
 start_daemon "$CONF" || { not_ok "daemon restarts"; exit 1; }
-out=$(hx "$TOK" echo again); rc=$?
+out=$(hx_as "$TOK" echo again); rc=$?
 [ $rc -eq 0 ] && [ "$out" = again ] && ok "registration survives a restart" ||
     not_ok "registration survives a restart (rc $rc)"
-out=$(hx "$GTOK" pwd); rc=$?
+out=$(hx_as "$GTOK" pwd); rc=$?
 [ $rc -eq 0 ] && [ "$out" = "$(realpath "$WT/sub")" ] &&
     ok "relative -w resolved where guardianctl ran" ||
     not_ok "relative -w resolved where guardianctl ran (rc $rc: $out)"
@@ -248,9 +229,9 @@ ctl show cloisters | grep -Eq "^dyn2 +proj2 +dynamic +$WT/sub\$" &&
     not_ok "restart keeps project and worktree"
 
 # show requests, approve, deny.
-hx "$STOK" printf approved-output >"$T/o1" 2>"$T/e1" &
+hx_as "$STOK" printf approved-output >"$T/o1" 2>"$T/e1" &
 HX=$!
-if id=$(wait_pending static1); then
+if id=$(wait_pending_of static1); then
 	ok "show requests lists a pending request"
 	out=$(ctl show requests)
 	echo "$out" | head -1 | grep -Eq '^ID +CLOISTER +AGE +COMMAND$' &&
@@ -277,9 +258,9 @@ else
 	kill $HX 2>/dev/null
 fi
 
-hx "$STOK" printf denied-output >"$T/o2" 2>"$T/e2" &
+hx_as "$STOK" printf denied-output >"$T/o2" 2>"$T/e2" &
 HX=$!
-if id=$(wait_pending static1); then
+if id=$(wait_pending_of static1); then
 	ctl deny "$id" not   on a Friday >"$T/out"; rc=$?
 	[ "$(cat "$T/out")" = "request $id denied" ] && ok "deny: says so" ||
 	    not_ok "deny: says so ($(cat "$T/out"))"
@@ -303,9 +284,9 @@ ctl deny "$(printf 'x\033[2J')" 2>"$T/err"; rc=$?
     not_ok "error messages carry no raw escape"
 
 # unregister: the token stops working, pending requests are denied.
-hx "$TOK" printf pending-at-unregister >"$T/o3" 2>"$T/e3" &
+hx_as "$TOK" printf pending-at-unregister >"$T/o3" 2>"$T/e3" &
 HX=$!
-if id=$(wait_pending dyn1); then
+if id=$(wait_pending_of dyn1); then
 	ctl unregister dyn1; rc=$?
 	[ $rc -eq 0 ] && ok "unregister: exit 0" || not_ok "unregister: exit 0 ($rc)"
 	wait $HX; rc=$?
@@ -317,7 +298,7 @@ else
 	kill $HX 2>/dev/null
 	ctl unregister dyn1
 fi
-hx "$TOK" echo gone >/dev/null 2>&1; rc=$?
+hx_as "$TOK" echo gone >/dev/null 2>&1; rc=$?
 [ $rc -eq 255 ] && ok "unregistered token refused (255)" ||
     not_ok "unregistered token refused (255) (rc $rc)"
 ctl show cloisters | grep -q '^dyn1 ' && not_ok "unregistered not listed" ||
@@ -333,20 +314,20 @@ ctl unregister nosuch 2>"$T/err"; rc=$?
     ok "unregister unknown: refused" || not_ok "unregister unknown: refused"
 stop_daemon
 start_daemon "$CONF" || { not_ok "daemon restarts"; exit 1; }
-hx "$TOK" echo gone >/dev/null 2>&1; rc=$?
+hx_as "$TOK" echo gone >/dev/null 2>&1; rc=$?
 [ $rc -eq 255 ] && ok "unregistration survives a restart" ||
     not_ok "unregistration survives a restart (rc $rc)"
 
 # reload: a good file applies, a bad one changes nothing and says why;
 # pending requests survive either way.
-hx "$STOK" printf survives-reload >"$T/o4" 2>"$T/e4" &
+hx_as "$STOK" printf survives-reload >"$T/o4" 2>"$T/e4" &
 HX=$!
-id=$(wait_pending static1) || not_ok "reload: request pending"
+id=$(wait_pending_of static1) || not_ok "reload: request pending"
 write_conf '^true$'
 out=$(ctl reload); rc=$?
 [ $rc -eq 0 ] && [ "$out" = "configuration reloaded" ] &&
     ok "reload: exit 0" || not_ok "reload: exit 0 (rc $rc: $out)"
-hx "$STOK" true; rc=$?
+hx_as "$STOK" true; rc=$?
 [ $rc -eq 0 ] && ok "reload: new pattern in force" ||
     not_ok "reload: new pattern in force (rc $rc)"
 
@@ -358,10 +339,10 @@ ctl reload >"$T/out" 2>"$T/err"; rc=$?
     grep -Eq "^guardianctl: $CONF:[0-9]+: " "$T/err" &&
     ok "reload of a broken file: exit 1 with file:line" ||
     not_ok "reload of a broken file: exit 1 with file:line (rc $rc: $(cat "$T/err"))"
-hx "$STOK" true; rc=$?
+hx_as "$STOK" true; rc=$?
 [ $rc -eq 0 ] && ok "broken reload: old policy kept" ||
     not_ok "broken reload: old policy kept (rc $rc)"
-hx "$STOK" false 2>/dev/null; rc=$?
+hx_as "$STOK" false 2>/dev/null; rc=$?
 [ $rc -eq 1 ] && ok "broken reload: nothing of the new file applied" ||
     not_ok "broken reload: nothing of the new file applied (rc $rc)"
 
@@ -372,7 +353,7 @@ ctl reload >"$T/out" 2>"$T/err"; rc=$?
 [ $rc -eq 1 ] && grep -Eq "^guardianctl: $CONF:[0-9]+: " "$T/err" &&
     ok "reload of a bad pattern: exit 1 with file:line" ||
     not_ok "reload of a bad pattern: exit 1 with file:line (rc $rc: $(cat "$T/err"))"
-hx "$STOK" true; rc=$?
+hx_as "$STOK" true; rc=$?
 [ $rc -eq 0 ] && ok "bad pattern: old policy kept" ||
     not_ok "bad pattern: old policy kept (rc $rc)"
 
@@ -382,7 +363,7 @@ kill -HUP "$DPID"
 wait_log "reload failed.*$CONF:[0-9]+: " 5 &&
     ok "SIGHUP with a broken file: logged with file:line" ||
     not_ok "SIGHUP with a broken file: logged with file:line"
-hx "$STOK" true; rc=$?
+hx_as "$STOK" true; rc=$?
 [ $rc -eq 0 ] && ok "SIGHUP broken: old policy kept" ||
     not_ok "SIGHUP broken: old policy kept (rc $rc)"
 write_conf '^false$'
@@ -393,10 +374,10 @@ while [ $n -gt 0 ] && [ "$(grep -c 'configuration reloaded' "$DLOG")" -le "$n0" 
 	sleep 0.1; n=$((n - 1))
 done
 # false exits 1 whether it ran or was denied: the message tells.
-hx "$STOK" false 2>"$T/err"; rc=$?
+hx_as "$STOK" false 2>"$T/err"; rc=$?
 [ $rc -eq 1 ] && [ ! -s "$T/err" ] && ok "SIGHUP with a good file: applied" ||
     not_ok "SIGHUP with a good file: applied (rc $rc: $(cat "$T/err"))"
-hx "$STOK" true 2>"$T/err"; rc=$?
+hx_as "$STOK" true 2>"$T/err"; rc=$?
 [ $rc -eq 1 ] && [ -s "$T/err" ] && ok "SIGHUP: the old pattern is gone" ||
     not_ok "SIGHUP: the old pattern is gone (rc $rc)"
 

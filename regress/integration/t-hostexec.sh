@@ -6,16 +6,8 @@
 # bounded under a client that reads slowly.
 . "$(dirname "$0")/../lib.sh"
 
-RP=$(free_port); UP=$(free_port)
-SOCK=$T/run/guardiand/request.sock
-TOKEN=t1-token-0123456789abcdef
-WT=$T/wt
-mkdir -p "$WT"
-CONF=$T/config.yaml
-cat >"$CONF" <<YAML
-request:
-  listen: ["127.0.0.1:$RP", "unix:$SOCK"]
-  timeout: "2s"
+request_conf 2s
+cat >>"$CONF" <<YAML
 hostexec:
   listen: "127.0.0.1:$UP"
   auto_approve:

@@ -7,16 +7,8 @@
 # Raw connections the daemon closes on us must not kill the script.
 trap '' PIPE
 
-RP=$(free_port); UP=$(free_port)
-SOCK=$T/run/guardiand/request.sock
-TOKEN=t1-token-0123456789abcdef
-WT=$T/wt
-mkdir -p "$WT"
-CONF=$T/config.yaml
-cat >"$CONF" <<YAML
-request:
-  listen: ["127.0.0.1:$RP", "unix:$SOCK"]
-  timeout: "3s"
+request_conf 3s
+cat >>"$CONF" <<YAML
 hostexec:
   listen: "127.0.0.1:$UP"
   auto_approve:

@@ -20,27 +20,7 @@ if [ ! -x "$LOAD" ]; then
 	    { not_ok "sse-load builds"; exit 1; }
 fi
 
-CONF=$T/config.yaml
 TOKEN=t-sse-token-$RANDOM$RANDOM
-mkdir -p "$T/wt" "$T/tokens"
-printf '%s\n' "$TOKEN" >"$T/tokens/alpha"
-chmod 600 "$T/tokens/alpha"
-write_conf() {
-	RP=$(free_port); UP=$(free_port)
-	UI=http://127.0.0.1:$UP
-	cat >"$CONF" <<YAML
-request:
-  listen: "127.0.0.1:$RP"
-  timeout: "60s"
-hostexec:
-  listen: "127.0.0.1:$UP"
-  manual_approve:
-    - pattern: "^echo "
-guardian:
-  cloisters:
-    - {name: alpha, project: my-api, worktree: "$T/wt", token_file: "$T/tokens/alpha"}
-YAML
-}
 
 HARD=$(ulimit -Hn)
 if [ "$HARD" != unlimited ] && [ "$HARD" -lt $((NCLIENTS + 100)) ]; then
@@ -48,15 +28,9 @@ if [ "$HARD" != unlimited ] && [ "$HARD" -lt $((NCLIENTS + 100)) ]; then
 	not_ok "a hard descriptor limit of at least $((NCLIENTS + 100))"
 	exit 1
 fi
-# A port free_port found may still be some connection's local port.
-for try in 1 2 3; do
-	write_conf
-	ulimit -Sn $SOFT_NOFILE
-	start_daemon "$CONF" >"$T/start"; rc=$?
-	ulimit -Sn "$HARD"
-	[ "$rc" = 0 ] && break
-	grep -q 'Address already in use' "$DLOG" || break
-done
+ulimit -Sn $SOFT_NOFILE
+ui_daemon "$TOKEN"
+ulimit -Sn "$HARD"
 [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null ||
     { cat "$T/start"; not_ok "daemon starts"; exit 1; }
 UIPID=$(child_pid ui)

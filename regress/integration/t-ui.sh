@@ -7,34 +7,8 @@
 . "$(dirname "$0")/../lib.sh"
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 
-CONF=$T/config.yaml
 TOKEN=t-ui-token-$RANDOM$RANDOM
-mkdir -p "$T/wt" "$T/tokens"
-printf '%s\n' "$TOKEN" >"$T/tokens/alpha"
-chmod 600 "$T/tokens/alpha"
-write_conf() {
-	RP=$(free_port); UP=$(free_port)
-	UI=http://127.0.0.1:$UP
-	cat >"$CONF" <<YAML
-request:
-  listen: "127.0.0.1:$RP"
-  timeout: "60s"
-hostexec:
-  listen: "127.0.0.1:$UP"
-  manual_approve:
-    - pattern: "^echo "
-guardian:
-  cloisters:
-    - {name: alpha, project: my-api, worktree: "$T/wt", token_file: "$T/tokens/alpha"}
-YAML
-}
-
-# A port free_port found may still be some connection's local port.
-for try in 1 2 3; do
-	write_conf
-	start_daemon "$CONF" >"$T/start" && break
-	grep -q 'Address already in use' "$DLOG" || break
-done
+ui_daemon "$TOKEN"
 [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null ||
     { cat "$T/start"; not_ok "daemon starts"; exit 1; }
 UIPID=$(child_pid ui)

@@ -43,6 +43,7 @@
 #include "config.h"
 #include "log.h"
 #include "parent.h"
+#include "testutil.h"
 
 /* guardiand.c is not in the library. */
 int	 guardiand_debug;
@@ -90,40 +91,6 @@ __syslog_chk(int pri, int flag, const char *fmt, ...)
 	va_start(ap, fmt);
 	sl_record(pri, fmt, ap);
 	va_end(ap);
-}
-
-static char *
-xasprintf(const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*s;
-	int	 r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	assert_true(r >= 0);
-	return (s);
-}
-
-static char *
-slurp(const char *path, size_t *lenp)
-{
-	struct stat	 st;
-	char		*buf;
-	int		 fd;
-
-	fd = open(path, O_RDONLY);
-	assert_true(fd != -1);
-	assert_int_equal(fstat(fd, &st), 0);
-	buf = malloc(st.st_size + 1);
-	assert_non_null(buf);
-	assert_int_equal(read(fd, buf, st.st_size), st.st_size);
-	buf[st.st_size] = '\0';
-	close(fd);
-	if (lenp != NULL)
-		*lenp = st.st_size;
-	return (buf);
 }
 
 static int
@@ -218,18 +185,9 @@ assert_clean(const char *s, size_t len)
 static int
 group_setup(void **state)
 {
-	char	 tmpl[] = "/tmp/test_audit.XXXXXX";
-
-	if (mkdtemp(tmpl) == NULL)
+	if (tmproot_make(tmproot, sizeof(tmproot), "test_audit") == -1)
 		return (-1);
-	strlcpy(tmproot, tmpl, sizeof(tmproot));
 	return (0);
-}
-
-static int
-rm_cb(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	return (remove(path));
 }
 
 static int
@@ -237,7 +195,7 @@ group_teardown(void **state)
 {
 	audit_close();
 	free(sl_msg);
-	return (nftw(tmproot, rm_cb, 16, FTW_DEPTH | FTW_PHYS));
+	return (tmproot_remove(tmproot));
 }
 
 /*

@@ -41,6 +41,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "testutil.h"
 
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 #define S(s)		s, sizeof(s) - 1
@@ -52,20 +53,6 @@ static int	 ndirs;
 /*
  * Helpers.
  */
-
-static char *
-xasprintf(const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*s;
-	int	 r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	assert_true(r >= 0);
-	return (s);
-}
 
 /* A fresh directory for one configuration (projects/ lives beside). */
 static char *
@@ -83,14 +70,9 @@ wfilen(const char *dir, const char *name, const char *data, size_t len,
     mode_t mode)
 {
 	char	*p;
-	int	 fd;
 
 	p = xasprintf("%s/%s", dir, name);
-	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, mode);
-	assert_true(fd != -1);
-	assert_int_equal(fchmod(fd, mode), 0);
-	assert_int_equal(write(fd, data, len), (ssize_t)len);
-	assert_int_equal(close(fd), 0);
+	writefilen(p, data, len, mode);
 	return (p);
 }
 
@@ -2219,20 +2201,9 @@ test_too_many_errors(void **state)
  */
 
 static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return (remove(path));
-}
-
-static int
 group_setup(void **state)
 {
-	const char	*t;
-
-	if ((t = getenv("TMPDIR")) == NULL || *t == '\0')
-		t = "/tmp";
-	snprintf(tmproot, sizeof(tmproot), "%s/test_config.XXXXXX", t);
-	if (mkdtemp(tmproot) == NULL)
+	if (tmproot_make(tmproot, sizeof(tmproot), "test_config") == -1)
 		return (-1);
 	setenv("HOME", HOME, 1);
 	unsetenv("XDG_CONFIG_HOME");
@@ -2243,7 +2214,7 @@ group_setup(void **state)
 static int
 group_teardown(void **state)
 {
-	return (nftw(tmproot, rm_one, 16, FTW_DEPTH | FTW_PHYS));
+	return (tmproot_remove(tmproot));
 }
 
 int

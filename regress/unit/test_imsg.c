@@ -42,6 +42,7 @@
 
 #include "imsg.h"
 #include "imsgev.h"
+#include "testutil.h"
 
 #define PAYLOAD_MAX	(IMSG_MAXSIZE - IMSG_HDR_SIZE)
 
@@ -82,21 +83,6 @@ pair_close(struct pair *p)
 		close(p->s[0]);
 	if (p->s[1] != -1)
 		close(p->s[1]);
-}
-
-static int
-count_fds(void)
-{
-	DIR		*d;
-	struct dirent	*de;
-	int		 n = 0;
-
-	assert_non_null(d = opendir("/proc/self/fd"));
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return (n - 1);			/* the DIR's own */
 }
 
 static int

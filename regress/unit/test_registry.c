@@ -44,6 +44,7 @@
 #include "config.h"
 #include "log.h"
 #include "parent.h"
+#include "testutil.h"
 
 #define TOK_A	"token-aaaaaaaaaaaaaaaa"
 #define TOK_B	"token-bbbbbbbbbbbbbbbb"
@@ -52,20 +53,6 @@
 
 static char	 tmproot[PATH_MAX];
 static int	 ndirs;
-
-static char *
-xasprintf(const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*s;
-	int	 r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	assert_true(r >= 0);
-	return (s);
-}
 
 static char *
 newdir(const char *name)
@@ -141,55 +128,6 @@ statefile(struct config *conf)
 }
 
 static void
-writefile(const char *path, const char *data, mode_t mode)
-{
-	int	 fd;
-
-	(void)unlink(path);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-	assert_true(fd != -1);
-	assert_int_equal(fchmod(fd, mode), 0);
-	assert_int_equal(write(fd, data, strlen(data)),
-	    (ssize_t)strlen(data));
-	assert_int_equal(close(fd), 0);
-}
-
-static char *
-slurp(const char *path)
-{
-	struct stat	 st;
-	char		*buf;
-	int		 fd;
-
-	fd = open(path, O_RDONLY);
-	assert_true(fd != -1);
-	assert_int_equal(fstat(fd, &st), 0);
-	buf = malloc(st.st_size + 1);
-	assert_non_null(buf);
-	assert_int_equal(read(fd, buf, st.st_size), st.st_size);
-	buf[st.st_size] = '\0';
-	close(fd);
-	return (buf);
-}
-
-static int
-nentries(const char *dir)
-{
-	DIR		*d;
-	struct dirent	*de;
-	int		 n = 0;
-
-	d = opendir(dir);
-	assert_non_null(d);
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 &&
-		    strcmp(de->d_name, "..") != 0)
-			n++;
-	closedir(d);
-	return (n);
-}
-
-static void
 collect(const struct cloister *c, void *arg)
 {
 	char	**s = arg, *n;
@@ -212,25 +150,16 @@ names(void)
 static int
 group_setup(void **state)
 {
-	char	 tmpl[] = "/tmp/test_registry.XXXXXX";
-
-	if (mkdtemp(tmpl) == NULL)
+	if (tmproot_make(tmproot, sizeof(tmproot), "test_registry") == -1)
 		return (-1);
-	strlcpy(tmproot, tmpl, sizeof(tmproot));
 	return (0);
-}
-
-static int
-rm_cb(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	return (remove(path));
 }
 
 static int
 group_teardown(void **state)
 {
 	registry_free();
-	return (nftw(tmproot, rm_cb, 16, FTW_DEPTH | FTW_PHYS));
+	return (tmproot_remove(tmproot));
 }
 
 /*
@@ -285,7 +214,7 @@ test_register_persist(void **state)
 	assert_int_equal(stat(dir, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0700);
 	assert_int_equal(nentries(conf->state_dir), 1);
-	data = slurp(path);
+	data = slurp(path, NULL);
 	assert_non_null(strstr(data, "alpha\talpha\t"));
 	assert_non_null(strstr(data, tok));
 	free(data);
@@ -313,7 +242,7 @@ test_register_persist(void **state)
 	assert_null(registry_find("alpha"));
 	assert_null(registry_auth(tok));
 	assert_non_null(registry_find("beta"));
-	data = slurp(path);
+	data = slurp(path, NULL);
 	assert_null(strstr(data, tok));
 	free(data);
 	assert_int_equal(nentries(conf->state_dir), 1);
@@ -351,7 +280,7 @@ test_given_token(void **state)
 	assert_string_equal(tok, TOK_A);
 	free(tok);
 	path = statefile(conf);
-	data = slurp(path);
+	data = slurp(path, NULL);
 	/* Two comment lines, one cloister line: no raw tab or newline. */
 	for (n = 0, p = data; *p != '\0'; p++)
 		n += *p == '\n';
@@ -421,7 +350,7 @@ test_register_errors(void **state)
 	    sizeof(err)), 0);
 	free(tok);
 	path = statefile(conf);
-	before = slurp(path);
+	before = slurp(path, NULL);
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		w = t[i].wt == 0 ? wt : t[i].wt == 1 ? "rel/dir" :
@@ -451,7 +380,7 @@ test_register_errors(void **state)
 	    err, sizeof(err)), 0);
 	freezero(tok, strlen(tok));
 	assert_int_equal(registry_unregister(longname, err, sizeof(err)), 0);
-	after = slurp(path);
+	after = slurp(path, NULL);
 	assert_string_equal(before, after);
 
 	/* A static one cannot be unregistered. */
@@ -605,7 +534,7 @@ test_reload(void **state)
 	free(s);
 	/* Still on disk, and names and tokens still taken. */
 	path = statefile(conf);
-	data = slurp(path);
+	data = slurp(path, NULL);
 	assert_non_null(strstr(data, TOK_A));
 	assert_non_null(strstr(data, TOK_B));
 	free(data);
@@ -686,14 +615,8 @@ test_bad_files(void **state)
 			/* With a NUL inside: write it byte-exact. */
 			static const char nul[] = "a\ta\t/w\t" TOK_A
 			    "\nb\tb\t/w\0\t" TOK_B "\n";
-			int	 fd;
 
-			(void)unlink(path);
-			fd = open(path, O_WRONLY | O_CREAT, 0600);
-			assert_true(fd != -1);
-			assert_int_equal(write(fd, nul, sizeof(nul) - 1),
-			    (ssize_t)sizeof(nul) - 1);
-			close(fd);
+			writefilen(path, nul, sizeof(nul) - 1, 0600);
 		} else
 			writefile(path, t[i].data, 0600);
 		err[0] = '\0';

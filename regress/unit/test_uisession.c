@@ -51,6 +51,7 @@
 #include "config.h"
 #include "log.h"
 #include "parent.h"
+#include "testutil.h"
 
 #define DAY	(24LL * 3600 * 1000)
 
@@ -83,20 +84,6 @@ violates(void (*fn)(struct imsg *), struct imsg *imsg)
 	return (0);
 }
 
-static char *
-xasprintf(const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*s;
-	int	 r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	assert_true(r >= 0);
-	return (s);
-}
-
 /* A 64-hex-digit secret made of one repeated digit, or of n's bytes. */
 static const char *
 secret(unsigned int n)
@@ -117,37 +104,6 @@ sessions_path(void)
 	return (xasprintf("%s/ui-sessions", conf->state_dir));
 }
 
-static void
-writefile(const char *path, const char *data, size_t len, mode_t mode)
-{
-	int	 fd;
-
-	(void)unlink(path);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-	assert_true(fd != -1);
-	assert_int_equal(fchmod(fd, mode), 0);
-	assert_int_equal(write(fd, data, len), (ssize_t)len);
-	assert_int_equal(close(fd), 0);
-}
-
-static char *
-slurp(const char *path)
-{
-	struct stat	 st;
-	char		*buf;
-	int		 fd;
-
-	fd = open(path, O_RDONLY);
-	assert_true(fd != -1);
-	assert_int_equal(fstat(fd, &st), 0);
-	buf = malloc(st.st_size + 1);
-	assert_non_null(buf);
-	assert_int_equal(read(fd, buf, st.st_size), st.st_size);
-	buf[st.st_size] = '\0';
-	close(fd);
-	return (buf);
-}
-
 /* Session lines of the file (not comments), -1 if there is none. */
 static int
 file_sessions(void)
@@ -159,7 +115,7 @@ file_sessions(void)
 		free(path);
 		return (-1);
 	}
-	buf = slurp(path);
+	buf = slurp(path, NULL);
 	p = buf;
 	while ((line = strsep(&p, "\n")) != NULL)
 		if (*line != '\0' && *line != '#')
@@ -170,29 +126,12 @@ file_sessions(void)
 }
 
 static int
-nentries(const char *dir)
-{
-	DIR		*d;
-	struct dirent	*de;
-	int		 n = 0;
-
-	d = opendir(dir);
-	assert_non_null(d);
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 &&
-		    strcmp(de->d_name, "..") != 0)
-			n++;
-	closedir(d);
-	return (n);
-}
-
-static int
 file_has(const char *s)
 {
 	char	*path = sessions_path(), *buf;
 	int	 has;
 
-	buf = slurp(path);
+	buf = slurp(path, NULL);
 	has = strstr(buf, s) != NULL;
 	free(buf);
 	free(path);
@@ -359,7 +298,7 @@ restart_log(void)
 	assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
 	close(saved);
 	close(fd);
-	text = slurp(path);
+	text = slurp(path, NULL);
 	unlink(path);
 	free(path);
 	return (text);
@@ -371,7 +310,7 @@ refused(const char *data, size_t len, mode_t mode, const char *why)
 {
 	char	*path = sessions_path(), *log;
 
-	writefile(path, data, len, mode);
+	writefilen(path, data, len, mode);
 	log = restart_log();
 	if (uisession_count() != 0 || strstr(log, "approval UI sessions "
 	    "ignored") == NULL || strstr(log, why) == NULL) {
@@ -386,12 +325,10 @@ refused(const char *data, size_t len, mode_t mode, const char *why)
 static int
 group_setup(void **state)
 {
-	char	 tmpl[] = "/tmp/test_uisession.XXXXXX";
 	int	 sp[2];
 
-	if (mkdtemp(tmpl) == NULL)
+	if (tmproot_make(tmproot, sizeof(tmproot), "test_uisession") == -1)
 		return (-1);
-	strlcpy(tmproot, tmpl, sizeof(tmproot));
 	if ((conf = calloc(1, sizeof(*conf))) == NULL)
 		return (-1);
 	TAILQ_INIT(&conf->cloisters);
@@ -401,12 +338,6 @@ group_setup(void **state)
 	    imsgbuf_init(&chan_r, sp[1]) == -1)
 		return (-1);
 	return (0);
-}
-
-static int
-rm_cb(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	return (remove(path));
 }
 
 static int
@@ -420,7 +351,7 @@ group_teardown(void **state)
 	imsgbuf_clear(&chan_r);
 	free(conf->state_dir);
 	free(conf);
-	return (nftw(tmproot, rm_cb, 16, FTW_DEPTH | FTW_PHYS));
+	return (tmproot_remove(tmproot));
 }
 
 /*
@@ -519,7 +450,7 @@ test_expiry(void **state)
 	    secret(1), secret(11), (long long)(now - 1000),
 	    secret(2), secret(12), (long long)(now + 400),
 	    secret(3), secret(13), (long long)(now + DAY));
-	writefile(path, data, strlen(data), 0600);
+	writefile(path, data, 0600);
 	restart();
 	assert_int_equal(uisession_count(), 2);
 	usleep(600 * 1000);
@@ -589,7 +520,7 @@ test_bad_messages(void **state)
 	fresh();
 	assert_false(session_msg(secret(1), secret(11), 5, now + DAY, 0));
 	path = sessions_path();
-	before = slurp(path);
+	before = slurp(path, NULL);
 
 #define BAD(d, w, call)	do {					\
 	t[n].desc = (d);					\
@@ -648,7 +579,7 @@ test_bad_messages(void **state)
 		}
 	}
 	assert_int_equal(uisession_count(), 1);
-	after = slurp(path);
+	after = slurp(path, NULL);
 	assert_string_equal(before, after);
 	/* Still in order after all that. */
 	assert_false(session_msg(secret(2), secret(12), 6, now + DAY, 0));
@@ -679,7 +610,7 @@ test_bad_files(void **state)
 
 	/* Good first: comments, blank lines. */
 	data = xasprintf("# c\n\n%s# d\n%s", a, b);
-	writefile(path, data, strlen(data), 0600);
+	writefile(path, data, 0600);
 	log = restart_log();
 	assert_int_equal(uisession_count(), 2);
 	assert_non_null(strstr(log, "2 sessions kept"));
@@ -750,7 +681,7 @@ test_bad_files(void **state)
 	/* Exactly UI_SESSIONS_MAX is fine. */
 	*strrchr(big, '\n') = '\0';
 	*(strrchr(big, '\n') + 1) = '\0';
-	writefile(path, big, strlen(big), 0600);
+	writefile(path, big, 0600);
 	restart();
 	assert_int_equal(uisession_count(), UI_SESSIONS_MAX);
 	free(big);
@@ -762,7 +693,7 @@ test_bad_files(void **state)
 	{
 		char	*real = xasprintf("%s/real", conf->state_dir);
 
-		writefile(real, data, strlen(data), 0600);
+		writefile(real, data, 0600);
 		assert_int_equal(unlink(path), 0);
 		assert_int_equal(symlink(real, path), 0);
 		log = restart_log();
@@ -813,7 +744,7 @@ test_unwritable(void **state)
 	*strrchr(top, '/') = '\0';
 	assert_int_equal(rmdir(conf->state_dir), 0);
 	assert_int_equal(rmdir(base), 0);
-	writefile(base, "x", 1, 0600);
+	writefile(base, "x", 0600);
 	assert_false(session_msg(secret(1), secret(11), 1, now + DAY, 0));
 	assert_int_equal(uisession_count(), 1);
 	assert_int_equal(file_sessions(), -1);

@@ -238,7 +238,7 @@ default_socket(void)
 	free(path);
 	if (s != NULL)
 		return (s);
-	return (runtime_path("control.sock", 0));
+	return (runtime_path(RUNDIR_CONTROL, CONTROL_SOCK, 0));
 }
 
 static int
@@ -274,9 +274,9 @@ send_request(struct imsgbuf *ibuf, uint32_t type, struct imsg_enc *enc)
 		if (poll(&pfd, 1, ANSWER_TIMEOUT) == 0)
 			die("guardiand does not read the request");
 	}
+	/* Turned away: the answer may still say why. */
 	if (rv == -1 && (errno == EPIPE || errno == ECONNRESET))
-		die("guardiand closed the connection (only its own user "
-		    "may control it)");
+		return;
 	if (rv == -1)
 		die("write: %s", strerror(errno));
 }
@@ -288,7 +288,7 @@ read_answer(struct imsgbuf *ibuf)
 	struct imsg	 imsg;
 	struct imsg_dec	 dec;
 	struct pollfd	 pfd;
-	char		*text, *safe, *p, *line;
+	char		*text, *safe, *p, *line, *info = NULL, *s;
 	ssize_t		 n;
 	int		 rv, done = -1;
 
@@ -329,6 +329,16 @@ read_answer(struct imsgbuf *ibuf)
 				printf("%s\n", safe);
 				free(safe);
 				break;
+			case CTL_INFO:
+				/* For the operator, after the answer. */
+				if ((safe = sanitize(text)) == NULL ||
+				    asprintf(&s, "%s%s\n", info != NULL ?
+				    info : "", safe) == -1)
+					die("%s", strerror(errno));
+				free(safe);
+				free(info);
+				info = s;
+				break;
 			case CTL_ERROR:
 				done = 1;
 				fflush(stdout);
@@ -356,6 +366,10 @@ read_answer(struct imsgbuf *ibuf)
 	}
 	if (fflush(stdout) == EOF || ferror(stdout))
 		die("stdout: %s", strerror(errno));
+	/* stdout holds the answer alone: TOKEN=$(guardianctl register ...) */
+	if (info != NULL && done == 0)
+		fputs(info, stderr);
+	free(info);
 	return (done);
 }
 

@@ -16,8 +16,9 @@
 
 /*
  * The control socket (DESIGN 6.4): guardianctl's way in.  A unix
- * stream socket, mode 0600, whose peers must also be our own uid (or
- * root) by SO_PEERCRED.  One request per connection (control.h): the
+ * stream socket, mode 0600, in a directory of its own that no
+ * container mounts, whose peers must be our own uid by SO_PEERCRED,
+ * live in our namespaces and not descend from us (control_peer.c).  One request per connection (control.h): the
  * answer is any number of CTL_LINE and one CTL_OK or CTL_ERROR, and
  * the connection is closed once that is written.  A client gets
  * CTL_TIMEOUT seconds to ask and as long again to read the answer;
@@ -50,6 +51,7 @@
 #include "imsgev.h"
 #include "log.h"
 #include "parent.h"
+#include "paths.h"
 
 #define CTL_MAXCONN	16
 #define CTL_TIMEOUT	10		/* seconds */
@@ -126,6 +128,8 @@ static void	 req_line(const struct request *, void *);
 static void	 cl_width(const struct cloister *, void *);
 static void	 cl_line(const struct cloister *, void *);
 static int	 valid_reason(const char *);
+static void	 register_flags(struct ctl_conn *, const char *,
+		    const char *);
 
 /*
  * Where the socket goes must be a directory nobody else can swap
@@ -338,6 +342,8 @@ control_accept(int lfd, short event, void *arg)
 	struct passwd		*pw;
 	struct timeval		 tv = { 1, 0 };
 	socklen_t		 len;
+	const char		*why;
+	char			 whybuf[128];
 	int			 fd;
 
 	if ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) ==
@@ -360,11 +366,20 @@ control_accept(int lfd, short event, void *arg)
 		close(fd);
 		return;
 	}
-	if (cred.uid != geteuid() && cred.uid != 0) {
+	/* Root only if we are root: a rootful container's root is not us. */
+	if (cred.uid != geteuid()) {
 		/* Not a word to a stranger. */
-		log_warnx("control: refused a connection from uid %u "
-		    "(pid %d)", (unsigned int)cred.uid, (int)cred.pid);
+		log_warnx("control: refused uid %u pid %d: another user",
+		    (unsigned int)cred.uid, (int)cred.pid);
 		close(fd);
+		return;
+	}
+	if ((why = control_peer_refusal(fd, cred.pid, whybuf,
+	    sizeof(whybuf))) != NULL) {
+		log_warnx("control: refused uid %u pid %d: %s",
+		    (unsigned int)cred.uid, (int)cred.pid, why);
+		control_refuse(fd, "refused: guardianctl must run on the "
+		    "host, outside containers and commands guardiand runs");
 		return;
 	}
 	if (ctl.nconns >= CTL_MAXCONN) {
@@ -486,7 +501,7 @@ reply(struct ctl_conn *c, uint32_t type, const char *text)
 		shutdown(c->iev.ibuf.fd, SHUT_RDWR);
 		return;
 	}
-	if (type != CTL_LINE) {
+	if (type != CTL_LINE && type != CTL_INFO) {
 		c->state = CONN_DONE;
 		evtimer_del(&c->timer);
 		conn_timer(c);
@@ -881,14 +896,47 @@ ctl_register(struct ctl_conn *c, const char *name, const char *worktree,
 		reply(c, CTL_ERROR, err);
 		return;
 	}
+	/* Its own socket, or no registration. */
+	if (door_open(name, err, sizeof(err)) == -1) {
+		char	 err2[512];
+
+		if (registry_unregister(name, err2, sizeof(err2)) == -1)
+			log_warnx("control: %s", err2);
+		replyf(c, CTL_ERROR, "cloister %s: %s", name, err);
+		freezero(tok, strlen(tok));
+		return;
+	}
 	cl = registry_find(name);
 	audit_log("REGISTER", NULL, NULL, name, NULL,
 	    "project", cl != NULL ? cl->project : project,
 	    "worktree", cl != NULL ? cl->worktree : worktree,
 	    "user", c->user, (char *)NULL);
 	log_info("control: cloister %s registered by %s", name, c->user);
+	register_flags(c, name, tok);
 	reply(c, CTL_OK, tok);
 	freezero(tok, strlen(tok));
+}
+
+/*
+ * What a container needs to reach its door, as docker run flags: the
+ * cloister's socket directory mounted read-only, and the environment
+ * hostexec reads.  guardianctl prints them after the token.
+ */
+static void
+register_flags(struct ctl_conn *c, const char *name, const char *tok)
+{
+	char	*dir;
+
+	if ((dir = door_path(name)) == NULL)
+		return;
+	replyf(c, CTL_INFO, "# the container's way in: its own socket, "
+	    "read-only (the process inside runs as uid %u or as root):",
+	    (unsigned int)geteuid());
+	replyf(c, CTL_INFO, "    -v %s:%s:ro \\", dir, CONTAINER_DOOR_DIR);
+	replyf(c, CTL_INFO, "    -e CLOISTER_GUARDIAN_SOCKET=%s/%s \\",
+	    CONTAINER_DOOR_DIR, REQUEST_SOCK);
+	replyf(c, CTL_INFO, "    -e CLOISTER_TOKEN=%s", tok);
+	free(dir);
 }
 
 static void
@@ -917,6 +965,7 @@ ctl_unregister(struct ctl_conn *c, const char *name)
 	/* Unless a static one of that name remains, its requests go. */
 	if (registry_find(name) == NULL)
 		req_cloister_gone(name);
+	doors_sync();
 	free(project);
 	reply(c, CTL_OK, "");
 }

@@ -21,7 +21,8 @@
  * The control socket protocol between guardianctl and guardiand: imsg
  * frames (common/imsg.h) over a unix stream socket, one request per
  * connection.  The daemon answers with any number of CTL_LINE (one
- * line of output each) and exactly one final CTL_OK or CTL_ERROR.
+ * line of output each) and CTL_INFO, and exactly one final CTL_OK or
+ * CTL_ERROR.
  * Payloads use the imsg_enc encoding.
  */
 
@@ -46,6 +47,8 @@ enum ctl_type {
 	CTL_LINE,		/* str text */
 	CTL_OK,			/* str text ("" if nothing to say): final */
 	CTL_ERROR,		/* str text: final */
+	CTL_INFO,		/* str text: a line for the operator, shown
+				   on stderr after the final answer */
 
 	CTL_MAX
 };

@@ -52,6 +52,7 @@ static int		 check_config(struct config *, const char *, int,
 static int		 daemonize(void);
 static void		 listen_default_unix(struct config *);
 static void		 resolve_user(struct config *);
+static void		 control_apart(struct config *);
 
 const char *
 role_name(enum role role)
@@ -164,6 +165,7 @@ main(int argc, char *argv[])
 		resolve_user(conf);
 	if (conf->request_listen_default)
 		listen_default_unix(conf);
+	control_apart(conf);
 	{
 		char	 errbuf[512];
 
@@ -219,7 +221,7 @@ listen_default_unix(struct config *conf)
 	const char		*errstr;
 	char			*path, *spec;
 
-	if ((path = runtime_path("request.sock", 1)) == NULL) {
+	if ((path = runtime_path(RUNDIR_REQUEST, REQUEST_SOCK, 1)) == NULL) {
 		log_warn("no runtime directory for the request socket");
 		return;
 	}
@@ -230,6 +232,43 @@ listen_default_unix(struct config *conf)
 	TAILQ_INSERT_TAIL(&conf->request_listen, la, entry);
 	free(spec);
 	free(path);
+}
+
+/*
+ * The control socket must not share a directory with a request socket,
+ * nor sit under one: a container that mounts the directory of its way
+ * in must not find the way to approve.
+ */
+static void
+control_apart(struct config *conf)
+{
+	struct listen_addr	*la;
+	char			*ctl, *cdir, *p;
+	size_t			 len, clen;
+
+	if ((ctl = conf->control_path) == NULL &&
+	    (ctl = runtime_path(RUNDIR_CONTROL, CONTROL_SOCK, 0)) == NULL)
+		return;		/* parent_main says why */
+	if ((cdir = strdup(ctl)) == NULL)
+		err(1, NULL);
+	if ((p = strrchr(cdir, '/')) != NULL)
+		*p = '\0';
+	clen = strlen(cdir);
+	TAILQ_FOREACH(la, &conf->request_listen, entry) {
+		if (!la->is_unix || (p = strrchr(la->path, '/')) == NULL)
+			continue;
+		len = p - la->path;
+		/* The same directory, or one inside the other. */
+		if (strncmp(cdir, la->path, len < clen ? len : clen) == 0 &&
+		    (len == clen || (len < clen && cdir[len] == '/') ||
+		    (clen < len && la->path[clen] == '/')))
+			errx(1, "control socket %s and request socket %s "
+			    "share a directory: a container that mounts one "
+			    "would reach the other", ctl, la->path);
+	}
+	free(cdir);
+	if (ctl != conf->control_path)
+		free(ctl);
 }
 
 /*

@@ -44,7 +44,10 @@ enum imsg_type {
 	IMSG_NONE,
 
 	/* parent -> child */
-	IMSG_LISTENER,		/* fd: a bound listening socket */
+	IMSG_LISTENER,		/* fd: a bound listening socket; u32
+				   door: a cloister's own (doors.c), or
+				   0 for a configured listener */
+	IMSG_LISTENER_CLOSE,	/* u32 door: stop accepting on it */
 	IMSG_SETTINGS,		/* struct net_settings, field by field */
 	IMSG_START,		/* set-up done: start serving */
 	IMSG_VERBOSE,		/* u8 level: guardianctl log verbose|brief */
@@ -70,6 +73,7 @@ enum imsg_type {
 	 * connection number; it means nothing to anyone else.
 	 */
 	IMSG_REQ_NEW,		/* u8 mode, str token, str peer,
+				   u32 door (0: a shared listener),
 				   u32 argc, str arg... */
 	IMSG_REQ_CANCEL,	/* the client went away */
 

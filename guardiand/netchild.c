@@ -17,6 +17,8 @@
 #include <sys/types.h>
 #include <sys/queue.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -92,8 +94,12 @@ netchild_main(enum role role)
  */
 struct listener {
 	TAILQ_ENTRY(listener)	 entry;
+	struct evhttp_bound_socket *bound;
 	struct evconnlistener	*lev;
 	struct event		 pause;
+	uint32_t		 door;		/* 0: a shared listener */
+	struct sockaddr_un	 sun;		/* a door's address */
+	socklen_t		 sunlen;
 };
 static TAILQ_HEAD(, listener)	 listeners = TAILQ_HEAD_INITIALIZER(listeners);
 
@@ -127,19 +133,61 @@ accept_error(struct evconnlistener *lev, void *arg)
 }
 
 static void
-listener_add(int fd)
+listener_add(int fd, uint32_t door)
 {
-	struct evhttp_bound_socket	*bound;
 	struct listener			*l;
 
-	if ((bound = evhttp_accept_socket_with_handle(nc.http, fd)) == NULL)
-		fatalx("cannot accept on listener");
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		fatal(NULL);
-	l->lev = evhttp_bound_socket_get_listener(bound);
+	l->door = door;
+	if (door != 0) {
+		/* Its connections' getsockname(2) gives the same. */
+		l->sunlen = sizeof(l->sun);
+		if (getsockname(fd, (struct sockaddr *)&l->sun,
+		    &l->sunlen) == -1 || l->sun.sun_family != AF_UNIX)
+			fatalx("door %u: not a unix socket", door);
+	}
+	if ((l->bound = evhttp_accept_socket_with_handle(nc.http, fd)) ==
+	    NULL)
+		fatalx("cannot accept on listener");
+	l->lev = evhttp_bound_socket_get_listener(l->bound);
 	evtimer_set(&l->pause, accept_resume, l);
 	evconnlistener_set_error_cb(l->lev, accept_error);
 	TAILQ_INSERT_TAIL(&listeners, l, entry);
+}
+
+/* A door of a cloister that is gone: no more connections through it. */
+static void
+listener_close(uint32_t door)
+{
+	struct listener	*l;
+
+	TAILQ_FOREACH(l, &listeners, entry)
+		if (l->door == door && door != 0)
+			break;
+	if (l == NULL)
+		fatalx("closing door %u, which is not open", door);
+	evtimer_del(&l->pause);
+	evhttp_del_accept_socket(nc.http, l->bound);	/* closes it */
+	TAILQ_REMOVE(&listeners, l, entry);
+	free(l);
+}
+
+/*
+ * Which door an accepted connection came through, by its local
+ * address: a unix connection has its listener's, and each door's is its own
+ * ("NAME/request.sock").  0 for a shared listener.
+ */
+uint32_t
+netchild_door(const struct sockaddr *sa, socklen_t len)
+{
+	struct listener		*l;
+
+	TAILQ_FOREACH(l, &listeners, entry)
+		if (l->door != 0 && l->sunlen == len &&
+		    memcmp(&l->sun, sa, len) == 0)
+			return (l->door);
+	return (0);
 }
 
 static void
@@ -147,7 +195,9 @@ netchild_dispatch(int fd, short event, void *arg)
 {
 	struct imsgbuf	*ibuf = &nc.iev.ibuf;
 	struct imsg	 imsg;
+	struct imsg_dec	 dec;
 	ssize_t		 n;
+	uint32_t	 door;
 	int		 rv;
 
 	if (event & EV_WRITE) {
@@ -163,10 +213,20 @@ netchild_dispatch(int fd, short event, void *arg)
 	while ((rv = imsg_get(ibuf, &imsg)) == 1) {
 		switch (imsg.hdr.type) {
 		case IMSG_LISTENER:
-			if (imsg.fd == -1 || imsg.datalen != 0)
+			imsg_dec_init(&dec, &imsg);
+			door = imsg_get_u32(&dec);
+			if (imsg.fd == -1 || imsg_dec_end(&dec) == -1 ||
+			    (door != 0 && nc.role != ROLE_REQUEST))
 				fatalx("bad listener message");
-			listener_add(imsg.fd);
+			listener_add(imsg.fd, door);
 			imsg.fd = -1;	/* evhttp owns it now */
+			break;
+		case IMSG_LISTENER_CLOSE:
+			imsg_dec_init(&dec, &imsg);
+			door = imsg_get_u32(&dec);
+			if (imsg_dec_end(&dec) == -1)
+				fatalx("bad listener message");
+			listener_close(door);
 			break;
 		case IMSG_SETTINGS:
 			netchild_settings(&imsg);

@@ -17,6 +17,8 @@
 #ifndef NETCHILD_H
 #define NETCHILD_H
 
+#include <sys/socket.h>
+
 #include <event.h>
 #include <evhttp.h>
 
@@ -52,6 +54,7 @@ void	 ui_presandbox(void);
 void	 ui_dispatch_imsg(struct netchild *, struct imsg *);
 
 /* netchild.c */
+uint32_t netchild_door(const struct sockaddr *, socklen_t);
 void	 http_error(struct evhttp_request *, int, const char *);
 void	 http_reply(struct evhttp_request *, int, const char *,
 	    const char *, size_t);

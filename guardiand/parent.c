@@ -15,6 +15,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -103,12 +104,18 @@ parent_main(struct config *conf, int readyfd)
 	uisession_init();
 	reqtable_init(conf);
 	if ((ctl = conf->control_path) == NULL &&
-	    (ctl = runtime_path("control.sock", 1)) == NULL)
+	    (ctl = runtime_path(RUNDIR_CONTROL, CONTROL_SOCK, 1)) == NULL)
 		fatal("no runtime directory for the control socket");
 	if (control_init(ctl, err, sizeof(err)) == -1)
 		fatalx("control socket: %s", err);
 	if (ctl != conf->control_path)
 		free(ctl);
+	/* After the control socket: a second daemon has stopped there. */
+	if (doors_init(err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	/* Orphans of commands become ours: control.c tells them apart. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1)
+		fatal("prctl PR_SET_CHILD_SUBREAPER");
 
 	signal_set(&pa.ev_sigterm, SIGTERM, parent_sig, NULL);
 	signal_set(&pa.ev_sigint, SIGINT, parent_sig, NULL);
@@ -232,16 +239,21 @@ static void
 parent_start_net(struct child *c, struct listen_list *ll)
 {
 	struct listen_addr	*la;
+	struct imsg_enc		 enc;
 	int			 fd;
 
 	parent_settings(c);
 	TAILQ_FOREACH(la, ll, entry) {
 		if ((fd = dup(la->fd)) == -1)
 			fatal("dup");
-		if (imsgev_compose(&c->iev, IMSG_LISTENER, 0, fd, NULL,
-		    0) == -1)
+		imsg_enc_init(&enc);
+		imsg_put_u32(&enc, 0);
+		if (imsgev_compose_enc(&c->iev, IMSG_LISTENER, 0, fd,
+		    &enc) == -1)
 			fatal("compose");
 	}
+	if (c->role == ROLE_REQUEST)
+		doors_announce(&c->iev);
 	if (imsgev_compose(&c->iev, IMSG_START, 0, -1, NULL, 0) == -1)
 		fatal("compose");
 }
@@ -510,6 +522,7 @@ parent_loaded(struct imsg *imsg)
 	parent_settings(&pa.children[ROLE_UI]);
 	if (registry_reload(pa.conf, err, sizeof(err)) == -1)
 		log_warnx("reload: cloisters: %s", err);
+	doors_sync();
 	if (audit_reload(pa.conf, err, sizeof(err)) == -1)
 		log_warnx("reload: audit: %s", err);
 	config_free(old);
@@ -689,6 +702,7 @@ parent_shutdown(int code)
 		}
 	}
 	control_cleanup();
+	doors_shutdown();
 	listen_close(&pa.conf->request_listen);
 	listen_close(&pa.conf->ui_listen);
 	log_info("exiting");

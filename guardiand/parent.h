@@ -68,6 +68,20 @@ const char *registry_statedir(void);
 void	 registry_free(void);
 
 /*
+ * doors.c: each cloister's own request socket, in a directory of its
+ * own under RUNDIR_CLOISTERS.  doors_init() at start (after the
+ * registry), doors_sync() whenever the registry changed,
+ * doors_announce() hands every door to the request child.
+ */
+int	 doors_init(char *, size_t);
+void	 doors_sync(void);
+int	 door_open(const char *, char *, size_t);
+void	 doors_announce(struct imsgev *);
+int	 door_owner(uint32_t, const char **);
+char	*door_path(const char *);
+void	 doors_shutdown(void);
+
+/*
  * statefile.c: the state files, mode 0600 in a 0700 directory of
  * ours.  statefile_write(dir, name, buf, len, err, errlen) replaces
  * dir/name atomically (temporary file, fsync, rename, fsync of dir),
@@ -209,5 +223,11 @@ char		*parent_ui_login(void);
 /* control.c */
 int	 control_init(const char *, char *, size_t);
 void	 control_cleanup(void);
+/*
+ * control_peer.c: why the peer (pid) of a control connection (fd) is
+ * refused, NULL if it is not: another user, pid or mount namespace,
+ * or a descendant of ours (a command we started).
+ */
+const char *control_peer_refusal(int, pid_t, char *, size_t);
 
 #endif /* PARENT_H */

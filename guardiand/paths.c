@@ -51,66 +51,65 @@ dir_is_ours(const char *path)
 }
 
 /*
- * $XDG_RUNTIME_DIR/guardiand; without XDG_RUNTIME_DIR, /run/user/UID
- * if it exists, else /tmp/guardiand-UID.  With create, the directory
- * is made 0700; in every case its owner and mode are verified.
+ * The base of our runtime directories: $XDG_RUNTIME_DIR; without it
+ * /run/user/UID if that exists, else /tmp/guardiand-UID, which /tmp
+ * being shared must be a directory of ours, 0700 (made with create).
  */
-char *
-runtime_dir(int create)
+static char *
+runtime_base(int create)
 {
 	const char	*xdg;
-	char		*base = NULL, *dir = NULL;
+	char		*base;
 	struct stat	 st;
-	int		 tmp = 0;
 
-	if ((xdg = getenv("XDG_RUNTIME_DIR")) != NULL && *xdg == '/') {
-		if (asprintf(&base, "%s", xdg) == -1)
-			return (NULL);
-	} else {
-		if (asprintf(&base, "/run/user/%u", (unsigned)geteuid()) ==
-		    -1)
-			return (NULL);
-		if (stat(base, &st) == -1 || !S_ISDIR(st.st_mode)) {
-			free(base);
-			if (asprintf(&base, "/tmp/guardiand-%u",
-			    (unsigned)geteuid()) == -1)
-				return (NULL);
-			tmp = 1;
-		}
-	}
-	if (tmp) {
-		/* /tmp is shared: the directory itself is ours, 0700. */
-		if (create && mkdir(base, 0700) == -1 && errno != EEXIST)
-			goto fail;
-		if (dir_is_ours(base) == -1)
-			goto fail;
+	if ((xdg = getenv("XDG_RUNTIME_DIR")) != NULL && *xdg == '/')
+		return (strdup(xdg));
+	if (asprintf(&base, "/run/user/%u", (unsigned)geteuid()) == -1)
+		return (NULL);
+	if (stat(base, &st) == 0 && S_ISDIR(st.st_mode))
 		return (base);
+	free(base);
+	if (asprintf(&base, "/tmp/guardiand-%u", (unsigned)geteuid()) == -1)
+		return (NULL);
+	if ((create && mkdir(base, 0700) == -1 && errno != EEXIST) ||
+	    dir_is_ours(base) == -1) {
+		free(base);
+		return (NULL);
 	}
-	if (asprintf(&dir, "%s/guardiand", base) == -1)
-		goto fail;
-	free(base);
-	base = NULL;
-	if (create && mkdir(dir, 0700) == -1 && errno != EEXIST)
-		goto fail;
-	if (dir_is_ours(dir) == -1)
-		goto fail;
-	return (dir);
- fail:
-	free(base);
-	free(dir);
-	return (NULL);
+	return (base);
 }
 
 /*
- * A file in the runtime directory: the control socket guardianctl and
- * guardiand agree on, the default request socket.
+ * One of our directories under the runtime base (paths.h), made 0700
+ * with create; in every case its owner and mode are verified.
  */
 char *
-runtime_path(const char *name, int create)
+runtime_dir(const char *name, int create)
+{
+	char	*base, *dir;
+
+	if ((base = runtime_base(create)) == NULL)
+		return (NULL);
+	if (asprintf(&dir, "%s/%s", base, name) == -1)
+		dir = NULL;
+	free(base);
+	if (dir == NULL)
+		return (NULL);
+	if ((create && mkdir(dir, 0700) == -1 && errno != EEXIST) ||
+	    dir_is_ours(dir) == -1) {
+		free(dir);
+		return (NULL);
+	}
+	return (dir);
+}
+
+/* A file in one of them: the control socket, the shared request socket. */
+char *
+runtime_path(const char *dirname, const char *name, int create)
 {
 	char	*dir, *path;
 
-	if ((dir = runtime_dir(create)) == NULL)
+	if ((dir = runtime_dir(dirname, create)) == NULL)
 		return (NULL);
 	if (asprintf(&path, "%s/%s", dir, name) == -1)
 		path = NULL;

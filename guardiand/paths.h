@@ -17,8 +17,23 @@
 #ifndef PATHS_H
 #define PATHS_H
 
-char	*runtime_dir(int);
-char	*runtime_path(const char *, int);
+/*
+ * The runtime directories, each 0700 under $XDG_RUNTIME_DIR (or
+ * /run/user/UID, or /tmp/guardiand-UID): the shared request socket's,
+ * which users bind-mount into containers; the control socket's, which
+ * nothing tells anyone to mount; and the parent of the cloisters' own
+ * socket directories (DESIGN 6.4).
+ */
+#define RUNDIR_REQUEST		"guardiand"
+#define RUNDIR_CONTROL		"guardiand-control"
+#define RUNDIR_CLOISTERS	"guardiand-cloisters"
+#define CONTROL_SOCK		"control.sock"
+#define REQUEST_SOCK		"request.sock"
+/* Where guardianctl register suggests a container mounts its door. */
+#define CONTAINER_DOOR_DIR	"/run/guardiand"
+
+char	*runtime_dir(const char *, int);
+char	*runtime_path(const char *, const char *, int);
 char	*state_dir(void);
 
 #endif /* PATHS_H */

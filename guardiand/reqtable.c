@@ -370,10 +370,12 @@ req_new(struct imsg *imsg)
 	struct request		 key, *r;
 	struct imsg_dec		 dec;
 	struct imsg_enc		 enc;
-	char			*token, *peer;
-	uint32_t		 argc, i;
+	const char		*doorname = NULL;
+	char			*token, *peer, ms[32];
+	uint32_t		 argc, i, door;
 	uint8_t			 mode;
 	size_t			 total = 0;
+	int64_t			 delay;
 
 	key.peerid = imsg->hdr.peerid;
 	if (RB_FIND(req_peer_tree, &reqs_by_peer, &key) != NULL)
@@ -383,10 +385,12 @@ req_new(struct imsg *imsg)
 	mode = imsg_get_u8(&dec);
 	token = imsg_get_str(&dec);
 	peer = imsg_get_str(&dec);
+	door = imsg_get_u32(&dec);
 	argc = imsg_get_u32(&dec);
 	if (dec.error || token == NULL || peer == NULL ||
 	    (mode != REQ_MODE_BUFFERED && mode != REQ_MODE_STREAM) ||
-	    argc == 0 || argc > REQ_ARGV_MAX || strlen(peer) > 128)
+	    argc == 0 || argc > REQ_ARGV_MAX || strlen(peer) > 128 ||
+	    (door != 0 && door_owner(door, &doorname) == -1))
 		parent_fatalx("bad new request from the request child");
 
 	r = req_alloc(imsg->hdr.peerid, mode);
@@ -413,15 +417,22 @@ req_new(struct imsg *imsg)
 		return;
 	}
 
-	if ((cl = registry_auth(token)) == NULL) {
-		int64_t	 delay = auth_failed(peer);
-		char	 ms[32];
-
+	/*
+	 * Through a cloister's own socket only its token opens: a token
+	 * that leaked to another container is no good there.
+	 */
+	cl = registry_auth(token);
+	if (cl == NULL || (door != 0 && (doorname == NULL ||
+	    strcmp(cl->name, doorname) != 0))) {
+		delay = auth_failed(peer);
 		snprintf(ms, sizeof(ms), "%lld", (long long)delay);
 		audit_log("AUTH_FAIL", r->id, NULL, NULL, r->canon,
-		    "peer", peer, "reason", *token == '\0' ?
-		    "no token" : "unknown token", "delay_ms", ms,
-		    (char *)NULL);
+		    "peer", peer, "reason", *token == '\0' ? "no token" :
+		    cl == NULL ? "unknown token" : doorname == NULL ?
+		    "the socket's cloister is gone" :
+		    "token of another cloister on this socket",
+		    "delay_ms", ms, door != 0 ? "socket" : (char *)NULL,
+		    doorname, (char *)NULL);
 		freezero(token, strlen(token));
 		free(peer);
 		timer_set(r, delay);

@@ -244,6 +244,7 @@ conn_peer(struct conn *c)
 
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0 &&
 	    ss.ss_family == AF_UNIX) {
+		c->door = netchild_door((struct sockaddr *)&ss, len);
 		len = sizeof(uc);
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0)
 			snprintf(c->peer, sizeof(c->peer), "unix:%u",
@@ -729,6 +730,7 @@ request_exec(struct conn *c, struct evhttp_request *req, int mode)
 	imsg_put_u8(&enc, mode);
 	imsg_put_str(&enc, request_token(req));
 	imsg_put_str(&enc, c->peer);
+	imsg_put_u32(&enc, c->door);
 	imsg_put_u32(&enc, argc);
 	for (i = 0; i < argc; i++)
 		imsg_put_str(&enc, json_string_value(json_array_get(args, i)));

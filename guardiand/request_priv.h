@@ -54,6 +54,8 @@ struct conn {
 	enum conn_state		 state;
 	struct rq		*rq;		/* the request in flight */
 	char			 peer[64];
+	uint32_t		 door;		/* the cloister's own socket,
+						   0: a shared listener */
 	/* The head of the request being read, scanned as it arrives. */
 	int			 hstate;
 	size_t			 hlen;

@@ -33,7 +33,7 @@ guardian:
 YAML
 }
 
-ctl() { "$GUARDIANCTL" -s "$T/run/guardiand/control.sock" "$@"; }
+ctl() { "$GUARDIANCTL" -s "$T/run/guardiand-control/control.sock" "$@"; }
 
 # wait_audit REGEX: until a record matches (records may trail the reply).
 wait_audit() {

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 RP=$(free_port); UP=$(free_port)
-CTL=$T/run/guardiand/control.sock
+CTL=$T/run/guardiand-control/control.sock
 WT=$T/worktree
 mkdir -p "$WT" "$XDG_CONFIG_HOME/cloister"
 CONF=$XDG_CONFIG_HOME/cloister/config.yaml
@@ -84,8 +84,8 @@ start_daemon "$CONF" || { not_ok "daemon starts"; exit 1; }
 ok "daemon starts"
 
 # The socket: where DESIGN 6.4 says, a socket, 0600.
-[ -S "$CTL" ] && ok "control socket at \$XDG_RUNTIME_DIR/guardiand" ||
-    not_ok "control socket at \$XDG_RUNTIME_DIR/guardiand"
+[ -S "$CTL" ] && ok "control socket at \$XDG_RUNTIME_DIR/guardiand-control" ||
+    not_ok "control socket at \$XDG_RUNTIME_DIR/guardiand-control"
 mode=$(stat -c %a "$CTL")
 [ "$mode" = 600 ] && ok "control socket mode 0600" ||
     not_ok "control socket mode 0600 (is $mode)"
@@ -123,7 +123,7 @@ ctl -s "$T/nope.sock" status 2>"$T/err"; rc=$?
     not_ok "no daemon: exit 1, clear message (rc $rc: $(cat "$T/err"))"
 
 # Another user: the socket's mode stops it ...
-chmod 711 "$T" "$T/run" "$T/run/guardiand"
+chmod 711 "$T" "$T/run" "$T/run/guardiand-control"
 setpriv --reuid=65534 --regid=65534 --clear-groups \
     "$GUARDIANCTL" -s "$CTL" status >"$T/out" 2>"$T/err"; rc=$?
 [ $rc -eq 1 ] && grep -q 'Permission denied (is guardiand running?)' "$T/err" &&
@@ -134,10 +134,10 @@ chmod 666 "$CTL"
 setpriv --reuid=65534 --regid=65534 --clear-groups \
     "$GUARDIANCTL" -s "$CTL" status >"$T/out" 2>"$T/err"; rc=$?
 chmod 600 "$CTL"
-chmod 700 "$T" "$T/run" "$T/run/guardiand"
+chmod 700 "$T" "$T/run" "$T/run/guardiand-control"
 [ $rc -eq 1 ] && [ ! -s "$T/out" ] && ok "other uid: peer credentials refuse" ||
     not_ok "other uid: peer credentials refuse (rc $rc: $(cat "$T/out" "$T/err"))"
-wait_log 'refused a connection from uid 65534' 5 &&
+wait_log 'refused uid 65534 pid [0-9]+: another user' 5 &&
     ok "other uid: refusal logged" || not_ok "other uid: refusal logged"
 
 # register: prints just the token, which then works.

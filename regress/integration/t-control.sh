@@ -21,6 +21,7 @@ hostexec:
   auto_approve:
     - pattern: "^echo "
     - pattern: "^pwd$"
+    - pattern: "^sh attack.sh$"
     ${1:+- pattern: \"$1\"}
   manual_approve:
     - pattern: "^printf "
@@ -258,6 +259,56 @@ else
 	kill $HX 2>/dev/null
 fi
 
+# Who may not approve, even as our uid: a process in another pid,
+# mount or user namespace (a container), or a command guardiand
+# started (the agent's code), or that command's orphan.
+hx_as "$STOK" printf not-by-you >"$T/o5" 2>"$T/e5" &
+HX=$!
+if id=$(wait_pending_of static1); then
+	for ns in "--pid --fork" "--mount" "--user --map-root-user"; do
+		# shellcheck disable=SC2086
+		unshare $ns "$GUARDIANCTL" -s "$CTL" approve "$id" \
+		    >"$T/out" 2>"$T/err"; rc=$?
+		[ $rc -eq 1 ] && grep -q '^guardianctl: refused' "$T/err" &&
+		    ok "unshare $ns: refused" ||
+		    not_ok "unshare $ns: refused (rc $rc: $(cat "$T/out" "$T/err"))"
+	done
+	wait_log 'refused uid 0 pid [0-9]+: it runs in another pid namespace' 5 &&
+	    wait_log 'refused uid 0 pid [0-9]+: it runs in another mnt namespace' 5 &&
+	    wait_log 'refused uid 0 pid [0-9]+: it runs in another user namespace' 5 &&
+	    ok "namespace refusals logged with uid, pid and reason" ||
+	    not_ok "namespace refusals logged with uid, pid and reason"
+	cat >"$WT/attack.sh" <<SH
+# An orphan, reparented when the command is gone.
+setsid sh -c 'sleep 0.5; "$GUARDIANCTL" -s "$CTL" approve $id \
+    >"$T/orphan.out" 2>&1; echo \$? >"$T/orphan.rc"' </dev/null \
+    >/dev/null 2>&1 &
+exec "$GUARDIANCTL" -s "$CTL" approve $id
+SH
+	out=$(hx_as "$STOK" sh attack.sh 2>&1); rc=$?
+	[ $rc -eq 1 ] && echo "$out" | grep -q '^guardianctl: refused' &&
+	    ok "a command guardiand runs cannot approve" ||
+	    not_ok "a command guardiand runs cannot approve (rc $rc: $out)"
+	n=100
+	while [ ! -s "$T/orphan.rc" ] && [ $n -gt 0 ]; do
+		sleep 0.1; n=$((n - 1))
+	done
+	[ "$(cat "$T/orphan.rc" 2>/dev/null)" = 1 ] &&
+	    grep -q '^guardianctl: refused' "$T/orphan.out" &&
+	    ok "nor can its orphan" ||
+	    not_ok "nor can its orphan ($(cat "$T/orphan.out" 2>/dev/null))"
+	wait_log "refused uid 0 pid [0-9]+: it descends from guardiand" 5 &&
+	    ok "descendant refusal logged" || not_ok "descendant refusal logged"
+	ctl show requests | grep -q "^$id " &&
+	    ok "the request is still pending" ||
+	    not_ok "the request is still pending"
+	ctl deny "$id" >/dev/null
+	wait $HX
+else
+	not_ok "a pending request for the namespace checks"
+	kill $HX 2>/dev/null
+fi
+
 hx_as "$STOK" printf denied-output >"$T/o2" 2>"$T/e2" &
 HX=$!
 if id=$(wait_pending_of static1); then
@@ -413,7 +464,12 @@ out=$(rawctl "$CTL" shortstr)
 out=$(rawctl "$CTL" flood)
 [ "$out" = 4 ] && ok "connections beyond 16 refused" ||
     not_ok "connections beyond 16 refused ($out)"
-ctl status >/dev/null && ok "serves again after the flood" ||
+# The flood's connections close as the daemon reads their end.
+n=50
+until ctl status >/dev/null 2>&1 || [ $n -eq 0 ]; do
+	sleep 0.1; n=$((n - 1))
+done
+[ $n -gt 0 ] && ok "serves again after the flood" ||
     not_ok "serves again after the flood"
 out=$(rawctl "$CTL" idle)
 [ "$out" -ge 9 ] && [ "$out" -le 12 ] && ok "idle connection closed after 10s" ||

@@ -105,7 +105,14 @@ conf=${conf//@UI_PORT@/$UPORT}
 conf=${conf//@SCRATCH@/$S}
 printf '%s\n' "$conf" >"$S/config.yaml"
 CONF=$S/config.yaml
-CTL=$S/control.sock
+# The runtime directory too is the demo's: the sockets go away with it.
+mkdir -m 700 "$S/run"
+export XDG_RUNTIME_DIR=$S/run
+CTL=$S/run/guardiand-control/control.sock
+# The cloister's own socket, as its container would have it mounted,
+# if its path fits a socket address; else the shared one.
+DOOR=$S/run/guardiand-cloisters/demo/request.sock
+[ ${#DOOR} -le 107 ] || DOOR=$S/run/guardiand/request.sock
 
 if ! "$GUARDIAND" -n -f "$CONF"; then
 	echo "demo: the demo configuration is invalid (see above)" >&2
@@ -118,7 +125,7 @@ printf -v QGUARDIANCTL '%q' "$GUARDIANCTL"
 printf -v QGUARDIAND '%q' "$GUARDIAND"
 TCP="CLOISTER_GUARDIAN_HOST=127.0.0.1 CLOISTER_REQUEST_PORT=$RPORT"
 TCP="$TCP CLOISTER_TOKEN=$TOKEN $QHOSTEXEC"
-UNIX="CLOISTER_GUARDIAN_SOCKET=$S/request.sock CLOISTER_TOKEN=$TOKEN"
+UNIX="CLOISTER_GUARDIAN_SOCKET=$DOOR CLOISTER_TOKEN=$TOKEN"
 UNIX="$UNIX $QHOSTEXEC"
 CTLCMD="$QGUARDIANCTL -s $CTL"
 
@@ -184,7 +191,7 @@ echo
 set +e
 sig=0
 trap 'sig=1; kill -TERM "$DPID" 2>/dev/null' INT TERM HUP
-"$GUARDIAND" -d -f "$CONF" -s "$CTL" "$@" &
+"$GUARDIAND" -d -f "$CONF" "$@" &
 DPID=$!
 while :; do
 	sig=0

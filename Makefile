@@ -18,7 +18,7 @@ O	?= build
 # Debian packages this tree needs to build and test.
 DEBS	= build-essential pkg-config libevent-dev libbsd-dev libyaml-dev \
 	  libpcre2-dev libseccomp-dev libjansson-dev libcmocka-dev \
-	  mandoc curl jq procps psmisc file
+	  mandoc curl jq procps psmisc file iproute2
 PKGS	= libevent libbsd-overlay yaml-0.1 libpcre2-8 libseccomp jansson
 
 OPT	?= -O2 -g

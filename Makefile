@@ -68,7 +68,8 @@ all: $(O)/.deps $(PROGS)
 $(O)/.deps:
 	@mkdir -p $(O)
 	@if ! pkg-config --exists $(PKGS) cmocka 2>/dev/null || \
-	    ! command -v mandoc >/dev/null; then \
+	    ! command -v mandoc >/dev/null || ! command -v curl >/dev/null || \
+	    ! command -v jq >/dev/null || ! command -v ip >/dev/null; then \
 		if command -v apt-get >/dev/null; then \
 			echo "installing build dependencies: $(DEBS)"; \
 			SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \

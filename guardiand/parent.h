@@ -163,6 +163,8 @@ struct request {
 	char			 id[REQ_ID_LEN + 1];
 	uint32_t		 peerid;	/* the request child's */
 	uint32_t		 seq;		/* policy check */
+	int			 check_sent;	/* to the policy child */
+	size_t			 check_bytes;
 	int			 mode;		/* REQ_MODE_* */
 	enum req_state		 state;
 	char			*cloister;

@@ -50,14 +50,50 @@
 #define AUTH_DELAY_MAX	5000
 #define AUTH_FORGET_MS	60000	/* failures older than this count 0 */
 #define AUTHFAIL_MAX	1024	/* peers remembered */
+/*
+ * A failed login costs little and writes little: its record holds at
+ * most AUTHFAIL_CMD bytes of the command, and a peer gets at most
+ * AUTHFAIL_RECORDS records a minute, all peers together AUTHFAIL_RATE
+ * a second; what is held back is counted in one summary record.
+ */
+#define AUTHFAIL_CMD	256
+#define AUTHFAIL_RECORDS 10
+#define AUTHFAIL_RATE	50
+/*
+ * Policy checks: at most CHECKS_INFLIGHT (and CHECKS_BYTES of them)
+ * sent to the policy child at once, the rest wait here, where a
+ * cancelled one is dropped before it is ever sent.  A cloister may
+ * have CHECKS_CLOISTER_BYTES of commands waiting or in flight, all
+ * together CHECKS_ALL_BYTES, and CHECKS_MAX of them: beyond that a
+ * request is turned away busy, never queued without end.  Counted in
+ * bytes, since a command's canonical form may be a few bytes or
+ * hundreds of KiB.
+ */
+#define CHECKS_INFLIGHT		32
+#define CHECKS_BYTES		(4 * 1024 * 1024)
+#define CHECKS_CLOISTER_BYTES	(16 * 1024 * 1024)
+#define CHECKS_ALL_BYTES	(64 * 1024 * 1024)
+#define CHECKS_MAX		4096
 
 struct authfail {
 	RB_ENTRY(authfail)	 entry;
 	char			*peer;
 	unsigned int		 count;
 	int64_t			 last;
+	int64_t			 window;	/* records counted since */
+	unsigned int		 records;
+	unsigned int		 suppressed;
 };
 RB_HEAD(authfail_tree, authfail);
+
+/* Per cloister: requests being checked. */
+struct clcount {
+	RB_ENTRY(clcount)	 entry;
+	char			*name;
+	unsigned int		 checks;
+	size_t			 bytes;
+};
+RB_HEAD(clcount_tree, clcount);
 
 RB_HEAD(req_peer_tree, request);
 TAILQ_HEAD(req_queue, request);
@@ -67,6 +103,13 @@ static char			**cmd_envp;
 static struct req_id_tree	 reqs_by_id = RB_INITIALIZER(&reqs_by_id);
 static struct req_peer_tree	 reqs_by_peer = RB_INITIALIZER(&reqs_by_peer);
 static struct req_queue		 checking = TAILQ_HEAD_INITIALIZER(checking);
+static struct req_queue		 waitq = TAILQ_HEAD_INITIALIZER(waitq);
+static struct clcount_tree	 clcounts = RB_INITIALIZER(&clcounts);
+static unsigned int		 nwaiting, ninflight;
+static size_t			 inflight_bytes, checks_bytes;
+static int64_t			 authrec_second;
+static unsigned int		 authrec_n, authrec_suppressed;
+static struct event		 authfail_ev;
 static struct req_queue		 pendingq = TAILQ_HEAD_INITIALIZER(pendingq);
 static struct authfail_tree	 authfails = RB_INITIALIZER(&authfails);
 static unsigned int		 nauthfails;
@@ -91,9 +134,16 @@ authfail_cmp(struct authfail *a, struct authfail *b)
 	return (strcmp(a->peer, b->peer));
 }
 
+static int
+clcount_cmp(struct clcount *a, struct clcount *b)
+{
+	return (strcmp(a->name, b->name));
+}
+
 RB_GENERATE_STATIC(req_id_tree, request, by_id, req_id_cmp)
 RB_GENERATE_STATIC(req_peer_tree, request, by_peer, req_peer_cmp)
 RB_GENERATE_STATIC(authfail_tree, authfail, entry, authfail_cmp)
+RB_GENERATE_STATIC(clcount_tree, clcount, entry, clcount_cmp)
 
 static void	 req_free(struct request *);
 static void	 req_setstate(struct request *, enum req_state);
@@ -104,6 +154,10 @@ static void	 req_reject(struct request *, int, const char *);
 static void	 req_timer(int, short, void *);
 static void	 req_audit(struct request *, const char *, ...)
 		    __attribute__((__sentinel__));
+static int	 check_admit(struct request *);
+static void	 checks_pump(void);
+static void	 check_done(struct request *);
+static void	 authfail_sweep(int, short, void *);
 
 static int64_t
 mono_ms(const struct timespec *since)
@@ -197,12 +251,17 @@ to_request(struct request *r, uint32_t type, int fd, struct imsg_enc *enc)
 		parent_fatalx("cannot queue a message to the request child");
 }
 
+/*
+ * The page is told what changes.  Should the ui child fall that far
+ * behind, an event is lost (a reload of the page shows the truth)
+ * rather than the daemon.
+ */
 static void
 to_ui(uint32_t type, struct imsg_enc *enc)
 {
 	if (imsgev_compose_enc(parent_channel(ROLE_UI), type, 0, -1,
 	    enc) == -1)
-		parent_fatalx("cannot queue a message to the ui child");
+		log_warn("approval UI event %u dropped", type);
 }
 
 static void
@@ -265,16 +324,64 @@ req_count(enum req_state st)
 	return (nstate[st]);
 }
 
+/* What a peer's held-back failures come to, in one record. */
+static void
+authfail_summary(struct authfail *af)
+{
+	char	 n[16];
+
+	if (af->suppressed == 0)
+		return;
+	snprintf(n, sizeof(n), "%u", af->suppressed);
+	audit_log("AUTH_FAIL_SUMMARY", NULL, NULL, NULL, NULL, "peer",
+	    af->peer, "suppressed", n, (char *)NULL);
+	af->suppressed = 0;
+}
+
+/* Once a minute: summaries of peers gone quiet, and forgetting them. */
+static void
+authfail_sweep(int fd, short event, void *arg)
+{
+	struct authfail	*af, *next;
+	struct timeval	 tv = { AUTH_FORGET_MS / 1000, 0 };
+	int64_t		 now = now_ms();
+	char		 n[16];
+
+	RB_FOREACH_SAFE(af, authfail_tree, &authfails, next) {
+		if (now - af->window >= AUTH_FORGET_MS)
+			authfail_summary(af);
+		if (now - af->last > AUTH_FORGET_MS) {
+			RB_REMOVE(authfail_tree, &authfails, af);
+			free(af->peer);
+			free(af);
+			nauthfails--;
+		}
+	}
+	if (authrec_suppressed > 0) {
+		snprintf(n, sizeof(n), "%u", authrec_suppressed);
+		audit_log("AUTH_FAIL_SUMMARY", NULL, NULL, NULL, NULL, "peer",
+		    "*", "suppressed", n, (char *)NULL);
+		authrec_suppressed = 0;
+	}
+	evtimer_add(&authfail_ev, &tv);
+}
+
 /*
  * Per-peer slow-down after failed authentication: 100 ms, doubling
  * with each failure, at most 5 s; forgotten after a quiet minute.
+ * *record: whether this failure gets an audit record of its own.
  */
 static int64_t
-auth_failed(const char *peer)
+auth_failed(const char *peer, int *record)
 {
 	struct authfail	 key, *af, *oldest, *next;
+	struct timeval	 tv = { AUTH_FORGET_MS / 1000, 0 };
 	int64_t		 now = now_ms(), delay;
 
+	if (!evtimer_initialized(&authfail_ev)) {
+		evtimer_set(&authfail_ev, authfail_sweep, NULL);
+		evtimer_add(&authfail_ev, &tv);
+	}
 	key.peer = (char *)peer;
 	if ((af = RB_FIND(authfail_tree, &authfails, &key)) == NULL) {
 		if (nauthfails >= AUTHFAIL_MAX) {
@@ -282,6 +389,7 @@ auth_failed(const char *peer)
 			RB_FOREACH(next, authfail_tree, &authfails)
 				if (next->last < oldest->last)
 					oldest = next;
+			authfail_summary(oldest);
 			RB_REMOVE(authfail_tree, &authfails, oldest);
 			free(oldest->peer);
 			free(oldest);
@@ -290,6 +398,7 @@ auth_failed(const char *peer)
 		if ((af = calloc(1, sizeof(*af))) == NULL ||
 		    (af->peer = strdup(peer)) == NULL)
 			fatal(NULL);
+		af->window = now;
 		RB_INSERT(authfail_tree, &authfails, af);
 		nauthfails++;
 	}
@@ -298,8 +407,49 @@ auth_failed(const char *peer)
 	af->last = now;
 	if (af->count < 16)
 		af->count++;
+	if (now - af->window >= AUTH_FORGET_MS) {
+		authfail_summary(af);
+		af->window = now;
+		af->records = 0;
+	}
+	if (now / 1000 != authrec_second) {
+		authrec_second = now / 1000;
+		authrec_n = 0;
+	}
+	*record = af->records < AUTHFAIL_RECORDS &&
+	    authrec_n < AUTHFAIL_RATE;
+	if (*record) {
+		af->records++;
+		authrec_n++;
+	} else if (af->records < AUTHFAIL_RECORDS)
+		authrec_suppressed++;
+	else
+		af->suppressed++;
 	delay = (int64_t)AUTH_DELAY_MIN << (af->count - 1);
 	return (delay > AUTH_DELAY_MAX ? AUTH_DELAY_MAX : delay);
+}
+
+/*
+ * The start of the canonical command, at most AUTHFAIL_CMD bytes, for
+ * a request nobody is known to have sent: rendering no more of it
+ * than that.
+ */
+static void
+cmd_prefix(const struct request *r, char *buf, size_t len)
+{
+	size_t	 o = 0, n, alen;
+	int	 i;
+
+	buf[0] = '\0';
+	for (i = 0; i < r->argc && o + 1 < len; i++) {
+		if (i > 0) {
+			buf[o++] = ' ';
+			buf[o] = '\0';
+		}
+		alen = strnlen(r->argv[i], len);
+		n = canon_arg(buf + o, len - o, r->argv[i], alen);
+		o += n < len - o ? n : len - o - 1;
+	}
 }
 
 static struct request *
@@ -369,7 +519,6 @@ req_new(struct imsg *imsg)
 	const struct cloister	*cl;
 	struct request		 key, *r;
 	struct imsg_dec		 dec;
-	struct imsg_enc		 enc;
 	const char		*doorname = NULL;
 	char			*token, *peer, ms[32];
 	uint32_t		 argc, i, door;
@@ -407,32 +556,31 @@ req_new(struct imsg *imsg)
 	}
 	if (imsg_dec_end(&dec) == -1)
 		parent_fatalx("bad new request from the request child");
-	if ((r->canon = canon_argv(r->argc, r->argv)) == NULL)
-		fatal(NULL);
-	/* The child checks too, but a reload may just have lowered it. */
-	if (argc > conf->limits.args) {
-		freezero(token, strlen(token));
-		free(peer);
-		req_reject(r, 400, "too many arguments");
-		return;
-	}
-
 	/*
 	 * Through a cloister's own socket only its token opens: a token
-	 * that leaked to another container is no good there.
+	 * that leaked to another container is no good there.  Checked
+	 * before anything costly is done with the command.
 	 */
 	cl = registry_auth(token);
 	if (cl == NULL || (door != 0 && (doorname == NULL ||
 	    strcmp(cl->name, doorname) != 0))) {
-		delay = auth_failed(peer);
-		snprintf(ms, sizeof(ms), "%lld", (long long)delay);
-		audit_log("AUTH_FAIL", r->id, NULL, NULL, r->canon,
-		    "peer", peer, "reason", *token == '\0' ? "no token" :
-		    cl == NULL ? "unknown token" : doorname == NULL ?
-		    "the socket's cloister is gone" :
-		    "token of another cloister on this socket",
-		    "delay_ms", ms, door != 0 ? "socket" : (char *)NULL,
-		    doorname, (char *)NULL);
+		char	 prefix[AUTHFAIL_CMD + 1], nargs[16];
+		int	 record;
+
+		delay = auth_failed(peer, &record);
+		if (record) {
+			cmd_prefix(r, prefix, sizeof(prefix));
+			snprintf(ms, sizeof(ms), "%lld", (long long)delay);
+			snprintf(nargs, sizeof(nargs), "%d", r->argc);
+			audit_log("AUTH_FAIL", r->id, NULL, NULL, prefix,
+			    "args", nargs, "peer", peer, "reason",
+			    *token == '\0' ? "no token" :
+			    cl == NULL ? "unknown token" : doorname == NULL ?
+			    "the socket's cloister is gone" :
+			    "token of another cloister on this socket",
+			    "delay_ms", ms, door != 0 ? "socket" :
+			    (char *)NULL, doorname, (char *)NULL);
+		}
 		freezero(token, strlen(token));
 		free(peer);
 		timer_set(r, delay);
@@ -440,22 +588,117 @@ req_new(struct imsg *imsg)
 	}
 	freezero(token, strlen(token));
 	free(peer);
+	if ((r->canon = canon_argv(r->argc, r->argv)) == NULL)
+		fatal(NULL);
+	/* The child checks too, but a reload may just have lowered it. */
+	if (argc > conf->limits.args) {
+		req_reject(r, 400, "too many arguments");
+		return;
+	}
 	if ((r->cloister = strdup(cl->name)) == NULL ||
 	    (r->project = strdup(cl->project)) == NULL ||
 	    (r->worktree = strdup(cl->worktree)) == NULL)
 		fatal(NULL);
 
 	req_audit(r, "REQUEST", (char *)NULL);
+	if (check_admit(r) == -1) {
+		req_audit(r, "BUSY", "reason", "too many requests being "
+		    "checked", (char *)NULL);
+		req_reject(r, 503, "guardiand is busy, try again");
+		return;
+	}
 	req_setstate(r, REQ_CHECKING);
-	r->seq = ++next_seq;
-	TAILQ_INSERT_TAIL(&checking, r, pending);
-	imsg_enc_init(&enc);
-	imsg_put_str(&enc, r->project);
-	imsg_put_str(&enc, r->canon);
-	imsg_put_u8(&enc, conf->default_manual);
-	if (imsgev_compose_enc(parent_channel(ROLE_POLICY),
-	    IMSG_POLICY_CHECK, r->seq, -1, &enc) == -1)
-		parent_fatalx("cannot queue a policy check");
+	TAILQ_INSERT_TAIL(&waitq, r, pending);
+	nwaiting++;
+	checks_pump();
+}
+
+/* A place among the checks, for this cloister and in all: 0, or -1. */
+static int
+check_admit(struct request *r)
+{
+	struct clcount	 key, *cc;
+
+	key.name = r->cloister;
+	if ((cc = RB_FIND(clcount_tree, &clcounts, &key)) == NULL) {
+		if ((cc = calloc(1, sizeof(*cc))) == NULL ||
+		    (cc->name = strdup(r->cloister)) == NULL)
+			fatal(NULL);
+		RB_INSERT(clcount_tree, &clcounts, cc);
+	}
+	r->check_bytes = strlen(r->canon) + strlen(r->project) + 64;
+	if (cc->bytes + r->check_bytes > CHECKS_CLOISTER_BYTES ||
+	    checks_bytes + r->check_bytes > CHECKS_ALL_BYTES ||
+	    nwaiting + ninflight >= CHECKS_MAX) {
+		if (cc->checks == 0) {
+			RB_REMOVE(clcount_tree, &clcounts, cc);
+			free(cc->name);
+			free(cc);
+		}
+		return (-1);
+	}
+	cc->checks++;
+	cc->bytes += r->check_bytes;
+	checks_bytes += r->check_bytes;
+	return (0);
+}
+
+/* The check of r is over (answered, or dropped unsent). */
+static void
+check_done(struct request *r)
+{
+	struct clcount	 key, *cc;
+
+	key.name = r->cloister;
+	if ((cc = RB_FIND(clcount_tree, &clcounts, &key)) == NULL)
+		return;
+	cc->bytes -= r->check_bytes;
+	checks_bytes -= r->check_bytes;
+	if (--cc->checks == 0) {
+		RB_REMOVE(clcount_tree, &clcounts, cc);
+		free(cc->name);
+		free(cc);
+	}
+}
+
+/*
+ * Send the waiting checks the policy child has room for.  It answers
+ * in order; until then a check is only in our queue, where a cancel
+ * drops it unsent.
+ */
+static void
+checks_pump(void)
+{
+	struct request	*r;
+	struct imsg_enc	 enc;
+	size_t		 size;
+
+	while (ninflight < CHECKS_INFLIGHT &&
+	    (r = TAILQ_FIRST(&waitq)) != NULL) {
+		size = r->check_bytes;
+		if (ninflight > 0 && inflight_bytes + size > CHECKS_BYTES)
+			break;
+		TAILQ_REMOVE(&waitq, r, pending);
+		nwaiting--;
+		r->seq = ++next_seq;
+		imsg_enc_init(&enc);
+		imsg_put_str(&enc, r->project);
+		imsg_put_str(&enc, r->canon);
+		imsg_put_u8(&enc, conf->default_manual);
+		if (imsgev_compose_enc(parent_channel(ROLE_POLICY),
+		    IMSG_POLICY_CHECK, r->seq, -1, &enc) == -1) {
+			log_warn("request %s: cannot queue its check", r->id);
+			check_done(r);
+			req_audit(r, "BUSY", "reason", "cannot queue the "
+			    "policy check", (char *)NULL);
+			req_reject(r, 503, "guardiand is busy, try again");
+			continue;
+		}
+		r->check_sent = 1;
+		inflight_bytes += size;
+		ninflight++;
+		TAILQ_INSERT_TAIL(&checking, r, pending);
+	}
 }
 
 static unsigned int
@@ -511,6 +754,10 @@ req_verdict(struct imsg *imsg)
 		parent_fatalx("bad verdict from the policy child");
 	}
 	TAILQ_REMOVE(&checking, r, pending);
+	ninflight--;
+	inflight_bytes -= r->check_bytes;
+	check_done(r);
+	checks_pump();
 	if (*pattern != '\0')
 		r->pattern = pattern;
 	else
@@ -719,7 +966,15 @@ req_cancel(uint32_t peerid)
 		req_free(r);
 		break;
 	case REQ_CHECKING:
-		break;		/* freed when its verdict arrives */
+		if (r->check_sent)
+			break;	/* freed when its verdict arrives */
+		/* Never sent: it never will be. */
+		TAILQ_REMOVE(&waitq, r, pending);
+		nwaiting--;
+		check_done(r);
+		req_audit(r, "CANCEL", "state", "checking", (char *)NULL);
+		req_free(r);
+		break;
 	case REQ_PENDING:
 		req_audit(r, "CANCEL", "state", "pending", (char *)NULL);
 		TAILQ_REMOVE(&pendingq, r, pending);

@@ -576,10 +576,11 @@ bad_message(struct imsg *imsg)
 static void
 rq_reject(struct rq *rq, struct imsg *imsg)
 {
-	struct imsg_dec	 dec;
-	uint32_t	 status;
-	char		*reason;
-	uint8_t		 why = DENY_ERROR;
+	struct imsg_dec		 dec;
+	struct evhttp_request	*req;
+	uint32_t		 status;
+	char			*reason;
+	uint8_t			 why = DENY_ERROR;
 
 	imsg_dec_init(&dec, imsg);
 	status = imsg_get_u32(&dec);
@@ -588,9 +589,14 @@ rq_reject(struct rq *rq, struct imsg *imsg)
 		bad_message(imsg);
 	if (status < 400 || status > 599)
 		status = 500;
-	if (!rq->streaming)
-		reply_error(rq_end(rq), status, "%s", reason);
-	else
+	if (!rq->streaming) {
+		req = rq_end(rq);
+		/* Busy or over a limit: worth trying again shortly. */
+		if (status == 503 || status == 429)
+			evhttp_add_header(evhttp_request_get_output_headers(req),
+			    "Retry-After", "1");
+		reply_error(req, status, "%s", reason);
+	} else
 		stream_final(rq, FRAME_DENIED, &why, 1, reason,
 		    strlen(reason));
 	free(reason);

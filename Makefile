@@ -18,8 +18,11 @@ O	?= build
 # Debian packages this tree needs to build and test.
 DEBS	= build-essential pkg-config libevent-dev libbsd-dev libyaml-dev \
 	  libpcre2-dev libseccomp-dev libjansson-dev libcmocka-dev \
-	  mandoc curl jq procps psmisc file iproute2
+	  mandoc curl jq procps psmisc file iproute2 unicode-data
 PKGS	= libevent libbsd-overlay yaml-0.1 libpcre2-8 libseccomp jansson
+# The Unicode database: common/uniformat.h is made from it, and
+# test_canon checks the canonical string against it.
+UCD	= /usr/share/unicode/UnicodeData.txt
 
 OPT	?= -O2 -g
 WARN	= -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
@@ -58,7 +61,8 @@ PROGS	= $(O)/guardiand $(O)/hostexec \
 	  $(if $(wildcard guardianctl/guardianctl.c),$(O)/guardianctl)
 TESTPROGS = $(O)/guardiand-test $(O)/regress/re2conf $(UNIT_BINS)
 
-.PHONY: all deps test sanitize bench run install static clean lint screenshot
+.PHONY: all deps test sanitize bench run install static clean lint screenshot \
+	uniformat
 .DELETE_ON_ERROR:
 
 all: $(O)/.deps $(PROGS)
@@ -69,7 +73,8 @@ $(O)/.deps:
 	@mkdir -p $(O)
 	@if ! pkg-config --exists $(PKGS) cmocka 2>/dev/null || \
 	    ! command -v mandoc >/dev/null || ! command -v curl >/dev/null || \
-	    ! command -v jq >/dev/null || ! command -v ip >/dev/null; then \
+	    ! command -v jq >/dev/null || ! command -v ip >/dev/null || \
+	    { [ ! -r $(UCD) ] && command -v apt-get >/dev/null; }; then \
 		if command -v apt-get >/dev/null; then \
 			echo "installing build dependencies: $(DEBS)"; \
 			SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
@@ -85,6 +90,11 @@ $(O)/.deps:
 	@touch $@
 
 deps: $(O)/.deps
+
+# Regenerate the table of hidden code points after a Unicode update.
+uniformat: $(O)/.deps
+	sh common/gen-unicode-format.sh $(UCD) > common/uniformat.h.tmp
+	mv common/uniformat.h.tmp common/uniformat.h
 
 $(O)/obj/%.o: %.c $(O)/.deps
 	@mkdir -p $(dir $@)

@@ -21,14 +21,20 @@
  * Forms, chosen per argument:
  *   word      non-empty, only A-Za-z0-9 and -_./:@+=
  *   ''        the empty argument
- *   '...'     valid UTF-8 without control or formatting characters;
+ *   '...'     valid UTF-8 without a hidden character (below);
  *             each ' is written '\''
  *   $'...'    everything else, in bash ANSI-C quoting: \n \t \\ \',
  *             \xHH (always two lower-case digits, as bash reads up to
  *             two) for other C0 bytes, DEL and every byte that is not
- *             part of valid UTF-8, \uHHHH (always four digits) for C1
- *             controls and the invisible/bidi formatting characters;
- *             other valid UTF-8 stays raw.
+ *             part of valid UTF-8, \uHHHH (always four digits) for the
+ *             other hidden characters up to U+FFFF and \UHHHHHHHH
+ *             (always eight) above; other valid UTF-8 stays raw.
+ *
+ * Hidden: the general categories Cc (C0, DEL, C1), Cf (invisible and
+ * bidi formatting), Zl and Zp, U+00AD, the Hangul fillers U+115F,
+ * U+1160, U+3164, U+FFA0 and the tag block U+E0000-U+E007F, which
+ * all render as nothing, as blank or reorder the text around them.
+ * The table is generated from UnicodeData.txt (uniformat.h).
  *
  * C1 controls (U+0080-U+009F) are valid code points, so they get
  * \uHHHH rather than \xc2\xHH: in a UTF-8 locale bash turns $'\u0085'
@@ -43,6 +49,7 @@
 #include <string.h>
 
 #include "canon.h"
+#include "uniformat.h"
 
 /* snprintf-style sink: counts everything, stores what fits. */
 struct sink {
@@ -55,8 +62,6 @@ static void	sink_putc(struct sink *, char);
 static void	sink_puts(struct sink *, const char *);
 static void	sink_hex(struct sink *, const char *, uint32_t, int);
 static int	is_word(const unsigned char *, size_t);
-static int	is_format(uint32_t);
-static int	is_hidden(uint32_t);
 static int	is_printable(const unsigned char *, size_t);
 static void	put_squoted(struct sink *, const unsigned char *, size_t);
 static void	put_ansi(struct sink *, const unsigned char *, size_t);
@@ -172,21 +177,22 @@ is_word(const unsigned char *s, size_t len)
 	return (1);
 }
 
-/* Invisible and bidi formatting characters. */
-static int
-is_format(uint32_t cp)
+/* Binary search of the generated table. */
+int
+canon_hidden(uint32_t cp)
 {
-	return ((cp >= 0x200b && cp <= 0x200f) ||
-	    (cp >= 0x202a && cp <= 0x202e) ||
-	    (cp >= 0x2066 && cp <= 0x2069) ||
-	    cp == 0xfeff);
-}
+	size_t	 lo = 0, hi = sizeof(uniformat) / sizeof(uniformat[0]), mid;
 
-/* Code points that must never appear raw: C0, DEL, C1, formatting. */
-static int
-is_hidden(uint32_t cp)
-{
-	return (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || is_format(cp));
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (cp < uniformat[mid].lo)
+			hi = mid;
+		else if (cp > uniformat[mid].hi)
+			lo = mid + 1;
+		else
+			return (1);
+	}
+	return (0);
 }
 
 /* Valid UTF-8 with nothing hidden: safe inside plain single quotes. */
@@ -197,7 +203,8 @@ is_printable(const unsigned char *s, size_t len)
 	size_t		 i, n;
 
 	for (i = 0; i < len; i += n)
-		if ((n = utf8_decode(s + i, len - i, &cp)) == 0 || is_hidden(cp))
+		if ((n = utf8_decode(s + i, len - i, &cp)) == 0 ||
+		    canon_hidden(cp))
 			return (0);
 	return (1);
 }
@@ -239,8 +246,10 @@ put_ansi(struct sink *k, const unsigned char *s, size_t len)
 			sink_puts(k, "\\'");
 		else if (cp < 0x20 || cp == 0x7f)
 			sink_hex(k, "\\x", cp, 2);
-		else if (is_hidden(cp))
-			sink_hex(k, "\\u", cp, 4);	/* C1, formatting */
+		else if (canon_hidden(cp) && cp <= 0xffff)
+			sink_hex(k, "\\u", cp, 4);
+		else if (canon_hidden(cp))
+			sink_hex(k, "\\U", cp, 8);
 		else
 			for (j = 0; j < n; j++)
 				sink_putc(k, s[i + j]);

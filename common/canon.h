@@ -26,6 +26,10 @@
  * Never contains a raw control or bidi/invisible formatting character.
  */
 
+/* 1 if code point cp never appears raw in a canonical string: the
+ * general categories Cc, Cf, Zl, Zp and a few blank letters. */
+int	 canon_hidden(uint32_t);
+
 /* Append the rendering of one argument (len bytes, may be invalid
  * UTF-8, no NUL) to out; returns bytes written or the size needed
  * (like snprintf) when outsz is too small. */

@@ -375,15 +375,16 @@ read_answer(struct imsgbuf *ibuf)
 
 /*
  * Safe for a terminal: printable ASCII and printable UTF-8 stay as
- * they are (a canonical command keeps its backslashes), control
- * characters, C1, the invisible/bidi formatting characters and bytes
- * that are not UTF-8 are written in vis(3) octal.
+ * they are (a canonical command keeps its backslashes); what the
+ * canonical string never shows raw (controls, invisible and bidi
+ * formatting characters, separators: canon_hidden) and bytes that are
+ * not UTF-8 are written in vis(3) octal.
  */
 static char *
 sanitize(const char *s)
 {
 	const unsigned char	*u = (const unsigned char *)s;
-	size_t			 len = strlen(s), i, k, n;
+	size_t			 len = strlen(s), i, n;
 	uint32_t		 cp;
 	char			*out, *o;
 
@@ -396,24 +397,13 @@ sanitize(const char *s)
 			*o++ = u[i];
 			continue;
 		}
-		if (u[i] >= 0xc2 && u[i] <= 0xf4) {
-			n = u[i] < 0xe0 ? 2 : u[i] < 0xf0 ? 3 : 4;
-			if (i + n <= len && utf8_valid(s + i, n)) {
-				cp = u[i] & (0x7f >> n);
-				for (k = 1; k < n; k++)
-					cp = (cp << 6) | (u[i + k] & 0x3f);
-				if (!(cp <= 0x9f ||
-				    (cp >= 0x200b && cp <= 0x200f) ||
-				    (cp >= 0x2028 && cp <= 0x202e) ||
-				    (cp >= 0x2066 && cp <= 0x2069) ||
-				    cp == 0xfeff)) {
-					memcpy(o, u + i, n);
-					o += n;
-					continue;
-				}
-			}
-			n = 1;
+		if ((n = utf8_decode(u + i, len - i, &cp)) > 1 &&
+		    !canon_hidden(cp)) {
+			memcpy(o, u + i, n);
+			o += n;
+			continue;
 		}
+		n = 1;
 		o = vis(o, u[i], VIS_OCTAL | VIS_CSTYLE | VIS_TAB | VIS_NL |
 		    VIS_NOSLASH, u[i + 1]);
 	}

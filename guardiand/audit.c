@@ -63,7 +63,7 @@
 #define AUDIT_TSLEN		21	/* "2026-01-15T14:32:05Z " */
 #define MARKER			"\xe2\x80\xa6truncated"	/* U+2026 */
 #define MARKER_LEN		(sizeof(MARKER) - 1)
-#define UNIT_MAX		12		/* longest escape: \u{HHHH} */
+#define UNIT_MAX		12		/* longest escape: \u{HHHHHH} */
 
 struct field {
 	const char	*key;		/* NULL: the event itself */
@@ -211,15 +211,15 @@ mkparents(const char *path)
 	return (0);
 }
 
-/* Code points written \u{HHHH}: C1, formatting, separators, U+2026. */
+/*
+ * Code points written \u{HHHH}: what the canonical command string
+ * never shows raw (controls, invisible and bidi formatting characters,
+ * separators), and U+2026, which would fake the truncation marker.
+ */
 static int
 is_hidden(uint32_t cp)
 {
-	return ((cp >= 0x80 && cp <= 0x9f) ||
-	    (cp >= 0x200b && cp <= 0x200f) ||
-	    (cp >= 0x202a && cp <= 0x202e) ||
-	    (cp >= 0x2066 && cp <= 0x2069) ||
-	    cp == 0xfeff || cp == 0x2028 || cp == 0x2029 || cp == 0x2026);
+	return (canon_hidden(cp) || cp == 0x2026);
 }
 
 /*

@@ -222,23 +222,14 @@ utf8_put(unsigned char *u, uint32_t cp)
 	return (4);
 }
 
-/* Characters that reorder or hide text (as DESIGN 4), and separators. */
-static int
-invisible(uint32_t cp)
-{
-	return ((cp >= 0x200b && cp <= 0x200f) ||
-	    (cp >= 0x2028 && cp <= 0x202e) ||
-	    (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff);
-}
-
-/* "\\xHH" or "\\uHHHH" into e; returns its length. */
+/* "\\xHH", "\\uHHHH" or "\\UHHHHHHHH" into e; returns its length. */
 static size_t
 hexesc(char *e, int kind, uint32_t v)
 {
 	static const char	hex[] = "0123456789ABCDEF";
 	size_t			n, i;
 
-	n = kind == 'x' ? 2 : 4;
+	n = kind == 'x' ? 2 : kind == 'u' ? 4 : 8;
 	e[0] = '\\';
 	e[1] = kind;
 	for (i = 0; i < n; i++)
@@ -248,8 +239,9 @@ hexesc(char *e, int kind, uint32_t v)
 
 /*
  * Render untrusted text for the terminal as one line: valid UTF-8
- * passes; control characters (C0, DEL, C1), invisible and bidi
- * formatting characters and bytes that are not UTF-8 are escaped.
+ * passes; bytes that are not UTF-8 and what the canonical command
+ * string never shows raw (controls, invisible and bidi formatting
+ * characters, separators: canon_hidden) are escaped.
  * Long text is cut and ends in "...".
  */
 static const char *
@@ -257,7 +249,7 @@ safe(char *dst, size_t dstsz, const unsigned char *s, size_t len)
 {
 	size_t		i = 0, n, o = 0;
 	uint32_t	cp;
-	char		esc[8];
+	char		esc[10];
 	const char	*add;
 	size_t		addlen;
 
@@ -275,8 +267,8 @@ safe(char *dst, size_t dstsz, const unsigned char *s, size_t len)
 		} else if (cp < 0x20 || cp == 0x7f) {
 			addlen = hexesc(esc, 'x', cp);
 			add = esc;
-		} else if ((cp >= 0x80 && cp <= 0x9f) || invisible(cp)) {
-			addlen = hexesc(esc, 'u', cp);
+		} else if (canon_hidden(cp)) {
+			addlen = hexesc(esc, cp <= 0xffff ? 'u' : 'U', cp);
 			add = esc;
 		} else {
 			add = (const char *)s + i;

@@ -145,17 +145,38 @@ function lexCanon(s) {
 	return (words);
 }
 
+/* Names of the best-known hidden characters; the rest are Unicode
+ * format characters (general category Cf), separators or tags. */
 const INVISIBLE = {
+	0x00ad: 'soft hyphen', 0x061c: 'Arabic letter mark',
+	0x115f: 'Hangul filler', 0x1160: 'Hangul filler',
+	0x180e: 'Mongolian vowel separator',
 	0x200b: 'zero-width space', 0x200c: 'zero-width non-joiner',
 	0x200d: 'zero-width joiner', 0x200e: 'left-to-right mark',
-	0x200f: 'right-to-left mark', 0x202a: 'left-to-right embedding',
+	0x200f: 'right-to-left mark', 0x2028: 'line separator',
+	0x2029: 'paragraph separator', 0x202a: 'left-to-right embedding',
 	0x202b: 'right-to-left embedding',
 	0x202c: 'pop directional formatting',
 	0x202d: 'left-to-right override', 0x202e: 'right-to-left override',
+	0x2060: 'word joiner', 0x2061: 'invisible function application',
+	0x2062: 'invisible times', 0x2063: 'invisible separator',
+	0x2064: 'invisible plus',
 	0x2066: 'left-to-right isolate', 0x2067: 'right-to-left isolate',
 	0x2068: 'first strong isolate', 0x2069: 'pop directional isolate',
-	0xfeff: 'zero-width no-break space',
+	0x3164: 'Hangul filler', 0xfeff: 'zero-width no-break space',
+	0xffa0: 'Hangul filler',
 };
+
+/* The name of hidden character v, as \u or \U escapes write them. */
+function invisibleName(v) {
+	if (INVISIBLE[v])
+		return (INVISIBLE[v]);
+	if (v >= 0x80 && v <= 0x9f)
+		return ('control character');
+	if (v >= 0xe0000 && v <= 0xe007f)
+		return ('tag character (invisible)');
+	return ('invisible character');
+}
 
 const CONTROL = {
 	0x00: 'NUL', 0x07: 'bell', 0x08: 'backspace', 0x0b: 'vertical tab',
@@ -192,7 +213,12 @@ function ansiEscape(s, j) {
 		if ((v = hex(4)) < 0)
 			break;
 		return ({ ch: String.fromCharCode(v), len: 6,
-		    what: INVISIBLE[v] || 'invisible character' });
+		    what: invisibleName(v) });
+	case 'U':
+		if ((v = hex(8)) < 0 || v > 0x10ffff)
+			break;
+		return ({ ch: String.fromCodePoint(v), len: 10,
+		    what: invisibleName(v) });
 	}
 	return ({ ch: c, len: 2, what: 'escape' });
 }

@@ -184,6 +184,15 @@ hx_as "$STOK" echo $'abc\xe2\x80\xaedef' >/dev/null
 wait_audit 'u202e'
 grep -q $'\xe2\x80\xae' "$AUD" && not_ok "bidi character escaped" ||
     ok "bidi character escaped"
+# A tag character (U+E0041) and a word joiner (U+2060): the canonical
+# string writes them as \U and \u escapes, whose backslash the record
+# escapes in turn.
+hx_as "$STOK" echo $'tag\xf3\xa0\x81\x81\xe2\x81\xa0x' >/dev/null
+wait_audit 'U000e0041'
+grep -qF "cmd=\"echo \$'tag\\\\U000e0041\\\\u2060x'\"" "$AUD" &&
+    ! grep -q -e $'\xf3\xa0\x81\x81' -e $'\xe2\x81\xa0' "$AUD" &&
+    ok "tag character and word joiner escaped" ||
+    not_ok "tag character and word joiner escaped"
 
 # Syslog is not checked here (no syslogd needed); in -d mode the
 # daemon echoes each record to stderr, as one line.

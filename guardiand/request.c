@@ -81,7 +81,28 @@ static struct conn_tree	 conns = RB_INITIALIZER(&conns);
 static TAILQ_HEAD(, conn) hookq = TAILQ_HEAD_INITIALIZER(hookq);
 static struct event	*hook_ev;
 static unsigned int	 nconns;
-static int		 capped;	/* refusing connections */
+
+/*
+ * Connections are budgeted per door: the shared listeners (TCP and
+ * the shared unix socket) have one budget, each cloister's own socket
+ * another, so that a flood through one door does not close the others.
+ */
+struct budget {
+	RB_ENTRY(budget)	 entry;
+	uint32_t		 door;
+	unsigned int		 conns;
+	int			 capped;	/* refusing, logged once */
+};
+RB_HEAD(budget_tree, budget);
+static struct budget_tree budgets = RB_INITIALIZER(&budgets);
+
+static int
+budget_cmp(struct budget *a, struct budget *b)
+{
+	return (a->door < b->door ? -1 : a->door > b->door);
+}
+
+RB_GENERATE_STATIC(budget_tree, budget, entry, budget_cmp)
 
 static int
 conn_cmp(struct conn *a, struct conn *b)
@@ -263,12 +284,54 @@ conn_peer(struct conn *c)
 	strlcpy(c->peer, addr, sizeof(c->peer));
 }
 
+/* Count c against its door's budget; 0, or -1 if that is spent. */
+static int
+budget_take(struct conn *c)
+{
+	struct budget	 key, *b;
+	uint32_t	 max = rnc->settings.connections_max;
+
+	key.door = c->door;
+	if ((b = RB_FIND(budget_tree, &budgets, &key)) == NULL) {
+		if ((b = calloc(1, sizeof(*b))) == NULL)
+			return (-1);
+		b->door = c->door;
+		RB_INSERT(budget_tree, &budgets, b);
+	}
+	c->budget = b;
+	b->conns++;
+	if (max != 0 && b->conns > max) {
+		/* Once per episode: a flood must not flood the log. */
+		if (!b->capped)
+			log_warnx("%u connections on %s: refusing more "
+			    "(first: %s)", max, c->door ? "a cloister's "
+			    "socket" : "the shared listeners", c->peer);
+		b->capped = 1;
+		return (-1);
+	}
+	b->capped = 0;
+	return (0);
+}
+
+static void
+budget_give(struct conn *c)
+{
+	struct budget	*b = c->budget;
+
+	if (b == NULL)
+		return;
+	c->budget = NULL;
+	if (--b->conns == 0) {
+		RB_REMOVE(budget_tree, &budgets, b);
+		free(b);
+	}
+}
+
 static void
 conn_setup(struct conn *c)
 {
 	bufferevent_data_cb	 rcb;
 	void			*evcon;
-	uint32_t		 max = rnc->settings.connections_max;
 
 	bufferevent_getcb(c->bev, &rcb, NULL, NULL, &evcon);
 	bufferevent_decref(c->bev);
@@ -291,16 +354,10 @@ conn_setup(struct conn *c)
 	/* Our timers watch reading; see conn_write_timeout for writing. */
 	conn_write_timeout(c, 1);
 	bufferevent_set_max_single_write(c->bev, WRITE_MAX);
-	if (max != 0 && nconns > max) {
-		/* Once per episode: a flood must not flood the log. */
-		if (!capped)
-			log_warnx("%u connections: refusing more (first: %s)",
-			    max, c->peer);
-		capped = 1;
+	if (budget_take(c) == -1) {
 		conn_refuse(c, 503, "too many connections");
 		return;
 	}
-	capped = 0;
 	conn_timer_set(c, rnc->settings.read_timeout);
 }
 
@@ -317,6 +374,7 @@ conn_closed(struct evhttp_connection *evcon, void *arg)
 		evbuffer_remove_cb_entry(bufferevent_get_input(c->bev),
 		    c->incb);
 	RB_REMOVE(conn_tree, &conns, c);
+	budget_give(c);
 	nconns--;
 	free(c);
 }

@@ -43,6 +43,7 @@ enum conn_state {
 };
 
 struct rq;
+struct budget;
 
 struct conn {
 	RB_ENTRY(conn)		 entry;		/* by evcon */
@@ -56,6 +57,7 @@ struct conn {
 	char			 peer[64];
 	uint32_t		 door;		/* the cloister's own socket,
 						   0: a shared listener */
+	struct budget		*budget;	/* its door's connections */
 	/* The head of the request being read, scanned as it arrives. */
 	int			 hstate;
 	size_t			 hlen;

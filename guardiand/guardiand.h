@@ -86,9 +86,16 @@ enum imsg_type {
 	IMSG_REQ_EXITED,	/* u8 kind (EXIT_*), u32 code,
 				   u32 duration ms: final */
 
-	/* ui -> parent */
-	IMSG_UI_APPROVE,	/* peerid ui; str id, str user */
-	IMSG_UI_DENY,		/* peerid ui; str id, str user, str reason */
+	/*
+	 * ui -> parent.  The peerid is the ui child's own number for the
+	 * browser's request waiting for the answer.  A decision names the
+	 * session it came through ("" if none); the parent takes the user
+	 * of the audit record from its own record of that session.
+	 */
+	IMSG_UI_APPROVE,	/* peerid ui; str id, str session */
+	IMSG_UI_DENY,		/* peerid ui; str id, str session, str reason */
+	IMSG_UI_LOGIN,		/* peerid ui; str login secret presented
+				   (UI_SECRET_LEN lowercase hex) */
 
 	/* parent -> ui */
 	IMSG_UI_ADDED,		/* str id, cloister, project, cmd, cwd,
@@ -98,16 +105,18 @@ enum imsg_type {
 	IMSG_UI_FINISHED,	/* str id, u8 kind (EXIT_*), u32 code,
 				   u32 duration ms: an approved command
 				   ended */
-	IMSG_UI_DECIDED,	/* peerid ui; u32 http status, str id,
-				   str status */
-	IMSG_UI_LOGIN,		/* str one-time login secret, u64 expires */
+	IMSG_UI_DECIDED,	/* peerid ui; u32 http status (200 done,
+				   404 not pending, 403 no live session),
+				   str id, str status */
+	IMSG_UI_LOGIN_FAILED,	/* peerid ui: unknown, used or expired */
 
 	/*
-	 * Approval UI sessions, kept by the parent across restarts: the
-	 * ui child reports each login, the parent hands the live ones
-	 * back to a new ui child before IMSG_START.
+	 * Approval UI sessions.  The parent alone mints them (on a good
+	 * IMSG_UI_LOGIN) and keeps them across restarts; it hands the
+	 * ui child the live ones before IMSG_START (peerid 0) and each
+	 * new one in answer to its login (peerid of the IMSG_UI_LOGIN).
 	 */
-	IMSG_UI_SESSION,	/* ui <-> parent: str id, str csrf (each
+	IMSG_UI_SESSION,	/* parent -> ui: str id, str csrf (each
 				   UI_SECRET_LEN lowercase hex), u32 num
 				   (> 0), u64 expires (ms, epoch; at most
 				   UI_SESSION_TTL ahead) */
@@ -173,16 +182,19 @@ int64_t	 now_ms(void);
 
 /*
  * uisession.c: what is wrong with an approval UI session's id, csrf,
- * num and expires at now, or NULL; the ui child and the parent take
- * IMSG_UI_SESSION from each other by the same rules.
+ * num and expires at now, or NULL; the ui child checks IMSG_UI_SESSION
+ * and the parent its state file by the same rules.  uisession_secret:
+ * 1 if s is UI_SECRET_LEN lowercase hex digits.
  */
 const char *uisession_invalid(const char *, const char *, uint32_t, int64_t,
 	    int64_t);
+int	 uisession_secret(const char *);
 
 /* A child's side of IMSG_VERBOSE. */
 void	 child_verbose(struct imsg *);
 
-/* testhook.c: a no-op unless built with GUARDIAND_TESTHOOKS */
+/* testhook.c: no-ops unless built with GUARDIAND_TESTHOOKS */
 void	 testhook_sandboxed(enum role);
+void	 testhook_ui_added(struct imsgev *, const char *);
 
 #endif /* GUARDIAND_H */

@@ -379,8 +379,8 @@ parent_dispatch(int fd, short event, void *arg)
 		case IMSG_UI_DENY:
 			parent_ui_decision(&imsg, 0);
 			break;
-		case IMSG_UI_SESSION:
-			uisession_new(&imsg);
+		case IMSG_UI_LOGIN:
+			uisession_login(&imsg, &pa.children[ROLE_UI].iev);
 			break;
 		case IMSG_UI_SESSION_END:
 			uisession_end(&imsg);
@@ -425,40 +425,61 @@ parent_log(struct child *c, struct imsg *imsg)
 	free(msg);
 }
 
-/* A human's decision from the ui child; it hears back either way. */
+/*
+ * A human's decision from the ui child; it hears back either way.  It
+ * counts only through a session the parent opened and that is still
+ * live, and the parent names the user from its own record of it: a
+ * compromised ui child can neither approve with nobody logged in nor
+ * put another name in the audit.  A session may expire between the
+ * click and this check, so a dead one is refused, not a violation.
+ */
 static void
 parent_ui_decision(struct imsg *imsg, int approve)
 {
 	struct imsg_dec	 dec;
 	struct imsg_enc	 enc;
-	char		*id, *user, *reason = NULL;
-	int		 found;
+	char		*id, *sid, *reason = NULL, *safe, user[128], why[64];
+	const char	*status;
+	uint32_t	 code;
 
 	imsg_dec_init(&dec, imsg);
 	id = imsg_get_str(&dec);
-	user = imsg_get_str(&dec);
+	sid = imsg_get_str(&dec);
 	if (!approve)
 		reason = imsg_get_str(&dec);
 	if (imsg_dec_end(&dec) == -1 || strlen(id) > REQ_ID_LEN ||
-	    strlen(user) > 256 || (reason != NULL && strlen(reason) > 1024) ||
-	    !utf8_valid(user, strlen(user)) || (reason != NULL &&
-	    !utf8_valid(reason, strlen(reason)))) {
+	    strlen(sid) > UI_SECRET_LEN || (reason != NULL &&
+	    (strlen(reason) > 1024 || !utf8_valid(reason, strlen(reason))))) {
 		free(id);
-		free(user);
+		free(sid);
 		free(reason);
 		parent_fatalx("bad decision from the ui child");
 	}
-	found = req_decide(id, approve, user, reason) == 0;
+	if (uisession_user(sid, user, sizeof(user), why, sizeof(why)) == -1) {
+		/* The id is the ui child's word: escaped. */
+		if (stravis(&safe, id, VIS_SAFE | VIS_OCTAL) == -1)
+			fatal("stravis");
+		log_warnx("approval UI: %s of request %s refused: %s",
+		    approve ? "approval" : "denial", safe, why);
+		free(safe);
+		code = 403;
+		status = "no live session";
+	} else if (req_decide(id, approve, user, reason) == 0) {
+		code = 200;
+		status = approve ? "approved" : "denied";
+	} else {
+		code = 404;
+		status = "not pending";
+	}
 	imsg_enc_init(&enc);
-	imsg_put_u32(&enc, found ? 200 : 404);
+	imsg_put_u32(&enc, code);
 	imsg_put_str(&enc, id);
-	imsg_put_str(&enc, found ? (approve ? "approved" : "denied") :
-	    "not pending");
+	imsg_put_str(&enc, status);
 	if (imsgev_compose_enc(&pa.children[ROLE_UI].iev, IMSG_UI_DECIDED,
 	    imsg->hdr.peerid, -1, &enc) == -1)
 		fatal("compose");
 	free(id);
-	free(user);
+	freezero(sid, strlen(sid));
 	free(reason);
 }
 
@@ -595,35 +616,22 @@ parent_verbose(int v)
 }
 
 /*
- * A one-time login URL for the approval UI: the secret goes to the ui
- * child, the URL to whoever asked (guardianctl ui, the start-up log).
+ * A one-time login URL for the approval UI, for whoever asked
+ * (guardianctl ui, the start-up log).  The parent alone knows its
+ * secret: the ui child forwards what a browser presents.
  */
 char *
 parent_ui_login(void)
 {
 	struct listen_addr	*la;
-	struct imsg_enc		 enc;
-	unsigned char		 rnd[32];
-	char			 secret[2 * sizeof(rnd) + 1], *url;
-	size_t			 i;
-	int64_t			 expires;
+	char			 secret[UI_SECRET_LEN + 1], *url;
 
 	TAILQ_FOREACH(la, &pa.conf->ui_listen, entry)
 		if (!la->is_unix)
 			break;
 	if (la == NULL)
 		return (NULL);
-	arc4random_buf(rnd, sizeof(rnd));
-	for (i = 0; i < sizeof(rnd); i++)
-		snprintf(secret + 2 * i, 3, "%02x", rnd[i]);
-	explicit_bzero(rnd, sizeof(rnd));
-	expires = now_ms() + UI_LOGIN_TTL;
-	imsg_enc_init(&enc);
-	imsg_put_str(&enc, secret);
-	imsg_put_u64(&enc, expires);
-	if (imsgev_compose_enc(&pa.children[ROLE_UI].iev, IMSG_UI_LOGIN, 0,
-	    -1, &enc) == -1)
-		fatal("compose");
+	uisession_login_add(secret, sizeof(secret), now_ms() + UI_LOGIN_TTL);
 	if (asprintf(&url, "http://%s%s%s:%s/login?token=%s",
 	    strchr(la->host, ':') ? "[" : "",
 	    la->host[0] ? la->host : "127.0.0.1",

@@ -104,15 +104,28 @@ int	 statefile_line(FILE *, const char *, size_t, char **, size_t *,
 	    int *, char *, size_t);
 
 /*
- * uisession.c: the approval UI's sessions, persisted so a browser
- * stays logged in across a restart.  A bad file is logged and ignored.
+ * uisession.c: the approval UI's login links and sessions, made by the
+ * parent alone and persisted so a browser stays logged in across a
+ * restart.  A bad file is logged and ignored.
  */
 void	 uisession_init(void);
 /* Every live session to a new ui child, before IMSG_START. */
 void	 uisession_send(struct imsgev *);
-/* From the ui child: IMSG_UI_SESSION, IMSG_UI_SESSION_END. */
-void	 uisession_new(struct imsg *);
+/*
+ * A new one-time login link valid until expires (ms): its secret, in
+ * a buffer of at least UI_SECRET_LEN + 1 bytes.
+ */
+void	 uisession_login_add(char *, size_t, int64_t);
+/* IMSG_UI_LOGIN from the ui child; the answer goes to the channel. */
+void	 uisession_login(struct imsg *, struct imsgev *);
+/* IMSG_UI_SESSION_END from the ui child. */
 void	 uisession_end(struct imsg *);
+/*
+ * uisession_user(id, user, len, why, whylen): a decision through the
+ * session id: 0 and who decides (for the audit record) in user if the
+ * parent opened it and it is live; else -1 and why not in why.
+ */
+int	 uisession_user(const char *, char *, size_t, char *, size_t);
 size_t	 uisession_count(void);
 void	 uisession_free(void);
 

@@ -38,7 +38,9 @@ static struct imsgev *child_iev;
 
 /*
  * Types each child may send.  Anything else is a protocol violation:
- * the request child in particular can never decide a request.
+ * the request child in particular can never decide a request, and the
+ * ui child can never make a session (IMSG_UI_SESSION): it asks the
+ * parent with the login secret a browser presented.
  */
 static const uint32_t policy_types[] = {
 	IMSG_LOG, IMSG_READY, IMSG_POLICY_LOADED, IMSG_POLICY_VERDICT, 0
@@ -47,7 +49,7 @@ static const uint32_t request_types[] = {
 	IMSG_LOG, IMSG_READY, IMSG_REQ_NEW, IMSG_REQ_CANCEL, 0
 };
 static const uint32_t ui_types[] = {
-	IMSG_LOG, IMSG_READY, IMSG_UI_APPROVE, IMSG_UI_DENY, IMSG_UI_SESSION,
+	IMSG_LOG, IMSG_READY, IMSG_UI_APPROVE, IMSG_UI_DENY, IMSG_UI_LOGIN,
 	IMSG_UI_SESSION_END, 0
 };
 

@@ -29,12 +29,18 @@
 
 /*
  * Test hooks, compiled in only for the guardiand-test binary the suite
- * runs, right after a child entered its sandbox:
+ * runs.  Right after a child entered its sandbox:
  * GUARDIAND_TEST_SYSCALL=ROLE:CALL makes that child attempt a system
  * call its sandbox forbids; GUARDIAND_TEST_SEND=ROLE:WHAT makes it send
  * the parent what a compromised child might: a message type its
  * channel does not allow ("forbidden", a decision from the request
- * child), or garbage.  The installed guardiand links this file
+ * child), or garbage.  When a request is added to the approval page,
+ * GUARDIAND_TEST_UI_FORGE=WHAT makes the ui child act as a compromised
+ * one that approves it with nobody at the page: "nosession" (an
+ * approval naming no session), "session:ID" (naming session ID: one
+ * that expired, or made up), "ended:ID" (ending session ID first,
+ * then approving through it), or "mint" (reporting a session the
+ * parent never opened).  The installed guardiand links this file
  * without GUARDIAND_TESTHOOKS: empty functions.
  */
 
@@ -78,7 +84,65 @@ testhook_send(enum role role)
 			log_warn("test hook: write");
 	}
 }
+
+/* A made-up approval UI session for "mint": any well-formed one. */
+static void
+testhook_mint(struct imsgev *iev)
+{
+	struct imsg_enc	 enc;
+	char		 id[UI_SECRET_LEN + 1], csrf[UI_SECRET_LEN + 1];
+
+	memset(id, 'a', UI_SECRET_LEN);
+	id[UI_SECRET_LEN] = '\0';
+	memset(csrf, 'b', UI_SECRET_LEN);
+	csrf[UI_SECRET_LEN] = '\0';
+	imsg_enc_init(&enc);
+	imsg_put_str(&enc, id);
+	imsg_put_str(&enc, csrf);
+	imsg_put_u32(&enc, 1000);
+	imsg_put_u64(&enc, now_ms() + 3600 * 1000);
+	if (imsgev_compose_enc(iev, IMSG_UI_SESSION, 0, -1, &enc) == -1)
+		fatal("compose");
+}
 #endif
+
+/* The ui child heard of a new pending request. */
+void
+testhook_ui_added(struct imsgev *iev, const char *id)
+{
+#ifdef GUARDIAND_TESTHOOKS
+	struct imsg_enc	 enc;
+	const char	*what, *sid;
+
+	if ((what = getenv("GUARDIAND_TEST_UI_FORGE")) == NULL)
+		return;
+	log_warnx("test hook: forging %s for request %s", what, id);
+	if (strcmp(what, "mint") == 0) {
+		testhook_mint(iev);
+		return;
+	}
+	if (strcmp(what, "nosession") == 0)
+		sid = "";
+	else if (strncmp(what, "session:", 8) == 0)
+		sid = what + 8;
+	else if (strncmp(what, "ended:", 6) == 0) {
+		sid = what + 6;
+		imsg_enc_init(&enc);
+		imsg_put_str(&enc, sid);
+		if (imsgev_compose_enc(iev, IMSG_UI_SESSION_END, 0, -1,
+		    &enc) == -1)
+			fatal("compose");
+	} else
+		return;
+	/* No browser waits for the answer: a number none of ours. */
+	imsg_enc_init(&enc);
+	imsg_put_str(&enc, id);
+	imsg_put_str(&enc, sid);
+	if (imsgev_compose_enc(iev, IMSG_UI_APPROVE, UINT32_MAX, -1,
+	    &enc) == -1)
+		fatal("compose");
+#endif
+}
 
 void
 testhook_sandboxed(enum role role)

@@ -44,9 +44,11 @@
 
 /*
  * The operator-facing role (DESIGN section 6.3): the approval page,
- * its API and its event stream.  It holds no token and starts
- * nothing: a human's decision is forwarded to the parent, which alone
- * decides whether the request is still pending.
+ * its API and its event stream.  It holds no token, starts nothing
+ * and makes no session: a login secret a browser presents goes to the
+ * parent, which alone opens sessions; a human's decision goes to the
+ * parent with the session it came through, and the parent alone
+ * decides whether that session is live and the request still pending.
  */
 
 #define UI_CSP	"default-src 'none'; script-src 'self'; style-src 'self'; " \
@@ -62,10 +64,11 @@
 #define POSTS_MAX	256
 
 /*
- * A browser's login.  The parent keeps a copy in the state directory
- * (IMSG_UI_SESSION) and hands it back after a restart, so sessions
- * outlive the process; each ends UI_SESSION_TTL after its login, or
- * after SESSION_IDLE_MS unused (idleness counts from the restart).
+ * A browser's login, opened by the parent (IMSG_UI_SESSION), which
+ * keeps it in the state directory and hands it back after a restart,
+ * so sessions outlive the process; each ends UI_SESSION_TTL after its
+ * login, or after SESSION_IDLE_MS unused (idleness counts from the
+ * restart).
  */
 struct session {
 	TAILQ_ENTRY(session)	 entry;
@@ -105,25 +108,20 @@ struct decision {
 	uint32_t		 duration;
 };
 
-struct ui_login {
-	TAILQ_ENTRY(ui_login)	 entry;
-	char			*secret;
-	int64_t			 expires;
-};
-
-/* A POST waiting for the parent's answer. */
+/* A login or a decision waiting for the parent's answer. */
 struct ui_post {
 	TAILQ_ENTRY(ui_post)	 entry;
 	uint32_t		 num;
 	struct evhttp_request	*req;		/* NULL once the client left */
 	struct evhttp_connection *conn;
+	int			 login;
+	char			 sid[UI_SECRET_LEN + 1]; /* a decision's */
 };
 
 TAILQ_HEAD(session_list, session);
 TAILQ_HEAD(sse_list, sse_client);
 TAILQ_HEAD(ui_req_list, ui_req);
 TAILQ_HEAD(decision_list, decision);
-TAILQ_HEAD(ui_login_list, ui_login);
 TAILQ_HEAD(ui_post_list, ui_post);
 
 static struct netchild		*ui_nc;
@@ -132,18 +130,19 @@ static struct sse_list		 sse_clients =
 				    TAILQ_HEAD_INITIALIZER(sse_clients);
 static struct ui_req_list	 ui_reqs = TAILQ_HEAD_INITIALIZER(ui_reqs);
 static struct decision_list	 recent = TAILQ_HEAD_INITIALIZER(recent);
-static struct ui_login_list	 ui_logins = TAILQ_HEAD_INITIALIZER(ui_logins);
 static struct ui_post_list	 ui_posts = TAILQ_HEAD_INITIALIZER(ui_posts);
 static unsigned int		 nsessions, nrecent, nsse, nposts;
-static unsigned int		 session_num;
 static uint32_t			 post_num;
-static char			 ui_user[64] = "operator";
+static char			 ui_user[64] = "operator";	/* shown */
 static struct event		 ev_heartbeat;
 
 static void	 ui_gencb(struct evhttp_request *, void *);
 static void	 sessions_sweep(int64_t);
 static void	 sse_broadcast(const char *, json_t *);
 static void	 sse_drop(struct sse_client *);
+static void	 reply_json(struct evhttp_request *, int, json_t *);
+static void	 reply_page(struct evhttp_request *, int, const char *,
+		    const char *);
 
 /* RFC 3339 in UTC with milliseconds, as Go's time marshals. */
 static void
@@ -156,20 +155,6 @@ rfc3339(char *buf, size_t len, int64_t ms)
 	gmtime_r(&t, &tm);
 	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf, len, "%s.%03dZ", base, (int)(ms % 1000));
-}
-
-static void
-random_hex(char *out, size_t nbytes)
-{
-	unsigned char	 rnd[32];
-	size_t		 i;
-
-	if (nbytes > sizeof(rnd))
-		nbytes = sizeof(rnd);
-	arc4random_buf(rnd, nbytes);
-	for (i = 0; i < nbytes; i++)
-		snprintf(out + 2 * i, 3, "%02x", rnd[i]);
-	explicit_bzero(rnd, sizeof(rnd));
 }
 
 static int
@@ -208,7 +193,10 @@ ui_init(struct netchild *nc)
 	evtimer_add(&ev_heartbeat, &tv);
 }
 
-/* Before the sandbox: who the operator is, for the audit trail. */
+/*
+ * Before the sandbox: who the operator is, to show on the page.  The
+ * audit record's name comes from the parent, never from here.
+ */
 void
 ui_presandbox(void)
 {
@@ -335,6 +323,7 @@ ui_added(struct imsg_dec *dec)
 	o = req_json(ur);
 	sse_broadcast("request-added", o);
 	json_decref(o);
+	testhook_ui_added(&ui_nc->iev, ur->id);
 }
 
 static void
@@ -412,29 +401,6 @@ ui_finished(struct imsg_dec *dec)
 }
 
 static void
-ui_login_add(struct imsg_dec *dec)
-{
-	struct ui_login	*ul, *old, *t;
-	int64_t		 now = now_ms();
-
-	if ((ul = calloc(1, sizeof(*ul))) == NULL)
-		fatal(NULL);
-	ul->secret = imsg_get_str(dec);
-	ul->expires = imsg_get_u64(dec);
-	if (imsg_dec_end(dec) == -1)
-		fatalx("bad login message");
-	/* Forget expired ones as new ones come. */
-	TAILQ_FOREACH_SAFE(old, &ui_logins, entry, t) {
-		if (old->expires < now) {
-			TAILQ_REMOVE(&ui_logins, old, entry);
-			freezero(old->secret, strlen(old->secret));
-			free(old);
-		}
-	}
-	TAILQ_INSERT_TAIL(&ui_logins, ul, entry);
-}
-
-static void
 session_free(struct session *s)
 {
 	TAILQ_REMOVE(&sessions, s, entry);
@@ -443,16 +409,29 @@ session_free(struct session *s)
 	free(s);
 }
 
+/* Gone here, and the parent is told, so a restart does not bring it back. */
+static void
+session_end(struct session *s)
+{
+	struct imsg_enc	 enc;
+
+	imsg_enc_init(&enc);
+	imsg_put_str(&enc, s->id);
+	if (imsgev_compose_enc(&ui_nc->iev, IMSG_UI_SESSION_END, 0, -1,
+	    &enc) == -1)
+		fatal("compose");
+	session_free(s);
+	imsgev_update(&ui_nc->iev);
+}
+
 /*
  * Past their end: gone quietly, the parent drops them too.  Unused
- * for too long: gone, and the parent is told, so that a restart does
- * not bring them back.
+ * for too long: ended.
  */
 static void
 sessions_sweep(int64_t now)
 {
 	struct session	*s, *t;
-	struct imsg_enc	 enc;
 
 	TAILQ_FOREACH_SAFE(s, &sessions, entry, t) {
 		if (now >= s->expires) {
@@ -461,13 +440,7 @@ sessions_sweep(int64_t now)
 		} else if (now - s->last > SESSION_IDLE_MS) {
 			log_info("approval UI: session %u closed, unused "
 			    "for too long", s->num);
-			imsg_enc_init(&enc);
-			imsg_put_str(&enc, s->id);
-			if (imsgev_compose_enc(&ui_nc->iev,
-			    IMSG_UI_SESSION_END, 0, -1, &enc) == -1)
-				fatal("compose");
-			session_free(s);
-			imsgev_update(&ui_nc->iev);
+			session_end(s);
 		}
 	}
 }
@@ -481,7 +454,7 @@ session_new(const char *id, const char *csrf, unsigned int num,
 	if (nsessions >= SESSIONS_MAX)
 		session_free(TAILQ_FIRST(&sessions));
 	if ((s = calloc(1, sizeof(*s))) == NULL)
-		return (NULL);
+		fatal(NULL);
 	memcpy(s->id, id, UI_SECRET_LEN);
 	memcpy(s->csrf, csrf, UI_SECRET_LEN);
 	s->num = num;
@@ -492,14 +465,49 @@ session_new(const char *id, const char *csrf, unsigned int num,
 	return (s);
 }
 
-/* A session of the previous run, from the parent (at start). */
-static void
-ui_session_add(struct imsg_dec *dec)
+/* The login or decision the parent answers, off the list; or NULL. */
+static struct ui_post *
+post_take(uint32_t num, int login)
 {
-	struct session	*s;
-	char		*id, *csrf;
-	uint32_t	 num;
-	int64_t		 expires, now = now_ms();
+	struct ui_post	*p;
+
+	TAILQ_FOREACH(p, &ui_posts, entry)
+		if (p->num == num)
+			break;
+	if (p == NULL)
+		return (NULL);
+	if (p->login != login)
+		fatalx("answer of the wrong kind from the parent");
+	TAILQ_REMOVE(&ui_posts, p, entry);
+	nposts--;
+	if (p->req != NULL)
+		evhttp_connection_set_closecb(p->conn, NULL, NULL);
+	return (p);
+}
+
+static void
+login_refused(struct evhttp_request *req)
+{
+	reply_page(req, 403, "Login link not valid",
+	    "<p>This login link is unknown, used already, or "
+	    "expired.  Get a new one on the host with</p>"
+	    "<pre>guardianctl ui</pre>");
+}
+
+/*
+ * A session from the parent: one kept from the last run (peerid 0,
+ * before IMSG_START), or the answer to a login (its number): the
+ * browser that presented the link gets the cookie.
+ */
+static void
+ui_session(struct imsg *imsg, struct imsg_dec *dec)
+{
+	struct evkeyvalq	*h;
+	struct ui_post		*p = NULL;
+	struct session		*s = NULL;
+	char			*id, *csrf, cookie[160];
+	uint32_t		 num;
+	int64_t			 expires, now = now_ms();
 
 	id = imsg_get_str(dec);
 	csrf = imsg_get_str(dec);
@@ -511,49 +519,80 @@ ui_session_add(struct imsg_dec *dec)
 	TAILQ_FOREACH(s, &sessions, entry)
 		if (strcmp(s->id, id) == 0)
 			fatalx("duplicate session message");
-	/* New ones are numbered after it, even if it ended meanwhile. */
-	if (num > session_num)
-		session_num = num;
-	if (expires > now && session_new(id, csrf, num, expires, now) == NULL)
-		fatal(NULL);
+	if (imsg->hdr.peerid != 0)
+		p = post_take(imsg->hdr.peerid, 1);
+	if (expires > now)
+		s = session_new(id, csrf, num, expires, now);
 	freezero(id, strlen(id));
 	freezero(csrf, strlen(csrf));
+	if (imsg->hdr.peerid == 0)
+		return;
+	if (p == NULL || p->req == NULL || s == NULL) {
+		/* The browser left: nobody will ever hold this cookie. */
+		if (s != NULL)
+			session_end(s);
+		free(p);
+		return;
+	}
+	h = evhttp_request_get_output_headers(p->req);
+	snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=%s; Path=/; "
+	    "HttpOnly; SameSite=Strict", s->id);
+	evhttp_add_header(h, "Set-Cookie", cookie);
+	evhttp_add_header(h, "Location", "/");
+	http_reply(p->req, 303, "text/plain", "", 0);
+	explicit_bzero(cookie, sizeof(cookie));
+	free(p);
+}
+
+static void
+ui_login_failed(struct imsg *imsg)
+{
+	struct ui_post	*p;
+
+	if (imsg->datalen != 0)
+		fatalx("bad login-failed message");
+	if ((p = post_take(imsg->hdr.peerid, 1)) == NULL)
+		return;
+	if (p->req != NULL)
+		login_refused(p->req);
+	free(p);
 }
 
 static void
 ui_decided(struct imsg *imsg, struct imsg_dec *dec)
 {
 	struct ui_post	*p;
-	char		*id, *status, body[256];
+	struct session	*s;
+	char		*id, *status;
 	uint32_t	 code;
-	json_t		*o;
 
 	code = imsg_get_u32(dec);
 	id = imsg_get_str(dec);
 	status = imsg_get_str(dec);
-	if (imsg_dec_end(dec) == -1 || (code != 200 && code != 404))
+	if (imsg_dec_end(dec) == -1 || (code != 200 && code != 404 &&
+	    code != 403))
 		fatalx("bad decided message");
-	TAILQ_FOREACH(p, &ui_posts, entry)
-		if (p->num == imsg->hdr.peerid)
-			break;
-	if (p != NULL) {
-		TAILQ_REMOVE(&ui_posts, p, entry);
-		nposts--;
-		if (p->req != NULL) {
-			evhttp_connection_set_closecb(p->conn, NULL, NULL);
-			if (code == 200) {
-				o = json_pack("{s:s, s:s}", "status", status,
-				    "id", id);
-				char *js = json_dumps(o, JSON_COMPACT);
-				snprintf(body, sizeof(body), "%s\n", js);
-				free(js);
-				json_decref(o);
-				http_reply(p->req, 200, "application/json",
-				    body, strlen(body));
-			} else
-				http_error(p->req, 404, "no such pending "
-				    "request");
+	if ((p = post_take(imsg->hdr.peerid, 0)) != NULL) {
+		/* Not live for the parent: not here either. */
+		if (code == 403) {
+			TAILQ_FOREACH(s, &sessions, entry)
+				if (strcmp(s->id, p->sid) == 0)
+					break;
+			if (s != NULL) {
+				log_info("approval UI: session %u refused by "
+				    "the parent", s->num);
+				session_free(s);
+			}
 		}
+		if (p->req != NULL && code == 200)
+			reply_json(p->req, 200, json_pack("{s:s, s:s}",
+			    "status", status, "id", id));
+		else if (p->req != NULL && code == 403)
+			http_error(p->req, 403, "no live session: log in "
+			    "again");
+		else if (p->req != NULL)
+			http_error(p->req, 404, "no such pending request");
+		explicit_bzero(p->sid, sizeof(p->sid));
 		free(p);
 	}
 	free(id);
@@ -576,14 +615,14 @@ ui_dispatch_imsg(struct netchild *nc, struct imsg *imsg)
 	case IMSG_UI_FINISHED:
 		ui_finished(&dec);
 		break;
-	case IMSG_UI_LOGIN:
-		ui_login_add(&dec);
-		break;
 	case IMSG_UI_DECIDED:
 		ui_decided(imsg, &dec);
 		break;
 	case IMSG_UI_SESSION:
-		ui_session_add(&dec);
+		ui_session(imsg, &dec);
+		break;
+	case IMSG_UI_LOGIN_FAILED:
+		ui_login_failed(imsg);
 		break;
 	default:
 		fatalx("unexpected message type %u from parent",
@@ -722,64 +761,68 @@ session_get(struct evhttp_request *req)
 }
 
 static void
+post_closed(struct evhttp_connection *conn, void *arg)
+{
+	struct ui_post	*p = arg;
+
+	p->req = NULL;
+}
+
+/* A browser's request that waits for the parent's answer; or NULL. */
+static struct ui_post *
+post_new(struct evhttp_request *req, int login)
+{
+	struct ui_post	*p;
+
+	if (nposts >= POSTS_MAX) {
+		http_error(req, 503, "busy");
+		return (NULL);
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		http_error(req, 500, "out of memory");
+		return (NULL);
+	}
+	/* 0 is no request's: the parent's sessions kept from the last run. */
+	if (++post_num == 0)
+		post_num = 1;
+	p->num = post_num;
+	p->login = login;
+	p->req = req;
+	p->conn = evhttp_request_get_connection(req);
+	evhttp_connection_set_closecb(p->conn, post_closed, p);
+	TAILQ_INSERT_TAIL(&ui_posts, p, entry);
+	nposts++;
+	return (p);
+}
+
+/*
+ * A login link: the secret goes to the parent, which alone knows the
+ * live ones and opens the session (ui_session() sets the cookie).
+ * What cannot be a secret is refused here, without asking.
+ */
+static void
 ui_login(struct evhttp_request *req, const struct evhttp_uri *uri)
 {
-	struct evkeyvalq	 q, *h = evhttp_request_get_output_headers(req);
-	struct ui_login		*ul;
-	struct session		*s;
+	struct evkeyvalq	 q;
+	struct ui_post		*p;
 	struct imsg_enc		 enc;
 	const char		*token = NULL, *query;
-	char			 cookie[160], id[UI_SECRET_LEN + 1];
-	char			 csrf[UI_SECRET_LEN + 1];
-	int64_t			 now = now_ms();
 
 	TAILQ_INIT(&q);
 	if ((query = evhttp_uri_get_query(uri)) != NULL &&
 	    evhttp_parse_query_str(query, &q) == 0)
 		token = evhttp_find_header(&q, "token");
-	TAILQ_FOREACH(ul, &ui_logins, entry)
-		if (token != NULL && ul->expires >= now &&
-		    secret_eq(ul->secret, token))
-			break;
+	if (token == NULL || !uisession_secret(token))
+		login_refused(req);
+	else if ((p = post_new(req, 1)) != NULL) {
+		imsg_enc_init(&enc);
+		imsg_put_str(&enc, token);
+		if (imsgev_compose_enc(&ui_nc->iev, IMSG_UI_LOGIN, p->num, -1,
+		    &enc) == -1)
+			fatal("compose");
+		imsgev_update(&ui_nc->iev);
+	}
 	evhttp_clear_headers(&q);
-	if (ul == NULL) {
-		reply_page(req, 403, "Login link not valid",
-		    "<p>This login link is unknown, used already, or "
-		    "expired.  Get a new one on the host with</p>"
-		    "<pre>guardianctl ui</pre>");
-		return;
-	}
-	/* One time only. */
-	TAILQ_REMOVE(&ui_logins, ul, entry);
-	freezero(ul->secret, strlen(ul->secret));
-	free(ul);
-
-	random_hex(id, UI_SECRET_LEN / 2);
-	random_hex(csrf, UI_SECRET_LEN / 2);
-	s = session_new(id, csrf, session_num + 1, now + UI_SESSION_TTL, now);
-	explicit_bzero(id, sizeof(id));
-	explicit_bzero(csrf, sizeof(csrf));
-	if (s == NULL) {
-		http_error(req, 500, "out of memory");
-		return;
-	}
-	session_num++;
-	log_info("approval UI: session %u opened", s->num);
-	/* The parent keeps it across a restart. */
-	imsg_enc_init(&enc);
-	imsg_put_str(&enc, s->id);
-	imsg_put_str(&enc, s->csrf);
-	imsg_put_u32(&enc, s->num);
-	imsg_put_u64(&enc, s->expires);
-	if (imsgev_compose_enc(&ui_nc->iev, IMSG_UI_SESSION, 0, -1,
-	    &enc) == -1)
-		fatal("compose");
-	imsgev_update(&ui_nc->iev);
-	snprintf(cookie, sizeof(cookie), SESSION_COOKIE "=%s; Path=/; "
-	    "HttpOnly; SameSite=Strict", s->id);
-	evhttp_add_header(h, "Set-Cookie", cookie);
-	evhttp_add_header(h, "Location", "/");
-	http_reply(req, 303, "text/plain", "", 0);
 }
 
 static void
@@ -886,14 +929,6 @@ ui_events(struct evhttp_request *req)
 	json_decref(o);
 }
 
-static void
-post_closed(struct evhttp_connection *conn, void *arg)
-{
-	struct ui_post	*p = arg;
-
-	p->req = NULL;
-}
-
 /*
  * Cross-site requests cannot change state: Origin (when sent) must be
  * this very origin, Sec-Fetch-Site (when sent) same-origin, and the
@@ -931,7 +966,6 @@ ui_decide(struct evhttp_request *req, struct session *s, const char *id,
 	json_error_t	 jerr;
 	json_t		*o = NULL, *r;
 	const char	*why, *reason = "";
-	char		 user[128];
 	size_t		 len, i;
 
 	if ((why = post_check(req, s)) != NULL) {
@@ -969,28 +1003,15 @@ ui_decide(struct evhttp_request *req, struct session *s, const char *id,
 			reason = json_string_value(r);
 		}
 	}
-	if (nposts >= POSTS_MAX) {
+	if ((p = post_new(req, 0)) == NULL) {
 		json_decref(o);
-		http_error(req, 503, "busy");
 		return;
 	}
-	if ((p = calloc(1, sizeof(*p))) == NULL) {
-		json_decref(o);
-		http_error(req, 500, "out of memory");
-		return;
-	}
-	p->num = ++post_num;
-	p->req = req;
-	p->conn = evhttp_request_get_connection(req);
-	evhttp_connection_set_closecb(p->conn, post_closed, p);
-	TAILQ_INSERT_TAIL(&ui_posts, p, entry);
-	nposts++;
-
-	snprintf(user, sizeof(user), "%s (web UI, session %u)", ui_user,
-	    s->num);
+	/* The parent names the user from its own record of the session. */
+	memcpy(p->sid, s->id, sizeof(p->sid));
 	imsg_enc_init(&enc);
 	imsg_put_str(&enc, id);
-	imsg_put_str(&enc, user);
+	imsg_put_str(&enc, s->id);
 	if (!approve)
 		imsg_put_str(&enc, reason);
 	if (imsgev_compose_enc(&ui_nc->iev, approve ? IMSG_UI_APPROVE :

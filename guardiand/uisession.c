@@ -17,20 +17,30 @@
 #include <sys/types.h>
 #include <sys/queue.h>
 
+#include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "compat.h"
 #include "log.h"
 #include "parent.h"
 
 /*
- * The approval UI's sessions, on the parent's side.  The ui child
- * opens them and checks cookies; it never touches a file, so it tells
- * the parent of each login and the parent keeps them in the state
- * directory, in the file `ui-sessions`:
+ * The approval UI's sessions and login links.  The parent alone makes
+ * them: the ui child faces browsers and may be compromised, so it must
+ * not be able to open a session nobody logged in to, nor to approve
+ * through one the parent does not know.  The ui child forwards the
+ * secret of a login link; the parent checks it, mints the session and
+ * hands it back; the ui child checks cookies and CSRF tokens, and
+ * names the session in every decision it forwards, which the parent
+ * checks again and turns into the user of the audit record.
+ *
+ * The live sessions are kept in the state directory, in the file
+ * `ui-sessions`, so that browsers stay logged in across a restart:
  *
  *	# comment
  *	ID<TAB>CSRF<TAB>NUM<TAB>EXPIRES
@@ -45,6 +55,7 @@
 
 #define UISESSION_FILE	"ui-sessions"
 #define UISESSION_LINE	(2 * UI_SECRET_LEN + 48)
+#define UILOGINS_MAX	64	/* unused login links; more: the oldest goes */
 
 struct uisession {
 	TAILQ_ENTRY(uisession)	 entry;
@@ -55,10 +66,20 @@ struct uisession {
 };
 TAILQ_HEAD(uisession_list, uisession);
 
+/* A login link not used yet. */
+struct uilogin {
+	TAILQ_ENTRY(uilogin)	 entry;
+	char			 secret[UI_SECRET_LEN + 1];
+	int64_t			 expires;
+};
+TAILQ_HEAD(uilogin_list, uilogin);
+
 static struct uisession_list	 uisessions =
 				    TAILQ_HEAD_INITIALIZER(uisessions);
-static unsigned int		 nuisessions;
-static uint32_t			 maxnum;	/* highest the ui child knows */
+static struct uilogin_list	 uilogins = TAILQ_HEAD_INITIALIZER(uilogins);
+static unsigned int		 nuisessions, nuilogins;
+static uint32_t			 lastnum;	/* the highest number given */
+static char			 operator[64] = "operator";
 
 static void
 sfree(char *s)
@@ -67,8 +88,8 @@ sfree(char *s)
 		freezero(s, strlen(s));
 }
 
-static int
-is_secret(const char *s)
+int
+uisession_secret(const char *s)
 {
 	size_t	 i;
 
@@ -100,7 +121,7 @@ const char *
 uisession_invalid(const char *id, const char *csrf, uint32_t num,
     int64_t expires, int64_t now)
 {
-	if (!is_secret(id) || !is_secret(csrf))
+	if (!uisession_secret(id) || !uisession_secret(csrf))
 		return ("bad secret");
 	if (num == 0)
 		return ("bad number");
@@ -144,6 +165,7 @@ uisession_prune(int64_t now)
 			uisession_drop(u);
 }
 
+/* Newest last: the oldest goes first when there are too many. */
 static void
 uisession_add(const char *id, const char *csrf, uint32_t num,
     int64_t expires)
@@ -162,12 +184,34 @@ uisession_add(const char *id, const char *csrf, uint32_t num,
 	nuisessions++;
 }
 
+static void
+uilogin_drop(struct uilogin *ul)
+{
+	TAILQ_REMOVE(&uilogins, ul, entry);
+	nuilogins--;
+	explicit_bzero(ul, sizeof(*ul));
+	free(ul);
+}
+
+static void
+uilogin_prune(int64_t now)
+{
+	struct uilogin	*ul, *t;
+
+	TAILQ_FOREACH_SAFE(ul, &uilogins, entry, t)
+		if (ul->expires < now)
+			uilogin_drop(ul);
+}
+
+/* Everything in memory; the file stays. */
 void
 uisession_free(void)
 {
 	while (!TAILQ_EMPTY(&uisessions))
 		uisession_drop(TAILQ_FIRST(&uisessions));
-	maxnum = 0;
+	while (!TAILQ_EMPTY(&uilogins))
+		uilogin_drop(TAILQ_FIRST(&uilogins));
+	lastnum = 0;
 }
 
 size_t
@@ -178,7 +222,7 @@ uisession_count(void)
 
 /* One line: 0, or -1 with why. */
 static int
-parse_line(char *line, uint32_t *lastnum, int64_t now, const char **why)
+parse_line(char *line, uint32_t *prevnum, int64_t now, const char **why)
 {
 	char		*f[4], *p = line;
 	long long	 num, expires;
@@ -196,13 +240,13 @@ parse_line(char *line, uint32_t *lastnum, int64_t now, const char **why)
 		*why = "bad number";
 		return (-1);
 	}
-	if (num <= *lastnum) {
+	if (num <= *prevnum) {
 		*why = "sessions out of order";
 		return (-1);
 	}
 	if ((*why = uisession_check(f[0], f[1], num, expires, now)) != NULL)
 		return (-1);
-	*lastnum = num;
+	*prevnum = num;
 	if (expires > now)
 		uisession_add(f[0], f[1], num, expires);
 	return (0);
@@ -216,7 +260,7 @@ uisession_load(const char *path, char *err, size_t errlen)
 	char		*line = NULL;
 	const char	*why;
 	size_t		 cap = 0;
-	uint32_t	 lastnum = 0;
+	uint32_t	 prevnum = 0;
 	int64_t		 now = now_ms();
 	int		 lineno = 0, nlines = 0, more, rv = -1;
 
@@ -231,13 +275,15 @@ uisession_load(const char *path, char *err, size_t errlen)
 			    path, lineno, UI_SESSIONS_MAX);
 			goto done;
 		}
-		if (parse_line(line, &lastnum, now, &why) == -1) {
+		if (parse_line(line, &prevnum, now, &why) == -1) {
 			snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
 			goto done;
 		}
 	}
 	if (more == -1)
 		goto done;
+	/* New sessions are numbered after every one in the file. */
+	lastnum = prevnum;
 	rv = 0;
  done:
 	if (line != NULL)
@@ -251,9 +297,13 @@ uisession_load(const char *path, char *err, size_t errlen)
 void
 uisession_init(void)
 {
+	struct passwd	*pw;
 	const char	*dir;
 	char		*path, err[512];
 
+	/* Who approves through the web UI, for the audit trail. */
+	if ((pw = getpwuid(getuid())) != NULL)
+		strlcpy(operator, pw->pw_name, sizeof(operator));
 	uisession_free();
 	if ((dir = registry_statedir()) == NULL)
 		return;
@@ -296,65 +346,146 @@ uisession_save(void)
 	freezero(buf, cap);
 }
 
+static void
+session_compose(struct imsgev *iev, const struct uisession *u,
+    uint32_t peerid)
+{
+	struct imsg_enc	 enc;
+
+	imsg_enc_init(&enc);
+	imsg_put_str(&enc, u->id);
+	imsg_put_str(&enc, u->csrf);
+	imsg_put_u32(&enc, u->num);
+	imsg_put_u64(&enc, u->expires);
+	if (imsgev_compose_enc(iev, IMSG_UI_SESSION, peerid, -1, &enc) == -1)
+		fatal("compose");
+}
+
+/* Every live session, oldest first, to a new ui child (peerid 0). */
 void
 uisession_send(struct imsgev *iev)
 {
 	struct uisession	*u;
-	struct imsg_enc		 enc;
 
-	/* The ui child numbers new sessions from the highest it got. */
-	maxnum = 0;
 	uisession_prune(now_ms());
-	TAILQ_FOREACH(u, &uisessions, entry) {
-		imsg_enc_init(&enc);
-		imsg_put_str(&enc, u->id);
-		imsg_put_str(&enc, u->csrf);
-		imsg_put_u32(&enc, u->num);
-		imsg_put_u64(&enc, u->expires);
-		if (imsgev_compose_enc(iev, IMSG_UI_SESSION, 0, -1,
-		    &enc) == -1)
-			fatal("compose");
-		if (u->num > maxnum)
-			maxnum = u->num;
-	}
+	TAILQ_FOREACH(u, &uisessions, entry)
+		session_compose(iev, u, 0);
 }
 
-/* A login in the ui child: keep it. */
-void
-uisession_new(struct imsg *imsg)
+/* A new secret: UI_SECRET_LEN hex digits from arc4random. */
+static void
+random_secret(char out[UI_SECRET_LEN + 1])
 {
-	struct imsg_dec	 dec;
-	char		*id, *csrf;
-	const char	*why;
-	uint32_t	 num;
-	int64_t		 expires, now = now_ms();
+	unsigned char	 rnd[UI_SECRET_LEN / 2];
+	size_t		 i;
+
+	arc4random_buf(rnd, sizeof(rnd));
+	for (i = 0; i < sizeof(rnd); i++)
+		snprintf(out + 2 * i, 3, "%02x", rnd[i]);
+	explicit_bzero(rnd, sizeof(rnd));
+}
+
+void
+uisession_login_add(char *secret, size_t len, int64_t expires)
+{
+	struct uilogin	*ul;
+
+	uilogin_prune(now_ms());
+	while (nuilogins >= UILOGINS_MAX)
+		uilogin_drop(TAILQ_FIRST(&uilogins));
+	if ((ul = calloc(1, sizeof(*ul))) == NULL)
+		fatal(NULL);
+	random_secret(ul->secret);
+	ul->expires = expires;
+	TAILQ_INSERT_TAIL(&uilogins, ul, entry);
+	nuilogins++;
+	strlcpy(secret, ul->secret, len);
+}
+
+/* The unused, unexpired login link with this secret, or NULL. */
+static struct uilogin *
+uilogin_find(const char *secret, int64_t now)
+{
+	struct uilogin	*ul, *found = NULL;
+
+	uilogin_prune(now);
+	/* Compared with every one, in constant time each. */
+	TAILQ_FOREACH(ul, &uilogins, entry)
+		if (timingsafe_bcmp(ul->secret, secret, UI_SECRET_LEN) == 0)
+			found = ul;
+	return (found);
+}
+
+/*
+ * A browser presented a login secret to the ui child: if it is a live
+ * one, it is used up and a new session goes back to the ui child;
+ * else the login failed.
+ */
+void
+uisession_login(struct imsg *imsg, struct imsgev *ui)
+{
+	struct imsg_dec		 dec;
+	struct uilogin		*ul;
+	struct uisession	*u;
+	char			*secret, id[UI_SECRET_LEN + 1];
+	char			 csrf[UI_SECRET_LEN + 1];
+	int64_t			 now = now_ms();
 
 	imsg_dec_init(&dec, imsg);
-	id = imsg_get_str(&dec);
-	csrf = imsg_get_str(&dec);
-	num = imsg_get_u32(&dec);
-	expires = imsg_get_u64(&dec);
-	if (imsg_dec_end(&dec) == -1)
-		why = "bad encoding";
-	else if ((why = uisession_check(id, csrf, num, expires,
-	    now)) == NULL) {
-		if (num <= maxnum)
-			why = "number reused";
-		else if (expires <= now - UI_CLOCK_SLACK)
-			why = "expired already";
+	secret = imsg_get_str(&dec);
+	if (imsg_dec_end(&dec) == -1 || !uisession_secret(secret)) {
+		sfree(secret);
+		parent_fatalx("bad login from the ui child");
 	}
-	if (why != NULL) {
-		sfree(id);
-		sfree(csrf);
-		parent_fatalx("bad session from the ui child: %s", why);
+	ul = uilogin_find(secret, now);
+	sfree(secret);
+	if (ul == NULL || lastnum == UINT32_MAX) {
+		if (imsgev_compose(ui, IMSG_UI_LOGIN_FAILED, imsg->hdr.peerid,
+		    -1, NULL, 0) == -1)
+			fatal("compose");
+		return;
 	}
+	uilogin_drop(ul);
 	uisession_prune(now);
-	if (expires > now)
-		uisession_add(id, csrf, num, expires);
-	maxnum = num;
-	sfree(id);
-	sfree(csrf);
+	random_secret(id);
+	random_secret(csrf);
+	uisession_add(id, csrf, ++lastnum, now + UI_SESSION_TTL);
+	explicit_bzero(id, sizeof(id));
+	explicit_bzero(csrf, sizeof(csrf));
+	u = TAILQ_LAST(&uisessions, uisession_list);
+	log_info("approval UI: session %u opened", u->num);
 	uisession_save();
+	session_compose(ui, u, imsg->hdr.peerid);
+}
+
+/*
+ * Who decides through the session with this id: 0 with the user of
+ * the audit record in user, or -1 with why not in why: the session
+ * is not one the parent opened, or it ended, or it expired.
+ */
+int
+uisession_user(const char *id, char *user, size_t len, char *why,
+    size_t whylen)
+{
+	struct uisession	*u = NULL;
+	int64_t			 now = now_ms();
+
+	if (uisession_secret(id))
+		TAILQ_FOREACH(u, &uisessions, entry)
+			if (timingsafe_bcmp(u->id, id, UI_SECRET_LEN) == 0)
+				break;
+	if (u == NULL) {
+		strlcpy(why, "unknown session", whylen);
+		return (-1);
+	}
+	if (u->expires <= now) {
+		snprintf(why, whylen, "session %u expired", u->num);
+		uisession_prune(now);
+		uisession_save();
+		return (-1);
+	}
+	snprintf(user, len, "%s (web UI, session %u)", operator, u->num);
+	return (0);
 }
 
 /* The ui child dropped a session nobody used for long. */
@@ -367,7 +498,7 @@ uisession_end(struct imsg *imsg)
 
 	imsg_dec_init(&dec, imsg);
 	id = imsg_get_str(&dec);
-	if (imsg_dec_end(&dec) == -1 || !is_secret(id)) {
+	if (imsg_dec_end(&dec) == -1 || !uisession_secret(id)) {
 		sfree(id);
 		parent_fatalx("bad session end from the ui child");
 	}

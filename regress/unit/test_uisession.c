@@ -15,14 +15,15 @@
  */
 
 /*
- * The approval UI's sessions on the parent's side (guardiand/
- * uisession.c): what the ui child reports is validated field by field
- * (anything else is a protocol violation), kept in the state
- * directory (0600, at most UI_SESSIONS_MAX, the oldest going), loaded
- * back strictly (a bad file is ignored as a whole) and handed to a new
- * ui child.  Messages travel over a real socketpair.  parent_fatalx()
- * is defined here: it records the violation and jumps back, so the
- * test sees exactly which messages the parent refuses.
+ * The approval UI's login links and sessions (guardiand/uisession.c):
+ * the parent alone opens a session, for a login secret the ui child
+ * forwards (one-time, unexpired), keeps it in the state directory
+ * (0600, at most UI_SESSIONS_MAX, the oldest going), loads it back
+ * strictly (a bad file is ignored as a whole), hands it to a new ui
+ * child, and names the user of a decision from it only while it is
+ * live.  Messages travel over real socketpairs.  parent_fatalx() is
+ * defined here: it records the violation and jumps back, so the test
+ * sees exactly which messages the parent refuses.
  */
 
 #include <sys/types.h>
@@ -34,6 +35,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <pwd.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -54,6 +56,7 @@
 #include "testutil.h"
 
 #define DAY	(24LL * 3600 * 1000)
+#define LOGINS_MAX	64	/* unused login links kept (uisession.c) */
 
 static char	 tmproot[PATH_MAX];
 static int	 ndirs;
@@ -150,28 +153,136 @@ deliver(uint32_t type, struct imsg_enc *enc, struct imsg *imsg)
 	assert_int_equal(imsg_get(&chan_r, imsg), 1);
 }
 
+/* What the parent answers the ui child: the channel, and its reader. */
+static struct imsgev	 ui_iev;
+static struct imsgbuf	 ui_r;
+
+/* A session as the parent hands it to the ui child. */
+struct sent {
+	char		 id[UI_SECRET_LEN + 1];
+	char		 csrf[UI_SECRET_LEN + 1];
+	uint32_t	 num;
+	int64_t		 expires;
+	uint32_t	 peerid;
+};
+
+static void
+sent_decode(struct imsg *imsg, struct sent *out)
+{
+	struct imsg_dec	 dec;
+	char		*id, *csrf;
+
+	assert_int_equal(imsg->hdr.type, IMSG_UI_SESSION);
+	imsg_dec_init(&dec, imsg);
+	id = imsg_get_str(&dec);
+	csrf = imsg_get_str(&dec);
+	out->num = imsg_get_u32(&dec);
+	out->expires = imsg_get_u64(&dec);
+	assert_int_equal(imsg_dec_end(&dec), 0);
+	strlcpy(out->id, id, sizeof(out->id));
+	strlcpy(out->csrf, csrf, sizeof(out->csrf));
+	out->peerid = imsg->hdr.peerid;
+	free(id);
+	free(csrf);
+}
+
+/* The one answer the parent queued for the ui child, if any: 1, or 0. */
 static int
-session_msg(const char *id, const char *csrf, uint32_t num,
-    int64_t expires, int extra)
+answer(struct imsg *imsg)
+{
+	if (imsg_queued(&ui_iev.ibuf) == 0)
+		return (0);
+	assert_int_equal(imsg_write(&ui_iev.ibuf), 0);
+	assert_int_equal(imsg_queued(&ui_iev.ibuf), 0);
+	assert_true(imsg_read(&ui_r) > 0);
+	assert_int_equal(imsg_get(&ui_r, imsg), 1);
+	return (1);
+}
+
+#define LOGIN_VIOLATION	(-1)
+#define LOGIN_FAILED	0
+#define LOGIN_OK	1
+
+/*
+ * IMSG_UI_LOGIN with this payload (secret NULL: none; extra: a byte
+ * too many) as request peerid of the ui child: a violation, the login
+ * failed, or a session (in out, if not NULL).
+ */
+static int
+login_msg(const char *secret, uint32_t peerid, int extra, struct sent *out)
 {
 	struct imsg_enc	 enc;
-	struct imsg	 imsg;
-	int		 v;
+	struct imsg	 imsg, ans;
+	int		 rv;
 
 	imsg_enc_init(&enc);
-	if (id != NULL)
-		imsg_put_str(&enc, id);
-	if (csrf != NULL)
-		imsg_put_str(&enc, csrf);
-	imsg_put_u32(&enc, num);
-	if (expires != -1)
-		imsg_put_u64(&enc, expires);
+	if (secret != NULL)
+		imsg_put_str(&enc, secret);
 	if (extra)
 		imsg_put_u8(&enc, 0);
-	deliver(IMSG_UI_SESSION, &enc, &imsg);
-	v = violates(uisession_new, &imsg);
+	assert_int_equal(imsg_compose_enc(&chan_w, IMSG_UI_LOGIN, peerid, -1,
+	    &enc), 0);
+	assert_int_equal(imsg_write(&chan_w), 0);
+	assert_true(imsg_read(&chan_r) > 0);
+	assert_int_equal(imsg_get(&chan_r, &imsg), 1);
+	violation[0] = '\0';
+	if (setjmp(violation_jb) != 0) {
+		imsg_free(&imsg);
+		assert_false(answer(&ans));
+		return (LOGIN_VIOLATION);
+	}
+	uisession_login(&imsg, &ui_iev);
 	imsg_free(&imsg);
-	return (v);
+	assert_true(answer(&ans));
+	assert_int_equal(ans.hdr.peerid, peerid);
+	if (ans.hdr.type == IMSG_UI_LOGIN_FAILED) {
+		assert_int_equal(ans.datalen, 0);
+		rv = LOGIN_FAILED;
+	} else {
+		struct sent	 tmp;
+
+		sent_decode(&ans, out != NULL ? out : &tmp);
+		rv = LOGIN_OK;
+	}
+	imsg_free(&ans);
+	return (rv);
+}
+
+/* A new login link, valid for ttl ms from now: its secret. */
+static const char *
+link_new(int64_t ttl)
+{
+	static char	 buf[4][UI_SECRET_LEN + 1];
+	static int	 k;
+	char		*s = buf[k++ % 4];
+
+	uisession_login_add(s, UI_SECRET_LEN + 1, now_ms() + ttl);
+	assert_true(uisession_secret(s));
+	return (s);
+}
+
+/* Log in with a new link: the session the parent opened. */
+static void
+login(struct sent *out)
+{
+	assert_int_equal(login_msg(link_new(60000), 7, 0, out), LOGIN_OK);
+}
+
+/* Who decides through session id: the user, or NULL (why in *why). */
+static const char *
+user_of(const char *id, const char **why)
+{
+	static char	 user[128], whybuf[64];
+
+	user[0] = whybuf[0] = '\0';
+	*why = whybuf;
+	if (uisession_user(id, user, sizeof(user), whybuf,
+	    sizeof(whybuf)) == 0) {
+		assert_string_equal(whybuf, "");
+		return (user);
+	}
+	assert_string_equal(user, "");
+	return (NULL);
 }
 
 static int
@@ -190,21 +301,12 @@ end_msg(const char *id)
 }
 
 /* What uisession_send() gives a new ui child. */
-struct sent {
-	char		 id[UI_SECRET_LEN + 1];
-	char		 csrf[UI_SECRET_LEN + 1];
-	uint32_t	 num;
-	int64_t		 expires;
-};
-
 static int
 sent_sessions(struct sent *out, int max)
 {
 	struct imsgev	 iev;
 	struct imsgbuf	 r;
 	struct imsg	 imsg;
-	struct imsg_dec	 dec;
-	char		*id, *csrf;
 	int		 sp[2], n = 0;
 	ssize_t		 got;
 
@@ -222,18 +324,9 @@ sent_sessions(struct sent *out, int max)
 		;
 	assert_int_equal(got, 0);
 	while (imsg_get(&r, &imsg) == 1) {
-		assert_int_equal(imsg.hdr.type, IMSG_UI_SESSION);
 		assert_true(n < max);
-		imsg_dec_init(&dec, &imsg);
-		id = imsg_get_str(&dec);
-		csrf = imsg_get_str(&dec);
-		out[n].num = imsg_get_u32(&dec);
-		out[n].expires = imsg_get_u64(&dec);
-		assert_int_equal(imsg_dec_end(&dec), 0);
-		strlcpy(out[n].id, id, sizeof(out[n].id));
-		strlcpy(out[n].csrf, csrf, sizeof(out[n].csrf));
-		free(id);
-		free(csrf);
+		sent_decode(&imsg, &out[n]);
+		assert_int_equal(out[n].peerid, 0);
 		imsg_free(&imsg);
 		n++;
 	}
@@ -337,6 +430,10 @@ group_setup(void **state)
 	    imsgbuf_init(&chan_w, sp[0]) == -1 ||
 	    imsgbuf_init(&chan_r, sp[1]) == -1)
 		return (-1);
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == -1 ||
+	    imsgev_init(&ui_iev, sp[0], NULL, NULL) == -1 ||
+	    imsgbuf_init(&ui_r, sp[1]) == -1)
+		return (-1);
 	return (0);
 }
 
@@ -349,6 +446,10 @@ group_teardown(void **state)
 	close(chan_r.fd);
 	imsgbuf_clear(&chan_w);
 	imsgbuf_clear(&chan_r);
+	imsgev_clear(&ui_iev);
+	close(ui_iev.ibuf.fd);
+	close(ui_r.fd);
+	imsgbuf_clear(&ui_r);
 	free(conf->state_dir);
 	free(conf);
 	return (tmproot_remove(tmproot));
@@ -358,22 +459,36 @@ group_teardown(void **state)
  * Tests.
  */
 
-/* Logins are kept, 0600 in a 0700 directory, and come back in order. */
+/* A login link opens one session, once; the parent makes it all. */
 static void
-test_persist(void **state)
+test_login(void **state)
 {
-	struct sent	 s[8];
+	struct sent	 a, b, c, s[8];
 	struct stat	 st;
-	char		*path;
-	int64_t		 now = now_ms();
+	const char	*l1, *l2, *l3;
+	char		*path, saved[UI_SECRET_LEN + 1];
+	int64_t		 before, after;
 
 	fresh();
 	assert_int_equal(file_sessions(), -1);
 	assert_int_equal(sent_sessions(s, 8), 0);
 
-	assert_false(session_msg(secret(1), secret(101), 1,
-	    now + UI_SESSION_TTL, 0));
+	l1 = link_new(60000);
+	strlcpy(saved, l1, sizeof(saved));
+	before = now_ms();
+	assert_int_equal(login_msg(l1, 42, 0, &a), LOGIN_OK);
+	after = now_ms();
+	assert_int_equal(a.peerid, 42);
+	assert_true(uisession_secret(a.id));
+	assert_true(uisession_secret(a.csrf));
+	assert_string_not_equal(a.id, a.csrf);
+	assert_string_not_equal(a.id, saved);
+	assert_int_equal(a.num, 1);
+	assert_true(a.expires >= before + UI_SESSION_TTL &&
+	    a.expires <= after + UI_SESSION_TTL);
 	assert_int_equal(uisession_count(), 1);
+
+	/* Kept at once, 0600 in a 0700 directory. */
 	path = sessions_path();
 	assert_int_equal(stat(path, &st), 0);
 	assert_true(S_ISREG(st.st_mode));
@@ -381,52 +496,118 @@ test_persist(void **state)
 	assert_int_equal(stat(conf->state_dir, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0700);
 	assert_int_equal(file_sessions(), 1);
-	assert_true(file_has(secret(1)));
-	assert_true(file_has(secret(101)));
+	assert_true(file_has(a.id));
+	assert_true(file_has(a.csrf));
+	assert_false(file_has(saved));
 
-	assert_false(session_msg(secret(2), secret(102), 2, now + DAY, 0));
-	assert_int_equal(file_sessions(), 2);
+	/* Once only; unknown and expired links fail; nothing is opened. */
+	assert_int_equal(login_msg(saved, 43, 0, NULL), LOGIN_FAILED);
+	assert_int_equal(login_msg(secret(5), 44, 0, NULL), LOGIN_FAILED);
+	l2 = link_new(-1);
+	assert_int_equal(login_msg(l2, 45, 0, NULL), LOGIN_FAILED);
+	assert_int_equal(uisession_count(), 1);
+	assert_int_equal(file_sessions(), 1);
 
-	restart();
-	assert_int_equal(uisession_count(), 2);
-	assert_int_equal(sent_sessions(s, 8), 2);
-	assert_string_equal(s[0].id, secret(1));
-	assert_string_equal(s[0].csrf, secret(101));
-	assert_int_equal(s[0].num, 1);
-	assert_int_equal(s[0].expires, now + UI_SESSION_TTL);
-	assert_string_equal(s[1].id, secret(2));
-	assert_string_equal(s[1].csrf, secret(102));
-	assert_int_equal(s[1].num, 2);
-	assert_int_equal(s[1].expires, now + DAY);
-
-	/* The ui child numbers new sessions after those it was given. */
-	assert_true(session_msg(secret(3), secret(103), 2, now + DAY, 0));
-	assert_non_null(strstr(violation, "number reused"));
-	assert_false(session_msg(secret(3), secret(103), 3, now + DAY, 0));
+	/* Links are independent; sessions numbered in order of login. */
+	l2 = link_new(60000);
+	l3 = link_new(60000);
+	assert_int_equal(login_msg(l3, 46, 0, &b), LOGIN_OK);
+	assert_int_equal(login_msg(l2, 47, 0, &c), LOGIN_OK);
+	assert_int_equal(b.num, 2);
+	assert_int_equal(c.num, 3);
+	assert_string_not_equal(b.id, c.id);
+	assert_string_not_equal(b.csrf, c.csrf);
 	assert_int_equal(file_sessions(), 3);
+
+	/* A restart gives them back, in order, with what they were. */
+	restart();
+	assert_int_equal(sent_sessions(s, 8), 3);
+	assert_string_equal(s[0].id, a.id);
+	assert_string_equal(s[0].csrf, a.csrf);
+	assert_int_equal(s[0].num, 1);
+	assert_int_equal(s[0].expires, a.expires);
+	assert_string_equal(s[1].id, b.id);
+	assert_string_equal(s[2].id, c.id);
+	/* Links do not survive it; numbering goes on. */
+	assert_int_equal(login_msg(l3, 48, 0, NULL), LOGIN_FAILED);
+	login(&a);
+	assert_int_equal(a.num, 4);
 
 	/* Nothing else in the directory: no temporary file left. */
 	assert_int_equal(nentries(conf->state_dir), 1);
 	free(path);
 }
 
+/* What no ui child sends for a browser's link is a violation. */
+static void
+test_login_bad(void **state)
+{
+	char		 bad[UI_SECRET_LEN + 2];
+	const char	*l;
+	size_t		 i;
+
+	fresh();
+	l = link_new(60000);
+	strlcpy(bad, l, sizeof(bad));
+	for (i = 0; i < UI_SECRET_LEN; i++)
+		if (bad[i] >= 'a' && bad[i] <= 'f')
+			bad[i] -= 'a' - 'A';
+	assert_int_equal(login_msg(bad, 1, 0, NULL), LOGIN_VIOLATION);
+	assert_non_null(strstr(violation, "bad login from the ui child"));
+	strlcpy(bad, l, sizeof(bad));
+	bad[UI_SECRET_LEN - 1] = '\0';
+	assert_int_equal(login_msg(bad, 1, 0, NULL), LOGIN_VIOLATION);
+	strlcpy(bad, l, sizeof(bad));
+	strlcat(bad, "0", sizeof(bad));
+	assert_int_equal(login_msg(bad, 1, 0, NULL), LOGIN_VIOLATION);
+	assert_int_equal(login_msg("", 1, 0, NULL), LOGIN_VIOLATION);
+	assert_int_equal(login_msg(NULL, 1, 0, NULL), LOGIN_VIOLATION);
+	assert_int_equal(login_msg(l, 1, 1, NULL), LOGIN_VIOLATION);
+	assert_int_equal(uisession_count(), 0);
+	assert_int_equal(file_sessions(), -1);
+	/* None of that used the link up. */
+	assert_int_equal(login_msg(l, 1, 0, NULL), LOGIN_OK);
+}
+
+/* At most LOGINS_MAX unused links: the oldest goes. */
+static void
+test_login_cap(void **state)
+{
+	char		 first[UI_SECRET_LEN + 1], second[UI_SECRET_LEN + 1];
+	int		 i;
+
+	fresh();
+	strlcpy(first, link_new(60000), sizeof(first));
+	strlcpy(second, link_new(60000), sizeof(second));
+	for (i = 2; i < LOGINS_MAX; i++)
+		link_new(60000);
+	/* One more: the first goes, the second stays. */
+	link_new(60000);
+	assert_int_equal(login_msg(first, 1, 0, NULL), LOGIN_FAILED);
+	assert_int_equal(login_msg(second, 2, 0, NULL), LOGIN_OK);
+}
+
 /* At most UI_SESSIONS_MAX: the oldest goes, in memory and on disk. */
 static void
 test_cap(void **state)
 {
-	struct sent	 s[UI_SESSIONS_MAX + 8];
-	int64_t		 now = now_ms();
+	struct sent	 got[UI_SESSIONS_MAX + 6], s[UI_SESSIONS_MAX + 8];
 	unsigned int	 i;
+	const char	*why;
 
 	fresh();
-	for (i = 1; i <= UI_SESSIONS_MAX + 6; i++)
-		assert_false(session_msg(secret(i), secret(1000 + i), i,
-		    now + DAY, 0));
+	for (i = 0; i < UI_SESSIONS_MAX + 6; i++)
+		login(&got[i]);
+	assert_int_equal(got[UI_SESSIONS_MAX + 5].num, UI_SESSIONS_MAX + 6);
 	assert_int_equal(uisession_count(), UI_SESSIONS_MAX);
 	assert_int_equal(file_sessions(), UI_SESSIONS_MAX);
-	assert_false(file_has(secret(6)));
-	assert_true(file_has(secret(7)));
-	assert_true(file_has(secret(UI_SESSIONS_MAX + 6)));
+	assert_false(file_has(got[5].id));
+	assert_true(file_has(got[6].id));
+	assert_true(file_has(got[UI_SESSIONS_MAX + 5].id));
+	/* A dropped one decides nothing any more. */
+	assert_null(user_of(got[5].id, &why));
+	assert_string_equal(why, "unknown session");
+	assert_non_null(user_of(got[6].id, &why));
 
 	restart();
 	assert_int_equal(uisession_count(), UI_SESSIONS_MAX);
@@ -440,29 +621,30 @@ test_cap(void **state)
 static void
 test_expiry(void **state)
 {
-	struct sent	 s[4];
+	struct sent	 s[4], got;
 	char		*path, *data;
 	int64_t		 now = now_ms();
 
 	fresh();
 	path = sessions_path();
 	data = xasprintf("%s\t%s\t1\t%lld\n%s\t%s\t2\t%lld\n%s\t%s\t3\t%lld\n",
-	    secret(1), secret(11), (long long)(now - 1000),
+	    secret(1), secret(11), (long long)(now + DAY),
 	    secret(2), secret(12), (long long)(now + 400),
-	    secret(3), secret(13), (long long)(now + DAY));
+	    secret(3), secret(13), (long long)(now - 1000));
 	writefile(path, data, 0600);
 	restart();
 	assert_int_equal(uisession_count(), 2);
 	usleep(600 * 1000);
 	assert_int_equal(sent_sessions(s, 4), 1);
-	assert_string_equal(s[0].id, secret(3));
+	assert_string_equal(s[0].id, secret(1));
 	assert_int_equal(uisession_count(), 1);
-	/* Numbers go on from the highest the ui child was given. */
-	assert_true(session_msg(secret(4), secret(14), 3, now + DAY, 0));
-	assert_false(session_msg(secret(4), secret(14), 4, now + DAY, 0));
+	/* Numbered after every session in the file, expired ones too. */
+	login(&got);
+	assert_int_equal(got.num, 4);
 	assert_int_equal(file_sessions(), 2);
-	assert_false(file_has(secret(1)));
+	assert_true(file_has(secret(1)));
 	assert_false(file_has(secret(2)));
+	assert_false(file_has(secret(3)));
 	free(data);
 	free(path);
 }
@@ -471,121 +653,105 @@ test_expiry(void **state)
 static void
 test_end(void **state)
 {
-	int64_t		 now = now_ms();
+	struct sent	 a, b;
+	const char	*why;
+	char		 up[UI_SECRET_LEN + 1];
+	size_t		 i;
 
 	fresh();
-	assert_false(session_msg(secret(1), secret(11), 1, now + DAY, 0));
-	assert_false(session_msg(secret(2), secret(12), 2, now + DAY, 0));
-	assert_false(end_msg(secret(1)));
+	login(&a);
+	login(&b);
+	assert_false(end_msg(a.id));
 	assert_int_equal(uisession_count(), 1);
 	assert_int_equal(file_sessions(), 1);
-	assert_false(file_has(secret(1)));
-	assert_true(file_has(secret(2)));
+	assert_false(file_has(a.id));
+	assert_true(file_has(b.id));
+	/* Ended: no decision through it. */
+	assert_null(user_of(a.id, &why));
+	assert_string_equal(why, "unknown session");
 	/* Unknown (the parent let it go already): nothing happens. */
 	assert_false(end_msg(secret(9)));
-	assert_false(end_msg(secret(1)));
+	assert_false(end_msg(a.id));
 	assert_int_equal(uisession_count(), 1);
 	/* Not a session id at all: a violation. */
 	assert_true(end_msg("abc"));
 	assert_true(end_msg(""));
-	{
-		char	 up[UI_SECRET_LEN + 1];
-		size_t	 i;
-
-		strlcpy(up, secret(2), sizeof(up));
-		for (i = 0; i < UI_SECRET_LEN; i++)
-			if (up[i] >= 'a' && up[i] <= 'f')
-				up[i] -= 'a' - 'A';
-		assert_true(end_msg(up));
-	}
+	strlcpy(up, b.id, sizeof(up));
+	for (i = 0; i < UI_SECRET_LEN; i++)
+		if (up[i] >= 'a' && up[i] <= 'f')
+			up[i] -= 'a' - 'A';
+	assert_true(end_msg(up));
 	assert_int_equal(uisession_count(), 1);
 	restart();
 	assert_int_equal(uisession_count(), 1);
+	assert_non_null(user_of(b.id, &why));
 }
 
-/* Every field checked exactly; a bad one is a protocol violation. */
+/*
+ * A decision counts only through a live session the parent opened,
+ * and names the user from the parent's record of it.
+ */
 static void
-test_bad_messages(void **state)
+test_user(void **state)
 {
-	char		 id[UI_SECRET_LEN + 2], *before, *after, *path;
+	struct sent	 a, b;
+	struct passwd	*pw;
+	const char	*u, *why;
+	char		*want, *path, *data, up[UI_SECRET_LEN + 1];
 	int64_t		 now = now_ms();
-	size_t		 i, n = 0;
-	struct {
-		const char	*desc;
-		const char	*why;
-		int		 v;
-		char		 said[512];
-	} t[16];
+	size_t		 i;
 
 	fresh();
-	assert_false(session_msg(secret(1), secret(11), 5, now + DAY, 0));
 	path = sessions_path();
-	before = slurp(path, NULL);
+	/* Session 5 from the last run, about to expire. */
+	data = xasprintf("%s\t%s\t5\t%lld\n", secret(1), secret(11),
+	    (long long)(now + 300));
+	writefile(path, data, 0600);
+	restart();
+	login(&a);
+	login(&b);
+	assert_int_equal(a.num, 6);
 
-#define BAD(d, w, call)	do {					\
-	t[n].desc = (d);					\
-	t[n].why = (w);						\
-	t[n].v = (call);					\
-	strlcpy(t[n].said, violation, sizeof(t[n].said));	\
-	n++;							\
-} while (0)
-	strlcpy(id, secret(2), sizeof(id));
-	id[UI_SECRET_LEN - 1] = '\0';
-	BAD("63 digits", "bad secret",
-	    session_msg(id, secret(12), 6, now + DAY, 0));
-	strlcpy(id, secret(2), sizeof(id));
-	strlcat(id, "a", sizeof(id));
-	BAD("65 digits", "bad secret",
-	    session_msg(id, secret(12), 6, now + DAY, 0));
-	strlcpy(id, secret(2), sizeof(id));
-	id[10] = 'A';
-	BAD("upper case", "bad secret",
-	    session_msg(id, secret(12), 6, now + DAY, 0));
-	strlcpy(id, secret(2), sizeof(id));
-	id[0] = 'g';
-	BAD("csrf not hex", "bad secret",
-	    session_msg(secret(2), id, 6, now + DAY, 0));
-	BAD("empty csrf", "bad secret",
-	    session_msg(secret(2), "", 6, now + DAY, 0));
-	BAD("number 0", "bad number",
-	    session_msg(secret(2), secret(12), 0, now + DAY, 0));
-	BAD("number reused", "number reused",
-	    session_msg(secret(2), secret(12), 5, now + DAY, 0));
-	BAD("lives too long", "expires too late",
-	    session_msg(secret(2), secret(12), 6,
-	    now + UI_SESSION_TTL + 2 * UI_CLOCK_SLACK, 0));
-	BAD("expired long ago", "expired already",
-	    session_msg(secret(2), secret(12), 6, now - DAY, 0));
-	BAD("expires 0", "expired already",
-	    session_msg(secret(2), secret(12), 6, 0, 0));
-	BAD("expires 2^63 (negative)", "expired already",
-	    session_msg(secret(2), secret(12), 6, INT64_MIN, 0));
-	BAD("a trailing byte", "bad encoding",
-	    session_msg(secret(2), secret(12), 6, now + DAY, 1));
-	BAD("no expiry", "bad encoding",
-	    session_msg(secret(2), secret(12), 6, -1, 0));
-	BAD("no csrf", "bad encoding",
-	    session_msg(secret(2), NULL, 6, now + DAY, 0));
-	BAD("a duplicate id", "duplicate session",
-	    session_msg(secret(1), secret(12), 6, now + DAY, 0));
-#undef BAD
-	for (i = 0; i < n; i++) {
-		if (!t[i].v || strstr(t[i].said, "bad session from the ui "
-		    "child") == NULL || strstr(t[i].said, t[i].why) == NULL) {
-			print_message("%s: %s; want [%s], said [%s]\n",
-			    t[i].desc, t[i].v ? "refused" : "accepted",
-			    t[i].why, t[i].said);
-			fail();
-		}
-	}
-	assert_int_equal(uisession_count(), 1);
-	after = slurp(path, NULL);
-	assert_string_equal(before, after);
-	/* Still in order after all that. */
-	assert_false(session_msg(secret(2), secret(12), 6, now + DAY, 0));
-	assert_int_equal(uisession_count(), 2);
-	free(before);
-	free(after);
+	pw = getpwuid(getuid());
+	assert_non_null(pw);
+	want = xasprintf("%s (web UI, session 6)", pw->pw_name);
+	u = user_of(a.id, &why);
+	assert_non_null(u);
+	assert_string_equal(u, want);
+	free(want);
+	want = xasprintf("%s (web UI, session 7)", pw->pw_name);
+	assert_string_equal(user_of(b.id, &why), want);
+	free(want);
+
+	/* No session, a made-up one, a csrf token, a near miss. */
+	assert_null(user_of("", &why));
+	assert_string_equal(why, "unknown session");
+	assert_null(user_of(secret(2), &why));
+	assert_string_equal(why, "unknown session");
+	assert_null(user_of(a.csrf, &why));
+	assert_string_equal(why, "unknown session");
+	strlcpy(up, a.id, sizeof(up));
+	for (i = 0; i < UI_SECRET_LEN; i++)
+		if (up[i] >= 'a' && up[i] <= 'f')
+			up[i] -= 'a' - 'A';
+	assert_null(user_of(up, &why));
+	up[0] = '\0';
+	strlcpy(up, a.id, UI_SECRET_LEN);
+	assert_null(user_of(up, &why));
+	assert_string_equal(why, "unknown session");
+
+	/* Expired: refused by number, and gone from the file. */
+	assert_non_null(user_of(secret(1), &why));
+	usleep(500 * 1000);
+	assert_null(user_of(secret(1), &why));
+	assert_string_equal(why, "session 5 expired");
+	assert_false(file_has(secret(1)));
+	assert_null(user_of(secret(1), &why));
+	assert_string_equal(why, "unknown session");
+	/* The others are untouched. */
+	assert_non_null(user_of(a.id, &why));
+	assert_int_equal(file_sessions(), 2);
+	free(data);
 	free(path);
 }
 
@@ -593,6 +759,7 @@ test_bad_messages(void **state)
 static void
 test_bad_files(void **state)
 {
+	struct sent	 got;
 	char		*a, *b, *path, *data, *big, *log;
 	int64_t		 now = now_ms();
 	long long	 ex = now + DAY;
@@ -713,8 +880,10 @@ test_bad_files(void **state)
 
 	/* A new login after a bad file writes a good one. */
 	refused("garbage\n", 8, 0644, "must be a regular file of ours");
-	assert_false(session_msg(secret(3), secret(13), 1, ex, 0));
+	login(&got);
+	assert_int_equal(got.num, 1);
 	assert_int_equal(file_sessions(), 1);
+	assert_true(file_has(got.id));
 	{
 		struct stat	 st;
 
@@ -733,35 +902,36 @@ test_bad_files(void **state)
 static void
 test_unwritable(void **state)
 {
-	int64_t		 now = now_ms();
-	char		*base, *top;
+	struct sent	 got;
+	const char	*why;
+	char		*base;
 
 	fresh();
 	/* Where the state directory would go is a file. */
 	base = strdup(conf->state_dir);
 	*strrchr(base, '/') = '\0';
-	top = strdup(base);
-	*strrchr(top, '/') = '\0';
 	assert_int_equal(rmdir(conf->state_dir), 0);
 	assert_int_equal(rmdir(base), 0);
 	writefile(base, "x", 0600);
-	assert_false(session_msg(secret(1), secret(11), 1, now + DAY, 0));
+	login(&got);
 	assert_int_equal(uisession_count(), 1);
 	assert_int_equal(file_sessions(), -1);
+	assert_non_null(user_of(got.id, &why));
 	assert_int_equal(unlink(base), 0);
 	free(base);
-	free(top);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_persist),
+		cmocka_unit_test(test_login),
+		cmocka_unit_test(test_login_bad),
+		cmocka_unit_test(test_login_cap),
 		cmocka_unit_test(test_cap),
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_end),
-		cmocka_unit_test(test_bad_messages),
+		cmocka_unit_test(test_user),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_unwritable),
 	};

@@ -322,11 +322,21 @@ function analyse(words, cwd) {
 			    why: 'written with $\'…\' escapes: contains ' +
 			    (whats.length ? uniq(whats).join(', ') :
 			    'characters that cannot be shown as they are') });
+			/* A run of the same escape is one mark, not
+			 * thousands of them. */
+			let run = null;
 			for (const e of seg.escapes) {
-				if (!e.what)
+				if (!e.what) {
+					run = null;
 					continue;
-				marks.push({ a: e.a, b: e.b,
-				    cls: 'hl-escape-ch', why: e.what });
+				}
+				if (run && run.b === e.a && run.why === e.what) {
+					run.b = e.b;
+					continue;
+				}
+				run = { a: e.a, b: e.b, cls: 'hl-escape-ch',
+				    why: e.what };
+				marks.push(run);
 				hidden.add(e.what);
 			}
 			if (!whats.length)
@@ -732,20 +742,42 @@ function slice(w, a, b) {
 
 /* The canonical text cut where marks begin and end, with their classes. */
 function pieces(cmd, marks) {
-	const cuts = new Set([0, cmd.length]);
+	const n = cmd.length;
+	const clamp = (x) => Math.max(0, Math.min(n, x));
+	const ev = [];
 	const out = [];
+	const on = new Set();
 
-	for (const m of marks) {
-		cuts.add(Math.max(0, Math.min(cmd.length, m.a)));
-		cuts.add(Math.max(0, Math.min(cmd.length, m.b)));
-	}
-	const pts = Array.from(cuts).sort((x, y) => x - y);
-	for (let k = 0; k + 1 < pts.length; k++) {
-		const a = pts[k], b = pts[k + 1];
-		const on = marks.filter((m) => m.a <= a && m.b >= b);
-		out.push({ text: cmd.slice(a, b),
-		    cls: uniq(on.map((m) => m.cls)),
-		    why: uniq(on.map((m) => m.why)) });
+	/*
+	 * A sweep over where marks start and end, keeping the marks
+	 * that are on: linear in the command and the marks, however
+	 * many there are (a quadratic version froze the page on one
+	 * long argument of control characters).
+	 */
+	marks.forEach((m, i) => {
+		const a = clamp(m.a), b = clamp(m.b);
+		if (a < b) {
+			ev.push({ at: a, i: i, on: true });
+			ev.push({ at: b, i: i, on: false });
+		}
+	});
+	ev.sort((x, y) => x.at - y.at);
+	let pos = 0, k = 0;
+	while (pos < n) {
+		while (k < ev.length && ev[k].at === pos) {
+			if (ev[k].on)
+				on.add(ev[k].i);
+			else
+				on.delete(ev[k].i);
+			k++;
+		}
+		const next = k < ev.length ? ev[k].at : n;
+		const cur = Array.from(on).sort((x, y) => x - y)
+		    .map((i) => marks[i]);
+		out.push({ text: cmd.slice(pos, next),
+		    cls: uniq(cur.map((m) => m.cls)),
+		    why: uniq(cur.map((m) => m.why)) });
+		pos = next;
 	}
 	return (out);
 }

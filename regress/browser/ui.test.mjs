@@ -739,6 +739,39 @@ async function run(browser, problems) {
 		    'not cancelled');
 	});
 
+	// Long arguments of control characters: rendering is linear in the
+	// command, so 32 such cards appear and the page still answers.
+	await step('32 cards of 64,000 control characters each appear, and ' +
+	    'the page stays usable', async () => {
+		const cards = page.locator('#pending > li.card:not(.leaving)');
+		await until(async () => await cards.count() === 0,
+		    'no card left from before');
+		const big = [];
+		const t0 = Date.now();
+		for (let i = 0; i < 32; i++)
+			big.push(hostexec('echo', 'big' + i + '-' +
+			    '\x01'.repeat(64000)));
+		await until(async () => await cards.count() === 32,
+		    '32 big cards', 60000);
+		await cardFor(page, 'big31-');
+		note('32 cards of 64,000 control characters: ' +
+		    (Date.now() - t0) + ' ms from the first request');
+		const c = await cardFor(page, 'big0-');
+		assert(await c.locator('.hl-escape-ch').count() <= 2,
+		    'a run of one escape is one mark');
+		assert(/control character/.test(await c.locator('.findings')
+		    .textContent()), 'the escapes are not explained');
+		await page.locator('h1').click();
+		await page.keyboard.press('j');
+		await until(async () => await page.locator(
+		    '#pending > li.card.selected').count() === 1,
+		    'j selects a card', 10000);
+		for (const h of big)
+			h.kill('SIGTERM');
+		await until(async () => await cards.count() === 0,
+		    'the cancelled cards leave', 60000);
+	});
+
 	// Restart: banner, then recovery without a reload, and without a
 	// new login: the daemon kept the session.  The page records every
 	// connection state it shows, so a brief "login" cannot slip by.

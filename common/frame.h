@@ -49,6 +49,7 @@
 #define DENY_TIMEOUT		2
 #define DENY_SPAWN		3
 #define DENY_ERROR		4
+#define DENY_BUSY		5	/* no room now: try again */
 
 #define CONTENT_TYPE_STREAM	"application/vnd.guardiand.stream"
 

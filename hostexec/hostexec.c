@@ -54,6 +54,7 @@
 #define EX_NOTRUN	1	/* denied, approval timeout, too many pending */
 #define EX_NOEXEC	126
 #define EX_NOTFOUND	127
+#define EX_BUSY		75	/* guardiand is busy: try again (EX_TEMPFAIL) */
 #define EX_TROUBLE	255	/* usage, cannot reach or talk to guardiand */
 
 #define DEFAULT_PORT	"9998"
@@ -1080,13 +1081,15 @@ final_deny(const unsigned char *p, uint32_t len)
 {
 	static const char	*dflt[] = { "denied by policy",
 	    "denied", "approval timed out", "cannot start the command",
-	    "the command did not run" };
+	    "the command did not run", "guardiand is busy, try again" };
 
 	if (len < 1)
 		protoerr("bad deny frame");
-	if (p[0] > DENY_ERROR)
+	if (p[0] > DENY_BUSY)
 		protoerr("unknown deny reason %u", p[0]);
 	say_text(p + 1, len - 1, dflt[p[0]]);
+	if (p[0] == DENY_BUSY)
+		exit(EX_BUSY);
 	if (p[0] != DENY_SPAWN)
 		exit(EX_NOTRUN);
 	if (len - 1 >= 10 && memcmp(p + 1, "not found:", 10) == 0)
@@ -1431,7 +1434,8 @@ http_error(const struct resp *r)
 	size_t		len;
 	int		status;
 
-	status = r->status == 429 ? EX_NOTRUN : EX_TROUBLE;
+	status = r->status == 429 ? EX_NOTRUN : r->status == 503 ? EX_BUSY :
+	    EX_TROUBLE;
 	if (json_reason(errbody, errlen, reason, sizeof(reason), &len) == 0 &&
 	    len > 0) {
 		say_text(reason, len, "");

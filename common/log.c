@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,42 @@ vlog(int pri, const char *fmt, va_list ap)
 	} else
 		vsyslog(pri, fmt, ap);
 	errno = saved_errno;
+}
+
+/*
+ * Text from a process we do not trust, made fit to be part of one log
+ * line wherever it goes (stderr, syslog, the journal): printable ASCII
+ * stays, a backslash, \n, \r, \t and \b are written as in C, and every
+ * other byte as \ooo: C0, DEL, and all bytes from 0x80, since raw UTF-8
+ * could carry a bidi override that reorders the line on screen.  The
+ * result decodes back to exactly the input.  NULL if out of memory.
+ */
+char *
+log_escape(const char *s)
+{
+	static const char	 special[] = "\\\n\r\t\b", letter[] = "\\nrtb";
+	const unsigned char	*p;
+	const char		*c;
+	char			*out, *o;
+	size_t			 len = strlen(s);
+
+	if (len > (SIZE_MAX - 1) / 4 || (out = malloc(4 * len + 1)) == NULL)
+		return (NULL);
+	for (o = out, p = (const unsigned char *)s; *p != '\0'; p++) {
+		if ((c = strchr(special, *p)) != NULL) {
+			*o++ = '\\';
+			*o++ = letter[c - special];
+		} else if (*p >= 0x20 && *p < 0x7f)
+			*o++ = *p;
+		else {
+			*o++ = '\\';
+			*o++ = '0' + (*p >> 6);
+			*o++ = '0' + ((*p >> 3) & 7);
+			*o++ = '0' + (*p & 7);
+		}
+	}
+	*o = '\0';
+	return (out);
 }
 
 void

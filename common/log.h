@@ -28,6 +28,7 @@ void	log_procinit(const char *);
 void	log_setsink(void (*)(int, const char *));
 void	log_setverbose(int);
 int	log_getverbose(void);
+char	*log_escape(const char *);
 void	log_warn(const char *, ...)
 	    __attribute__((__format__ (printf, 1, 2)));
 void	log_warnx(const char *, ...)

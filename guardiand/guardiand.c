@@ -122,10 +122,14 @@ main(int argc, char *argv[])
 	argv += optind;
 
 	if (role != ROLE_PARENT) {
-		/* A re-executed child: nothing of the parent but fd 3. */
+		/*
+		 * A re-executed child: nothing of the parent but fd 3, an
+		 * environment the parent chose, /dev/null for stdio.
+		 */
 		log_init(1, LOG_DAEMON);
 		log_setverbose(guardiand_verbose + 1);
 		log_procinit(role_name(role));
+		child_start(role);
 		proc_setname(role_name(role));
 		if (role == ROLE_POLICY)
 			policy_main();

@@ -25,6 +25,8 @@
 
 #define GUARDIAND_USER_AGENT	"guardiand"
 #define PARENT_SOCK_FILENO	3	/* a child's channel to the parent */
+/* Sanitizer build: where each child writes its reports (ROLE.PID.log). */
+#define SANITIZER_DIR_ENV	"GUARDIAND_SANITIZER_DIR"
 
 enum role {
 	ROLE_PARENT,
@@ -158,6 +160,7 @@ void	 proc_init(void);
 pid_t	 proc_exec(enum role, int, int *);
 void	 proc_setname(const char *);
 int	 proc_allowed(enum role, uint32_t);
+void	 child_start(enum role);
 int	 child_init(enum role, void (*)(int, short, void *), void *,
 	    struct imsgev *);
 void	 child_log_sink(int, const char *);
@@ -194,6 +197,8 @@ int	 uisession_secret(const char *);
 void	 child_verbose(struct imsg *);
 
 /* testhook.c: no-ops unless built with GUARDIAND_TESTHOOKS */
+size_t	 testhook_env(char **, size_t, size_t);
+void	 testhook_start(enum role);
 void	 testhook_sandboxed(enum role);
 void	 testhook_ui_added(struct imsgev *, const char *);
 

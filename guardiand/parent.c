@@ -27,7 +27,6 @@
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
-#include <vis.h>
 
 #include <event.h>
 
@@ -68,6 +67,7 @@ struct parent {
 static struct parent	 pa;
 
 static void	 parent_sig(int, short, void *);
+static void	 child_drain(struct child *);
 static void	 child_status(struct child *, pid_t, int);
 static __dead void child_lost(struct child *, const char *);
 static void	 parent_dispatch(int, short, void *);
@@ -76,6 +76,7 @@ static void	 parent_send_patterns(struct config *);
 static void	 parent_settings(struct child *);
 static void	 parent_start_net(struct child *, struct listen_list *);
 static void	 parent_log(struct child *, struct imsg *);
+static char	*escape_lines(char *);
 static void	 parent_loaded(struct imsg *);
 static void	 parent_ready(struct child *);
 static void	 parent_tell(const char *, size_t);
@@ -284,12 +285,33 @@ parent_sig(int sig, short event, void *arg)
 				if (c->pid != pid)
 					continue;
 				c->pid = 0;
+				child_drain(c);
 				child_status(c, pid, status);
 				parent_shutdown(1);
 			}
 		}
 		break;
 	}
+}
+
+/*
+ * A child that died may have said why just before: log what its
+ * channel still holds.  The rest no longer matters.
+ */
+static void
+child_drain(struct child *c)
+{
+	struct imsg	 imsg;
+	ssize_t		 n;
+
+	do {
+		n = imsg_read(&c->iev.ibuf);
+		while (imsg_get(&c->iev.ibuf, &imsg) == 1) {
+			if (imsg.hdr.type == IMSG_LOG)
+				parent_log(c, &imsg);
+			imsg_free(&imsg);
+		}
+	} while (n > 0);
 }
 
 static void
@@ -315,6 +337,7 @@ child_lost(struct child *c, const char *why)
 	int	 status, tries;
 
 	log_warnx("%s child: %s", role_name(c->role), why);
+	child_drain(c);
 	for (tries = 0; pid > 0 && tries < 100; tries++) {
 		if (waitpid(pid, &status, WNOHANG) == pid) {
 			c->pid = 0;
@@ -397,7 +420,10 @@ parent_dispatch(int fd, short event, void *arg)
 	imsgev_update(&c->iev);
 }
 
-/* A child's log record: escaped, since a child is not trusted. */
+/*
+ * A child's log record: every byte escaped, since a child is not
+ * trusted, so that it stays one line and can pass for no other.
+ */
 static void
 parent_log(struct child *c, struct imsg *imsg)
 {
@@ -413,8 +439,8 @@ parent_log(struct child *c, struct imsg *imsg)
 		parent_fatalx("bad log message from %s child",
 		    role_name(c->role));
 	}
-	if (stravis(&safe, msg, VIS_SAFE | VIS_OCTAL) == -1)
-		fatal("stravis");
+	if ((safe = log_escape(msg)) == NULL)
+		fatal(NULL);
 	if (pri == LOG_DEBUG)
 		log_debug("%s: %s", role_name(c->role), safe);
 	else if (pri >= LOG_INFO)
@@ -457,8 +483,8 @@ parent_ui_decision(struct imsg *imsg, int approve)
 	}
 	if (uisession_user(sid, user, sizeof(user), why, sizeof(why)) == -1) {
 		/* The id is the ui child's word: escaped. */
-		if (stravis(&safe, id, VIS_SAFE | VIS_OCTAL) == -1)
-			fatal("stravis");
+		if ((safe = log_escape(id)) == NULL)
+			fatal("log_escape");
 		log_warnx("approval UI: %s of request %s refused: %s",
 		    approve ? "approval" : "denial", safe, why);
 		free(safe);
@@ -483,6 +509,28 @@ parent_ui_decision(struct imsg *imsg, int approve)
 	free(reason);
 }
 
+/* Lines of text from a child, each escaped as a log record is: freed. */
+static char *
+escape_lines(char *text)
+{
+	FILE	*f;
+	char	*p = text, *line, *safe, *out = NULL;
+	size_t	 len = 0;
+
+	if ((f = open_memstream(&out, &len)) == NULL)
+		fatal(NULL);
+	while ((line = strsep(&p, "\n")) != NULL) {
+		if ((safe = log_escape(line)) == NULL)
+			fatal(NULL);
+		fprintf(f, "%s%s", safe, p != NULL ? "\n" : "");
+		free(safe);
+	}
+	if (fclose(f) == EOF)
+		fatal(NULL);
+	free(text);
+	return (out);
+}
+
 static void
 parent_loaded(struct imsg *imsg)
 {
@@ -499,6 +547,8 @@ parent_loaded(struct imsg *imsg)
 		free(errs);
 		parent_fatalx("bad loaded message");
 	}
+	/* The child's text goes to the log, the starting shell, guardianctl. */
+	errs = escape_lines(errs);
 	if (!pa.loaded) {
 		/* At start: a bad pattern keeps the daemon from starting. */
 		if (!ok) {

@@ -18,8 +18,8 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 
-#include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,14 +27,24 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event.h>
+
 #include "config.h"
 #include "guardiand.h"
 #include "log.h"
 
+/* Variables a child's environment may hold, at most. */
+#define CHILD_ENV_MAX		32
+
 extern char	**environ;
 
-static int	 self_exe = -1;
-static struct imsgev *child_iev;
+static int		 self_exe = -1;
+static struct imsgbuf	 early_ibuf;	/* the channel before child_init */
+static struct imsgbuf	*child_ibuf;	/* where log records go */
+static struct imsgev	*child_iev;	/* the channel, once evented */
+
+static void	 child_log_channel(void);
+static size_t	 child_env(char **, size_t);
 
 /*
  * Types each child may send.  Anything else is a protocol violation:
@@ -98,15 +108,55 @@ proc_setname(const char *name)
 	prctl(PR_SET_NAME, name, 0, 0, 0);
 }
 
+#ifdef GUARDIAND_SANITIZE
+/* The parent's entry NAME=value, as it stands in environ, or NULL. */
+static char *
+env_entry(const char *name)
+{
+	char	**e;
+	size_t	  len = strlen(name);
+
+	for (e = environ; *e != NULL; e++)
+		if (strncmp(*e, name, len) == 0 && (*e)[len] == '=')
+			return (*e);
+	return (NULL);
+}
+#endif
+
+/*
+ * A child's whole environment, chosen here and nowhere else: the
+ * parent's may hold secrets (tokens exported to the daemon) that a
+ * compromised child must not find in its memory.  The installed
+ * daemon passes nothing; the test build its GUARDIAND_TEST_* hooks;
+ * the sanitizer build what its runtime needs.
+ */
+static size_t
+child_env(char **envp, size_t max)
+{
+	size_t	 n = 0;
+#ifdef GUARDIAND_SANITIZE
+	char	*dir;
+
+	/* LeakSanitizer stops the world with ptrace: not in a sandbox. */
+	envp[n++] = "ASAN_OPTIONS=detect_leaks=0";
+	if ((dir = env_entry(SANITIZER_DIR_ENV)) != NULL)
+		envp[n++] = dir;
+#endif
+	n = testhook_env(envp, n, max - 1);
+	envp[n] = NULL;
+	return (n);
+}
+
 /*
  * Start a child by re-executing ourselves, so it inherits none of the
- * parent's memory.  Its channel is fd 3; every other descriptor but
- * stderr is closed or /dev/null.
+ * parent's memory.  Its channel is fd 3, stdin, stdout and stderr are
+ * /dev/null, everything else is closed: whatever a child has to say
+ * goes over its channel, where the parent escapes it.
  */
 pid_t
 proc_exec(enum role role, int verbose, int *chan)
 {
-	char		*argv[10], vflag[8], uflag[32];
+	char		*argv[10], *envp[CHILD_ENV_MAX], vflag[8], uflag[32];
 	int		 sp[2], argc = 0, nullfd, i;
 	pid_t		 pid, ppid = getpid();
 
@@ -136,7 +186,8 @@ proc_exec(enum role role, int verbose, int *chan)
 		_exit(1);
 	if ((nullfd = open("/dev/null", O_RDWR)) == -1 ||
 	    dup2(nullfd, STDIN_FILENO) == -1 ||
-	    dup2(nullfd, STDOUT_FILENO) == -1)
+	    dup2(nullfd, STDOUT_FILENO) == -1 ||
+	    dup2(nullfd, STDERR_FILENO) == -1)
 		_exit(1);
 	/* self_exe is close-on-exec, fexecve still works with it. */
 	for (i = PARENT_SOCK_FILENO + 1; i < 1024; i++)
@@ -161,14 +212,93 @@ proc_exec(enum role role, int verbose, int *chan)
 		argv[argc++] = uflag;
 	}
 	argv[argc] = NULL;
-#ifdef GUARDIAND_SANITIZE
-	/* LeakSanitizer stops the world with ptrace: not in a sandbox. */
-	setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
-#endif
-	fexecve(self_exe, argv, environ);
-	dprintf(STDERR_FILENO, "guardiand: exec %s child: %s\n",
-	    role_name(role), strerror(errno));
+	child_env(envp, CHILD_ENV_MAX);
+	fexecve(self_exe, argv, envp);
+	/* The parent logs this, then that we exited. */
+	child_log_channel();
+	log_warn("exec %s child", role_name(role));
 	_exit(1);
+}
+
+/* libevent's own messages travel like ours. */
+static void
+child_event_log(int severity, const char *msg)
+{
+	switch (severity) {
+	case EVENT_LOG_DEBUG:
+		log_debug("libevent: %s", msg);
+		break;
+	case EVENT_LOG_MSG:
+		log_info("libevent: %s", msg);
+		break;
+	default:
+		log_warnx("libevent: %s", msg);
+		break;
+	}
+}
+
+/*
+ * From its first moment a child logs over its channel, synchronously
+ * (the event loop does not run yet): stderr is /dev/null.
+ */
+static void
+child_log_channel(void)
+{
+	if (imsgbuf_init(&early_ibuf, PARENT_SOCK_FILENO) == -1)
+		_exit(1);
+	child_ibuf = &early_ibuf;
+	log_setsink(child_log_sink);
+	event_set_log_callback(child_event_log);
+}
+
+#ifdef GUARDIAND_SANITIZE
+/*
+ * Sanitizer build: this child's stderr, where the sanitizers report,
+ * is a file of its own, ROLE.PID.log in the directory
+ * $GUARDIAND_SANITIZER_DIR names.  It is opened now: the sandbox
+ * forbids open(2), and the chroot and the drop to an unprivileged user
+ * come before it.  Not __sanitizer_set_report_fd(): GCC links UBSan
+ * as a runtime of its own that starts at its first report and sets
+ * its reports back to stderr, closing that descriptor.
+ */
+static void
+child_sanitizer_log(enum role role)
+{
+	char		 path[PATH_MAX];
+	const char	*dir;
+	int		 fd, n;
+
+	if ((dir = getenv(SANITIZER_DIR_ENV)) == NULL) {
+		log_warnx("%s is not set: sanitizer reports are lost",
+		    SANITIZER_DIR_ENV);
+		return;
+	}
+	n = snprintf(path, sizeof(path), "%s/%s.%d.log", dir,
+	    role_name(role), (int)getpid());
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		log_warnx("%s: path too long", SANITIZER_DIR_ENV);
+		return;
+	}
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1) {
+		log_warn("sanitizer log %s", path);
+		return;
+	}
+	if (dup2(fd, STDERR_FILENO) == -1)
+		log_warn("sanitizer log: dup2");
+	close(fd);
+}
+#endif
+
+/* The first thing a re-executed child does. */
+void
+child_start(enum role role)
+{
+	child_log_channel();
+#ifdef GUARDIAND_SANITIZE
+	child_sanitizer_log(role);
+#endif
+	testhook_start(role);
 }
 
 /*
@@ -182,19 +312,19 @@ child_log_sink(int pri, const char *msg)
 	struct pollfd	 pfd;
 	int		 tries = 0, rv;
 
-	if (child_iev == NULL)
+	if (child_ibuf == NULL)
 		return;
 	imsg_enc_init(&enc);
 	imsg_put_u8(&enc, pri);
 	imsg_put_str(&enc, msg);
-	if (imsg_compose_enc(&child_iev->ibuf, IMSG_LOG, 0, -1, &enc) == -1)
+	if (imsg_compose_enc(child_ibuf, IMSG_LOG, 0, -1, &enc) == -1)
 		return;
-	while ((rv = imsg_write(&child_iev->ibuf)) == 1 && tries++ < 100) {
-		pfd.fd = child_iev->ibuf.fd;
+	while ((rv = imsg_write(child_ibuf)) == 1 && tries++ < 100) {
+		pfd.fd = child_ibuf->fd;
 		pfd.events = POLLOUT;
 		(void)poll(&pfd, 1, 10);
 	}
-	if (rv == 0)
+	if (rv != -1 && child_iev != NULL)
 		imsgev_update(child_iev);
 }
 
@@ -212,8 +342,8 @@ child_verbose(struct imsg *imsg)
 }
 
 /*
- * Common start of a child: the channel on fd 3, logging through the
- * parent, then the caller sandboxes itself.
+ * Common start of a child's event loop: the channel on fd 3 as an
+ * event, then the caller sandboxes itself.
  */
 int
 child_init(enum role role, void (*handler)(int, short, void *), void *arg,
@@ -223,8 +353,13 @@ child_init(enum role role, void (*handler)(int, short, void *), void *arg,
 		fatal("fcntl channel");
 	if (imsgev_init(iev, PARENT_SOCK_FILENO, handler, arg) == -1)
 		fatal("imsgev_init");
+	/* What was logged so far is written: one buffer from now on. */
+	if (child_ibuf == &early_ibuf)
+		imsgbuf_clear(&early_ibuf);
+	child_ibuf = &iev->ibuf;
 	child_iev = iev;
-	log_setsink(child_log_sink);
+	log_debug("event backend: %s",
+	    event_base_get_method(event_get_base(&iev->ev)));
 	/*
 	 * The parent alone decides when we stop (it closes the channel);
 	 * a SIGTERM to the whole group must not look like a crash.

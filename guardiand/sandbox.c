@@ -34,6 +34,9 @@
 
 #include <linux/landlock.h>
 #include <seccomp.h>
+#ifdef GUARDIAND_SANITIZE
+#include <sanitizer/common_interface_defs.h>
+#endif
 
 #include "log.h"
 #include "sandbox.h"
@@ -119,10 +122,20 @@ static void
 sandbox_rlimits(void)
 {
 	struct rlimit	 rl = { 0, 0 };
+#ifdef GUARDIAND_SANITIZE
+	/*
+	 * The sanitizers write their reports to a file opened before the
+	 * sandbox, and a zero file size limit refuses every write to a
+	 * regular file.  That build is never installed.
+	 */
+	struct rlimit	 fsize = { SANITIZER_FSIZE, SANITIZER_FSIZE };
+#else
+	struct rlimit	 fsize = { 0, 0 };
+#endif
 
 	if (setrlimit(RLIMIT_NPROC, &rl) == -1)
 		fatal("setrlimit NPROC");
-	if (setrlimit(RLIMIT_FSIZE, &rl) == -1)
+	if (setrlimit(RLIMIT_FSIZE, &fsize) == -1)
 		fatal("setrlimit FSIZE");
 	if (setrlimit(RLIMIT_CORE, &rl) == -1)
 		fatal("setrlimit CORE");
@@ -157,6 +170,17 @@ static const int sanitizer_syscalls[] = {
 	SCMP_SYS(sigaltstack), SCMP_SYS(gettid), SCMP_SYS(sched_yield),
 	SCMP_SYS(futex), SCMP_SYS(rt_sigaction), SCMP_SYS(prctl),
 };
+
+/*
+ * What the runtimes try while reporting (UBSan starts only at its
+ * first report): the binary's name, /proc/self/cmdline and environ
+ * through the raw open(2), a pipe to probe memory.  Refused rather
+ * than fatal, so that the report gets written; our own code opens
+ * with openat(2), which still kills.
+ */
+static const int sanitizer_refused[] = {
+	SCMP_SYS(open), SCMP_SYS(readlink), SCMP_SYS(pipe), SCMP_SYS(pipe2),
+};
 #endif
 
 static void
@@ -180,6 +204,9 @@ static void
 sandbox_seccomp(enum role role)
 {
 	scmp_filter_ctx	 ctx;
+#ifdef GUARDIAND_SANITIZE
+	size_t		 i;
+#endif
 
 	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL)
 		fatalx("seccomp_init");
@@ -208,6 +235,15 @@ sandbox_seccomp(enum role role)
 #ifdef GUARDIAND_SANITIZE
 	allow(ctx, sanitizer_syscalls, sizeof(sanitizer_syscalls) /
 	    sizeof(sanitizer_syscalls[0]));
+	for (i = 0; i < sizeof(sanitizer_refused) /
+	    sizeof(sanitizer_refused[0]); i++)
+		if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
+		    sanitizer_refused[i], 0) < 0)
+			fatalx("seccomp_rule_add %d", sanitizer_refused[i]);
+	/* Whether stderr is a terminal, for colours. */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOTTY), SCMP_SYS(ioctl), 1,
+	    SCMP_A1(SCMP_CMP_EQ, TCGETS)) < 0)
+		fatalx("seccomp_rule_add ioctl");
 #endif
 	if (seccomp_load(ctx) < 0)
 		fatalx("seccomp_load");
@@ -264,8 +300,20 @@ sandbox_drop(void)
 void
 sandbox_enter(enum role role)
 {
+#ifdef GUARDIAND_SANITIZE
+	char	 frame[256];
+
+	/*
+	 * Let the runtimes read what their reports need while they may:
+	 * our mappings, and every module's symbols (the first symbolized
+	 * address loads them all).
+	 */
+	__sanitizer_sandbox_on_notify(NULL);
+	__sanitizer_symbolize_pc(__builtin_return_address(0), "%p %F %L",
+	    frame, sizeof(frame));
+#endif
 	sandbox_drop();
-	/* A file-size limit must not kill us for writing stderr. */
+	/* A file-size limit must fail a write, not kill us. */
 	signal(SIGXFSZ, SIG_IGN);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		fatal("prctl NO_NEW_PRIVS");

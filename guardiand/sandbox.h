@@ -19,6 +19,9 @@
 
 #include "guardiand.h"
 
+/* Sanitizer build: the file size limit, to let reports be written. */
+#define SANITIZER_FSIZE		(16 * 1024 * 1024)
+
 /*
  * Confine the calling child for good: no_new_privs, zero rlimits for
  * processes, file size and core dumps, Landlock with no filesystem and

@@ -20,6 +20,7 @@
 #include <netinet/in.h>
 
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,13 +30,19 @@
 
 /*
  * Test hooks, compiled in only for the guardiand-test binary the suite
- * runs.  Right after a child entered its sandbox:
+ * runs; the parent passes its GUARDIAND_TEST_* variables on to the
+ * children.  In a child, right after it entered its sandbox:
  * GUARDIAND_TEST_SYSCALL=ROLE:CALL makes that child attempt a system
  * call its sandbox forbids; GUARDIAND_TEST_SEND=ROLE:WHAT makes it send
  * the parent what a compromised child might: a message type its
  * channel does not allow ("forbidden", a decision from the request
- * child), or garbage.  When a request is added to the approval page,
- * GUARDIAND_TEST_UI_FORGE=WHAT makes the ui child act as a compromised
+ * child), or garbage; GUARDIAND_TEST_FAULT=ROLE:heap|undefined, in the
+ * sanitizer build, makes it commit an error the sanitizers report.
+ * GUARDIAND_TEST_LOG=ROLE:TEXT makes it log TEXT as it starts and
+ * again once sandboxed; GUARDIAND_TEST_ENVIRON (any value) makes every
+ * child log the names in its environment as it starts.  In the ui
+ * child, when a request is added to the approval page,
+ * GUARDIAND_TEST_UI_FORGE=WHAT makes it act as a compromised
  * one that approves it with nobody at the page: "nosession" (an
  * approval naming no session), "session:ID" (naming session ID: one
  * that expired, or made up), "ended:ID" (ending session ID first,
@@ -45,6 +52,10 @@
  */
 
 #ifdef GUARDIAND_TESTHOOKS
+#define TESTHOOK_PREFIX		"GUARDIAND_TEST_"
+
+extern char	**environ;
+
 static int
 testhook_match(const char *var, enum role role, const char **what)
 {
@@ -104,7 +115,85 @@ testhook_mint(struct imsgev *iev)
 	if (imsgev_compose_enc(iev, IMSG_UI_SESSION, 0, -1, &enc) == -1)
 		fatal("compose");
 }
+
+/* Log the names in our environment, never their values. */
+static void
+testhook_environ(void)
+{
+	char	 names[1024], **e;
+	size_t	 len = 0, n;
+
+	if (getenv(TESTHOOK_PREFIX "ENVIRON") == NULL)
+		return;
+	names[0] = '\0';
+	for (e = environ; *e != NULL; e++) {
+		n = strcspn(*e, "=");
+		if (len + n + 2 > sizeof(names))
+			break;
+		names[len++] = ' ';
+		memcpy(names + len, *e, n);
+		len += n;
+		names[len] = '\0';
+	}
+	log_info("test hook: environment:%s", names);
+}
+
+#ifdef GUARDIAND_SANITIZE
+/* An error each sanitizer must catch, inside the sandbox. */
+static void
+testhook_fault(enum role role)
+{
+	volatile char	*p;
+	volatile size_t	 n = 8;	/* a size UBSan cannot see: for ASan */
+	volatile int	 i = INT_MAX;
+	const char	*what;
+
+	if (!testhook_match(TESTHOOK_PREFIX "FAULT", role, &what))
+		return;
+	log_warnx("test hook: fault %s", what);
+	if (strcmp(what, "heap") == 0) {
+		if ((p = malloc(n)) == NULL)
+			return;
+		p[n] = 1;
+		free((void *)p);
+	} else if (strcmp(what, "undefined") == 0) {
+		i++;
+		log_warnx("test hook: INT_MAX + 1 is %d", i);
+	}
+}
 #endif
+#endif
+
+/*
+ * Add the parent's GUARDIAND_TEST_* variables to a child's environment
+ * envp, which holds n and room for max: the new count.
+ */
+size_t
+testhook_env(char **envp, size_t n, size_t max)
+{
+#ifdef GUARDIAND_TESTHOOKS
+	char	**e;
+
+	for (e = environ; *e != NULL && n < max; e++)
+		if (strncmp(*e, TESTHOOK_PREFIX,
+		    strlen(TESTHOOK_PREFIX)) == 0)
+			envp[n++] = *e;
+#endif
+	return (n);
+}
+
+/* A child, as it starts: its log already goes to the parent. */
+void
+testhook_start(enum role role)
+{
+#ifdef GUARDIAND_TESTHOOKS
+	const char	*text;
+
+	testhook_environ();
+	if (testhook_match(TESTHOOK_PREFIX "LOG", role, &text))
+		log_info("test hook: log at start: %s", text);
+#endif
+}
 
 /* The ui child heard of a new pending request. */
 void
@@ -149,9 +238,14 @@ testhook_sandboxed(enum role role)
 {
 #ifdef GUARDIAND_TESTHOOKS
 	struct sockaddr_in	 sin;
-	const char		*call;
+	const char		*call, *text;
 	char			*argv[] = { "true", NULL };
 
+	if (testhook_match(TESTHOOK_PREFIX "LOG", role, &text))
+		log_info("test hook: log at sandboxed: %s", text);
+#ifdef GUARDIAND_SANITIZE
+	testhook_fault(role);
+#endif
 	testhook_send(role);
 	if (!testhook_match("GUARDIAND_TEST_SYSCALL", role, &call))
 		return;

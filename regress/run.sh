@@ -12,10 +12,31 @@ export BIN=$PWD/$O
 LOGDIR=$PWD/$O/regress-logs
 rm -rf "$LOGDIR"; mkdir -p "$LOGDIR"
 export LOGDIR
+# The sanitizer build's children write their reports here, each to a
+# file of its own (ROLE.PID.log); other builds ignore it.
+SANDIR=$LOGDIR/sanitizer
+mkdir -p "$SANDIR"
+export GUARDIAND_SANITIZER_DIR=$SANDIR
 
 pass=0
 fail=0
 failed=()
+
+# A child's sanitizer report fails the test that ran it, naming the
+# file, kept as ROLE.PID.report so that it counts once; empty logs
+# are removed.
+sanitizer_reports() {
+	local f
+	for f in "$SANDIR"/*.log; do
+		[ -e "$f" ] || continue
+		if [ -s "$f" ]; then
+			mv "$f" "${f%.log}.report"
+			echo "not ok - sanitizer report: ${f%.log}.report"
+		else
+			rm -f "$f"
+		fi
+	done
+}
 
 # Count a test program's ok / not ok lines; a crash is a failure.
 run_one() {
@@ -24,6 +45,7 @@ run_one() {
 	local rc p f
 	"$@" >"$log" 2>&1 </dev/null
 	rc=$?
+	sanitizer_reports >>"$log"
 	p=$(grep -c '^ok ' "$log")
 	f=$(grep -c '^not ok ' "$log")
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then

@@ -30,16 +30,25 @@ for role in policy request ui; do
 	check "$role child: NoNewPrivs: 1" \
 	    grep -Eq '^NoNewPrivs:[[:space:]]+1$' "$st"
 	lim=/proc/$pid/limits
-	for l in 'Max processes' 'Max file size' 'Max core file size'; do
+	for l in 'Max processes' 'Max core file size'; do
 		check "$role child: $l is 0" \
 		    grep -Eq "^$l +0 +0 " "$lim"
 	done
+	# The sanitizer build's children write their reports to a file.
+	fsize=0; sanlog=
+	if grep -q libasan "/proc/$pid/maps"; then
+		fsize=16777216; sanlog=${GUARDIAND_SANITIZER_DIR:-}
+	fi
+	check "$role child: Max file size is $fsize" \
+	    grep -Eq "^Max file size +$fsize +$fsize " "$lim"
 	check "$role child: named in ps" \
 	    bash -c "ps -o args= -p $pid | grep -q '$role'"
-	# Nothing open but stdio, the channel, sockets and event fds.
+	# Nothing open but stdio, the channel, sockets and event fds (and
+	# the sanitizer build's report file).
 	files=$(for f in /proc/$pid/fd/*; do
 		case $f in */0|*/1|*/2) continue ;; esac; readlink "$f"; done |
-	    grep '^/' | grep -v '^/dev/null$' | grep -v '^/dev/pts/')
+	    grep '^/' | grep -v '^/dev/null$' |
+	    grep -vx "${sanlog:-/nonexistent}/$role\.$pid\.log")
 	[ -z "$files" ] && ok "$role child: no files open" ||
 	    not_ok "$role child: no files open (has: $files)"
 done

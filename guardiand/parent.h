@@ -165,6 +165,7 @@ enum req_state {
 	REQ_AUTH,		/* waiting out a failed-auth delay */
 	REQ_CHECKING,		/* asked the policy child */
 	REQ_PENDING,		/* waiting for a human */
+	REQ_WAITING,		/* approved, waiting for a free slot */
 	REQ_RUNNING,		/* spawned */
 	REQ_DONE
 };

@@ -74,6 +74,13 @@
 #define CHECKS_CLOISTER_BYTES	(16 * 1024 * 1024)
 #define CHECKS_ALL_BYTES	(64 * 1024 * 1024)
 #define CHECKS_MAX		4096
+/*
+ * With limits.running commands running, an approved request waits up
+ * to RUNQ_WAIT_MS for one to end, RUNQ_MAX of them at most; then it
+ * is turned away busy (its own answer, not a denial).
+ */
+#define RUNQ_WAIT_MS		2000
+#define RUNQ_MAX		256
 
 struct authfail {
 	RB_ENTRY(authfail)	 entry;
@@ -104,6 +111,8 @@ static struct req_id_tree	 reqs_by_id = RB_INITIALIZER(&reqs_by_id);
 static struct req_peer_tree	 reqs_by_peer = RB_INITIALIZER(&reqs_by_peer);
 static struct req_queue		 checking = TAILQ_HEAD_INITIALIZER(checking);
 static struct req_queue		 waitq = TAILQ_HEAD_INITIALIZER(waitq);
+static struct req_queue		 runq = TAILQ_HEAD_INITIALIZER(runq);
+static unsigned int		 nrunq;
 static struct clcount_tree	 clcounts = RB_INITIALIZER(&clcounts);
 static unsigned int		 nwaiting, ninflight;
 static size_t			 inflight_bytes, checks_bytes;
@@ -149,6 +158,7 @@ static void	 req_free(struct request *);
 static void	 req_setstate(struct request *, enum req_state);
 static void	 req_start(struct request *, int);
 static void	 req_stop(struct request *, int);
+static void	 req_busy(struct request *);
 static void	 req_deny(struct request *, int, const char *);
 static void	 req_reject(struct request *, int, const char *);
 static void	 req_timer(int, short, void *);
@@ -855,10 +865,14 @@ req_start(struct request *r, int automatic)
 	char		 text[512];
 
 	if (req_count(REQ_RUNNING) >= conf->limits.running) {
-		req_audit(r, "DENY", "reason", "too many commands running",
-		    (char *)NULL);
-		req_deny(r, DENY_ERROR, "too many commands running on the "
-		    "host, try again later");
+		if (nrunq < RUNQ_MAX) {
+			req_setstate(r, REQ_WAITING);
+			TAILQ_INSERT_TAIL(&runq, r, pending);
+			nrunq++;
+			timer_set(r, RUNQ_WAIT_MS);
+			return;
+		}
+		req_busy(r);
 		return;
 	}
 	if (stat(r->worktree, &st) == -1 || !S_ISDIR(st.st_mode)) {
@@ -907,6 +921,31 @@ req_start(struct request *r, int automatic)
 		timer_set(r, conf->exec_timeout);
 }
 
+/* No room to run it now: a busy answer, to try again. */
+static void
+req_busy(struct request *r)
+{
+	req_audit(r, "BUSY", "reason", "too many commands running",
+	    (char *)NULL);
+	req_deny(r, DENY_BUSY, "guardiand is busy: too many commands "
+	    "running on the host, try again");
+}
+
+/* A command ended: the requests waiting for its slot, in turn. */
+static void
+runq_next(void)
+{
+	struct request	*r;
+
+	while (req_count(REQ_RUNNING) < conf->limits.running &&
+	    (r = TAILQ_FIRST(&runq)) != NULL) {
+		TAILQ_REMOVE(&runq, r, pending);
+		nrunq--;
+		timer_clear(r);
+		req_start(r, !r->humane);
+	}
+}
+
 /* Stop a running command's whole process group: TERM, later KILL. */
 static void
 req_stop(struct request *r, int kind)
@@ -937,6 +976,11 @@ req_timer(int fd, short event, void *arg)
 		snprintf(text, sizeof(text), "approval timed out after %s",
 		    dur);
 		req_deny(r, DENY_TIMEOUT, text);
+		break;
+	case REQ_WAITING:
+		TAILQ_REMOVE(&runq, r, pending);
+		nrunq--;
+		req_busy(r);
 		break;
 	case REQ_RUNNING:
 		if (r->stop_kind == 0) {
@@ -979,6 +1023,12 @@ req_cancel(uint32_t peerid)
 		req_audit(r, "CANCEL", "state", "pending", (char *)NULL);
 		TAILQ_REMOVE(&pendingq, r, pending);
 		ui_removed(r, "cancelled", NULL);
+		req_free(r);
+		break;
+	case REQ_WAITING:
+		req_audit(r, "CANCEL", "state", "waiting", (char *)NULL);
+		TAILQ_REMOVE(&runq, r, pending);
+		nrunq--;
 		req_free(r);
 		break;
 	case REQ_RUNNING:
@@ -1085,6 +1135,7 @@ req_reaped(pid_t pid, int status)
 	}
 	r->pid = -1;
 	req_free(r);
+	runq_next();
 	return (1);
 }
 

@@ -573,6 +573,15 @@ bad_message(struct imsg *imsg)
 	fatalx("bad message type %u from the parent", imsg->hdr.type);
 }
 
+/* Busy, before anything was streamed: worth trying again shortly. */
+static void
+reply_busy(struct evhttp_request *req, const char *reason)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Retry-After", "1");
+	reply_error(req, 503, "%s", reason);
+}
+
 static void
 rq_reject(struct rq *rq, struct imsg *imsg)
 {
@@ -591,11 +600,10 @@ rq_reject(struct rq *rq, struct imsg *imsg)
 		status = 500;
 	if (!rq->streaming) {
 		req = rq_end(rq);
-		/* Busy or over a limit: worth trying again shortly. */
-		if (status == 503 || status == 429)
-			evhttp_add_header(evhttp_request_get_output_headers(req),
-			    "Retry-After", "1");
-		reply_error(req, status, "%s", reason);
+		if (status == 503)
+			reply_busy(req, reason);
+		else
+			reply_error(req, status, "%s", reason);
 	} else
 		stream_final(rq, FRAME_DENIED, &why, 1, reason,
 		    strlen(reason));
@@ -683,11 +691,13 @@ rq_denied(struct rq *rq, struct imsg *imsg)
 	imsg_dec_init(&dec, imsg);
 	reason = imsg_get_u8(&dec);
 	text = imsg_get_str(&dec);
-	if (imsg_dec_end(&dec) == -1 || reason > DENY_ERROR) {
+	if (imsg_dec_end(&dec) == -1 || reason > DENY_BUSY) {
 		free(text);
 		bad_message(imsg);
 	}
-	if (rq->mode == REQ_MODE_BUFFERED)
+	if (rq->mode == REQ_MODE_BUFFERED && reason == DENY_BUSY)
+		reply_busy(rq_end(rq), text);
+	else if (rq->mode == REQ_MODE_BUFFERED)
 		buffered_denied(rq, reason, text);
 	else
 		stream_final(rq, FRAME_DENIED, &reason, 1, text,

@@ -162,7 +162,7 @@ void	 exec_environ_free(char **);
 
 /* reqtable.c: the state machine of DESIGN section 3. */
 enum req_state {
-	REQ_AUTH,		/* waiting out a failed-auth delay */
+	REQ_AUTH,		/* just in: its token is being checked */
 	REQ_CHECKING,		/* asked the policy child */
 	REQ_PENDING,		/* waiting for a human */
 	REQ_WAITING,		/* approved, waiting for a free slot */

@@ -161,6 +161,8 @@ static void	 req_stop(struct request *, int);
 static void	 req_busy(struct request *);
 static void	 req_deny(struct request *, int, const char *);
 static void	 req_reject(struct request *, int, const char *);
+static void	 req_reject_after(struct request *, int, const char *,
+		    int64_t);
 static void	 req_timer(int, short, void *);
 static void	 req_audit(struct request *, const char *, ...)
 		    __attribute__((__sentinel__));
@@ -593,7 +595,8 @@ req_new(struct imsg *imsg)
 		}
 		freezero(token, strlen(token));
 		free(peer);
-		timer_set(r, delay);
+		/* The request child waits it out, holding no slot. */
+		req_reject_after(r, 401, "unknown or missing token", delay);
 		return;
 	}
 	freezero(token, strlen(token));
@@ -842,17 +845,28 @@ req_deny(struct request *r, int reason, const char *text)
 	req_free(r);
 }
 
-/* An HTTP error before anything was streamed; the request is done. */
+/*
+ * An HTTP error before anything was streamed, given delay ms from now
+ * (a failed login is answered late); the request is done.
+ */
 static void
-req_reject(struct request *r, int status, const char *reason)
+req_reject_after(struct request *r, int status, const char *reason,
+    int64_t delay)
 {
 	struct imsg_enc	 enc;
 
 	imsg_enc_init(&enc);
 	imsg_put_u32(&enc, status);
 	imsg_put_str(&enc, reason);
+	imsg_put_u32(&enc, delay);
 	to_request(r, IMSG_REQ_REJECT, -1, &enc);
 	req_free(r);
+}
+
+static void
+req_reject(struct request *r, int status, const char *reason)
+{
+	req_reject_after(r, status, reason, 0);
 }
 
 static void
@@ -965,9 +979,6 @@ req_timer(int fd, short event, void *arg)
 	char		 dur[32], text[128];
 
 	switch (r->state) {
-	case REQ_AUTH:
-		req_reject(r, 401, "unknown or missing token");
-		break;
 	case REQ_PENDING:
 		fmt_duration(dur, sizeof(dur), conf->approval_timeout);
 		req_audit(r, "TIMEOUT", (char *)NULL);
@@ -1006,9 +1017,6 @@ req_cancel(uint32_t peerid)
 		return;		/* already finished: crossed in flight */
 	req_detach(r);
 	switch (r->state) {
-	case REQ_AUTH:
-		req_free(r);
-		break;
 	case REQ_CHECKING:
 		if (r->check_sent)
 			break;	/* freed when its verdict arrives */

@@ -86,13 +86,26 @@ static unsigned int	 nconns;
  * Connections are budgeted per door: the shared listeners (TCP and
  * the shared unix socket) have one budget, each cloister's own socket
  * another, so that a flood through one door does not close the others.
+ * Within a door, connections that have not yet shown a valid token
+ * meet random early drop, as with sshd's MaxStartups: once half the
+ * door's limit of them are open, a new one is refused with a
+ * probability of UNAUTH_RATE percent, rising linearly to all at the
+ * limit (a burst of honest clients is not yet shown valid either, so
+ * the drop starts late).  A failed login waits out its delay outside
+ * the budget, in at most PENALTY_MAX connections (beyond that it is
+ * answered at once).
  */
+#define UNAUTH_RATE	30
+#define PENALTY_MAX	4096
+
 struct budget {
 	RB_ENTRY(budget)	 entry;
 	uint32_t		 door;
 	unsigned int		 conns;
+	unsigned int		 unauth;
 	int			 capped;	/* refusing, logged once */
 };
+static unsigned int	 npenalty;
 RB_HEAD(budget_tree, budget);
 static struct budget_tree budgets = RB_INITIALIZER(&budgets);
 
@@ -300,6 +313,18 @@ budget_take(struct conn *c)
 	}
 	c->budget = b;
 	b->conns++;
+	b->unauth++;
+	if (max >= 2 && b->unauth > max / 2 &&
+	    arc4random_uniform(100) < UNAUTH_RATE + (100 - UNAUTH_RATE) *
+	    (b->unauth - max / 2) / (max - max / 2)) {
+		if (!b->capped)
+			log_warnx("%u connections without a valid token on "
+			    "%s: dropping some (first: %s)", b->unauth,
+			    c->door ? "a cloister's socket" :
+			    "the shared listeners", c->peer);
+		b->capped = 1;
+		return (-1);
+	}
 	if (max != 0 && b->conns > max) {
 		/* Once per episode: a flood must not flood the log. */
 		if (!b->capped)
@@ -321,6 +346,8 @@ budget_give(struct conn *c)
 	if (b == NULL)
 		return;
 	c->budget = NULL;
+	if (!c->authed)
+		b->unauth--;
 	if (--b->conns == 0) {
 		RB_REMOVE(budget_tree, &budgets, b);
 		free(b);
@@ -361,12 +388,68 @@ conn_setup(struct conn *c)
 	conn_timer_set(c, rnc->settings.read_timeout);
 }
 
+/* The parent knew the token of a request of c's. */
+void
+conn_authed(struct conn *c)
+{
+	if (c->authed)
+		return;
+	c->authed = 1;
+	if (c->budget != NULL)
+		c->budget->unauth--;
+}
+
+static void
+penalty_done(int fd, short event, void *arg)
+{
+	struct conn		*c = arg;
+	struct evhttp_request	*req = c->penalty_req;
+
+	c->penalty_req = NULL;
+	npenalty--;
+	reply_error(req, c->penalty_status, "%s", c->penalty_reason);
+	free(c->penalty_reason);
+	c->penalty_reason = NULL;
+}
+
+/*
+ * A failed login is answered delay ms late, and the connection closed:
+ * meanwhile it holds no place in its door's budget, so that waiting
+ * out bad tokens does not keep anyone else out.
+ */
+void
+conn_penalize(struct conn *c, struct evhttp_request *req, int status,
+    const char *reason, uint32_t delay)
+{
+	struct timeval	 tv;
+
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Connection", "close");
+	if (npenalty >= PENALTY_MAX ||
+	    (c->penalty_reason = strdup(reason)) == NULL) {
+		reply_error(req, status, "%s", reason);
+		return;
+	}
+	budget_give(c);
+	c->penalty_req = req;
+	c->penalty_status = status;
+	npenalty++;
+	evtimer_assign(&c->penalty, rnc->base, penalty_done, c);
+	evtimer_add(&c->penalty, ms_tv(delay, &tv));
+}
+
 /* evhttp frees the connection: the client went away or we are done. */
 static void
 conn_closed(struct evhttp_connection *evcon, void *arg)
 {
 	struct conn	*c = arg;
 
+	if (c->penalty_req != NULL) {
+		event_del(&c->penalty);
+		c->penalty_req = NULL;
+		npenalty--;
+		free(c->penalty_reason);
+	}
 	if (c->rq != NULL)
 		rq_client_gone(c->rq);
 	event_del(&c->timer);

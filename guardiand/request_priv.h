@@ -58,6 +58,12 @@ struct conn {
 	uint32_t		 door;		/* the cloister's own socket,
 						   0: a shared listener */
 	struct budget		*budget;	/* its door's connections */
+	int			 authed;	/* a request of it was */
+	/* A failed login, answered late: the connection holds no slot. */
+	struct event		 penalty;
+	struct evhttp_request	*penalty_req;
+	int			 penalty_status;
+	char			*penalty_reason;
 	/* The head of the request being read, scanned as it arrives. */
 	int			 hstate;
 	size_t			 hlen;
@@ -102,8 +108,14 @@ struct rq {
 	struct rq_pipe		 pipe[2];
 };
 
+/* The longest a refusal may be held back (the parent's AUTH_DELAY_MAX). */
+#define REJECT_DELAY_MAX	60000
+
 /* request.c */
 struct conn	*conn_find(struct evhttp_connection *);
+void		 conn_penalize(struct conn *, struct evhttp_request *, int,
+		    const char *, uint32_t);
+void		 conn_authed(struct conn *);
 void		 conn_request_done(struct conn *);
 int		 to_parent(uint32_t, uint32_t, struct imsg_enc *);
 int64_t		 mono_ms(void);

@@ -587,20 +587,24 @@ rq_reject(struct rq *rq, struct imsg *imsg)
 {
 	struct imsg_dec		 dec;
 	struct evhttp_request	*req;
-	uint32_t		 status;
+	struct conn		*c = rq->conn;
+	uint32_t		 status, delay;
 	char			*reason;
 	uint8_t			 why = DENY_ERROR;
 
 	imsg_dec_init(&dec, imsg);
 	status = imsg_get_u32(&dec);
 	reason = imsg_get_str(&dec);
-	if (imsg_dec_end(&dec) == -1)
+	delay = imsg_get_u32(&dec);
+	if (imsg_dec_end(&dec) == -1 || delay > REJECT_DELAY_MAX)
 		bad_message(imsg);
 	if (status < 400 || status > 599)
 		status = 500;
 	if (!rq->streaming) {
 		req = rq_end(rq);
-		if (status == 503)
+		if (delay > 0)
+			conn_penalize(c, req, status, reason, delay);
+		else if (status == 503)
 			reply_busy(req, reason);
 		else
 			reply_error(req, status, "%s", reason);
@@ -765,5 +769,8 @@ rq_dispatch(struct netchild *nc, struct imsg *imsg)
 		    imsg->hdr.peerid, imsg->hdr.type);
 		return;
 	}
+	/* Anything but a refusal means the parent knew its token. */
+	if (imsg->hdr.type != IMSG_REQ_REJECT && rq->conn != NULL)
+		conn_authed(rq->conn);
 	rq_handlers[i].fn(rq, imsg);
 }

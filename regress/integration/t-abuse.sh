@@ -135,5 +135,66 @@ long=$(awk '/ AUTH_FAIL / && length($0) > 1024' "$AUDIT" | wc -l)
 [ "$n" -ge 1 ] && [ "$long" -eq 0 ] &&
     ok "AUTH_FAIL records hold a short prefix of the command ($n records)" ||
     not_ok "AUTH_FAIL records hold a short prefix of the command ($n records, $long long)"
-[ -s "$T/legit.err" ] && note "what failed: $(sort "$T/legit.err" | uniq -c)"
+# hold MODE SECONDS N: N connections to the shared TCP listener for
+# SECONDS, each reopened when the daemon closes it: "idle" ones send
+# nothing, "badtoken" ones send a request with a wrong token and wait
+# for the (late) answer.  Prints how many connections were opened.
+hold() {
+	perl -e '
+use strict; use IO::Socket::INET; use IO::Select; use Time::HiRes qw(time);
+my ($port, $mode, $secs, $n) = @ARGV;
+my $body = "{\"args\":[\"echo\",\"x\"]}";
+my $req = "POST /v1/exec HTTP/1.1\r\nHost: x\r\nX-Cloister-Token: " .
+    "wrong-token-0123456789abcdef\r\nContent-Length: " . length($body) .
+    "\r\n\r\n" . $body;
+my $sel = IO::Select->new; my $opened = 0;
+sub open1 { my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1",
+	PeerPort => $port, Timeout => 2) or return;
+	$opened++; print $s $req if $mode eq "badtoken"; $sel->add($s); }
+open1() for 1 .. $n;
+my $end = time + $secs;
+while (time < $end) {
+	for my $s ($sel->can_read(0.2)) {
+		my $b; my $r = sysread($s, $b, 65536);
+		if (!$r) { $sel->remove($s); close $s; open1(); }
+	}
+	open1() while $sel->count < $n && time < $end;
+}
+print "$opened\n";
+' "$RP" "$1" "$2" "$3"
+}
+
+# 3. 600 idle connections, then 600 clients with a bad token, on the
+# shared listener: the other cloister's door is not touched by either,
+# and waiting out the bad-token delay holds no place, so requests on
+# the shared listener itself still get through.
+for mode in idle badtoken; do
+	: >"$T/legit.err"
+	hold "$mode" 8 600 >"$T/opened" &
+	HO=$!
+	# Until most of them are open.
+	n=100
+	until [ "$(ss -tnH state established "( dport = :$RP )" |
+	    wc -l)" -ge 300 ] || [ $n -eq 0 ]; do
+		sleep 0.05; n=$((n - 1))
+	done
+	good=$(legit 50)
+	tcp=0
+	for i in $(seq 20); do
+		out=$(hx_as "$BTOKEN" echo "tcp $i" 2>>"$T/legit.err") &&
+		    [ "$out" = "tcp $i" ] && tcp=$((tcp + 1))
+	done
+	wait $HO
+	note "$mode: $(cat "$T/opened") connections opened; beta: $good of 50 on its door, $tcp of 20 on TCP"
+	[ "$good" -ge 50 ] && ok "$mode connections: the other cloister's door serves ($good/50)" ||
+	    not_ok "$mode connections: the other cloister's door serves ($good/50)"
+	alive && ok "$mode connections: no process exits" ||
+	    not_ok "$mode connections: no process exits"
+	if [ "$mode" = badtoken ]; then
+		[ "$tcp" -ge 19 ] &&
+		    ok "bad tokens: the shared listener still serves ($tcp/20)" ||
+		    not_ok "bad tokens: the shared listener still serves ($tcp/20)"
+	fi
+	[ -s "$T/legit.err" ] && note "what failed: $(sort "$T/legit.err" | uniq -c)"
+done
 exit 0

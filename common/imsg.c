@@ -19,14 +19,14 @@
  *
  * Fd accounting.  The writer attaches a message's fd to the sendmsg(2)
  * that carries the message's first byte, and never puts a second fd in
- * the same call; batches without an fd go out with writev(2).  A unix stream socket hands the fd out together with
- * the bytes of that call, and recvmsg(2) stops after the first chunk
- * that carried fds.  So each received fd is remembered with the stream
- * range [start, end) that its recvmsg returned: it belongs to a message
- * starting inside that range.  A message announcing an fd must find the
- * oldest unclaimed fd's range around its first byte; an fd whose range
- * lies wholly before the current message was never announced.  Both
- * are protocol errors.
+ * the same call (batches without an fd go out with writev(2)).  A unix
+ * stream socket hands the fd out together with the bytes of that call,
+ * and recvmsg(2) stops after the first chunk that carried fds.  So each
+ * received fd is remembered with the stream range [start, end) that its
+ * recvmsg returned: it belongs to a message starting inside that range.
+ * A message announcing an fd must find the oldest unclaimed fd's range
+ * around its first byte; an fd whose range lies wholly before the
+ * current message was never announced.  Both are protocol errors.
  */
 
 #include <sys/types.h>

@@ -174,11 +174,24 @@ for spec in request:forbidden ui:forbidden policy:forbidden \
 	DPID=
 done
 
-# A child attempting a forbidden system call is killed (test build).
+# A child attempting a forbidden system call is killed (test build):
+# among them handing a descriptor to anyone (sendmsg; the request child
+# tries to give its channel to a client of the unix socket), attaching
+# a socket filter (setsockopt SO_ATTACH_FILTER), executable memory.
 for role in policy request ui; do
-	for call in open execve socket connect fork; do
+	for call in open execve socket connect fork sendmsg setsockopt \
+	    mmap mprotect; do
 		: >"$DLOG"
 		GUARDIAND_TEST_SYSCALL=$role:$call spawn_daemon -d -f "$CONF"
+		if [ "$role:$call" = request:sendmsg ]; then
+			if wait_log 'test hook: waiting for a unix-socket client' 10; then
+				ok "request child: takes a unix-socket client to send to"
+				curl -s -o /dev/null --max-time 5 \
+				    --unix-socket "$SOCK" http://localhost/healthz &
+			else
+				not_ok "request child: takes a unix-socket client to send to"
+			fi
+		fi
 		if wait_exit "$DPID" 10; then
 			if [ "$RC" -ne 0 ] && grep -q "$role child (pid [0-9]*) killed by signal 31" "$DLOG" &&
 			    ! grep -q "sandbox did not hold" "$DLOG"; then

@@ -31,8 +31,10 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <unistd.h>
 
+#include <linux/capability.h>
 #include <linux/landlock.h>
 #include <seccomp.h>
 
@@ -324,15 +326,21 @@ sandbox_emptydir(int create)
 	return (NULL);
 }
 
-/* Started as root with guardian.user: an empty root, that user. */
+/*
+ * Started as root (the parent then says as whom): an empty root, that
+ * user.  A child never stays root.
+ */
 static void
 sandbox_drop(void)
 {
 	const char	*dir;
 	gid_t		 gid = child_gid;
 
-	if (child_uid == 0)
+	if (child_uid == 0) {
+		if (getuid() == 0 || geteuid() == 0)
+			fatalx("started as root with no user to run as");
 		return;
+	}
 	if ((dir = sandbox_emptydir(0)) == NULL)
 		fatal("no empty directory to chroot to");
 	if (chroot(dir) == -1 || chdir("/") == -1)
@@ -345,10 +353,36 @@ sandbox_drop(void)
 		fatalx("could regain root after dropping privileges");
 }
 
+/*
+ * No capability survives, whoever we run as: setuid(2) away from root
+ * clears them unless securebits say otherwise, and a user's daemon may
+ * have been given some (ambient ones follow the permitted set).
+ */
+static void
+sandbox_nocaps(void)
+{
+	struct __user_cap_header_struct	 hdr;
+	struct __user_cap_data_struct	 data[_LINUX_CAPABILITY_U32S_3];
+	size_t				 i;
+
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capset, &hdr, data) == -1)
+		fatal("capset");
+	if (syscall(SYS_capget, &hdr, data) == -1)
+		fatal("capget");
+	for (i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+		if (data[i].effective != 0 || data[i].permitted != 0 ||
+		    data[i].inheritable != 0)
+			fatalx("capabilities left after dropping them");
+}
+
 void
 sandbox_enter(enum role role)
 {
 	sandbox_drop();
+	sandbox_nocaps();
 	/* A file-size limit must not kill us for writing stderr. */
 	signal(SIGXFSZ, SIG_IGN);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)

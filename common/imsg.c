@@ -19,14 +19,14 @@
  *
  * Fd accounting.  The writer attaches a message's fd to the sendmsg(2)
  * that carries the message's first byte, and never puts a second fd in
- * the same call.  A unix stream socket hands the fd out together with
- * the bytes of that call, and recvmsg(2) stops after the first chunk
- * that carried fds.  So each received fd is remembered with the stream
- * range [start, end) that its recvmsg returned: it belongs to a message
- * starting inside that range.  A message announcing an fd must find the
- * oldest unclaimed fd's range around its first byte; an fd whose range
- * lies wholly before the current message was never announced.  Both
- * are protocol errors.
+ * the same call (batches without an fd go out with writev(2)).  A unix
+ * stream socket hands the fd out together with the bytes of that call,
+ * and recvmsg(2) stops after the first chunk that carried fds.  So each
+ * received fd is remembered with the stream range [start, end) that its
+ * recvmsg returned: it belongs to a message starting inside that range.
+ * A message announcing an fd must find the oldest unclaimed fd's range
+ * around its first byte; an fd whose range lies wholly before the
+ * current message was never announced.  Both are protocol errors.
  */
 
 #include <sys/types.h>
@@ -44,7 +44,7 @@
 #include "imsg.h"
 
 #define IMSG_PAYLOAD_MAX	(IMSG_MAXSIZE - IMSG_HDR_SIZE)
-#define IMSG_WRITE_IOV		64	/* messages per sendmsg(2) */
+#define IMSG_WRITE_IOV		64	/* messages per write */
 #define IMSG_RECV_FDS		4	/* room to see (and close) excess */
 
 struct imsg_wbuf {
@@ -241,22 +241,40 @@ wq_advance(struct imsgbuf *ibuf, size_t n)
 	}
 }
 
-int
-imsg_write(struct imsgbuf *ibuf)
+/* One batch that carries an fd with its first byte. */
+static ssize_t
+sendfd_iov(int sock, int fd, struct iovec *iov, int iovcnt)
 {
-	struct iovec		 iov[IMSG_WRITE_IOV];
 	union {
 		struct cmsghdr	 hdr;
 		unsigned char	 buf[CMSG_SPACE(sizeof(int))];
 	} cmsgbuf;
 	struct msghdr		 msg;
 	struct cmsghdr		*cm;
+
+	memset(&msg, 0, sizeof(msg));
+	memset(&cmsgbuf, 0, sizeof(cmsgbuf));
+	msg.msg_iov = iov;
+	msg.msg_iovlen = iovcnt;
+	msg.msg_control = cmsgbuf.buf;
+	msg.msg_controllen = sizeof(cmsgbuf.buf);
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return (sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT));
+}
+
+int
+imsg_write(struct imsgbuf *ibuf)
+{
+	struct iovec		 iov[IMSG_WRITE_IOV];
 	struct imsg_wbuf	*wb;
 	ssize_t			 n;
 	int			 i, sendfd;
 
 	while ((wb = ibuf->wq_head) != NULL) {
-		memset(&msg, 0, sizeof(msg));
 		sendfd = wb->off == 0 ? wb->fd : -1;
 		for (i = 0; wb != NULL && i < IMSG_WRITE_IOV; wb = wb->next) {
 			/* Another fd must wait for a sendmsg of its own. */
@@ -266,19 +284,14 @@ imsg_write(struct imsgbuf *ibuf)
 			iov[i].iov_len = wb->len - wb->off;
 			i++;
 		}
-		msg.msg_iov = iov;
-		msg.msg_iovlen = i;
-		if (sendfd != -1) {
-			memset(&cmsgbuf, 0, sizeof(cmsgbuf));
-			msg.msg_control = cmsgbuf.buf;
-			msg.msg_controllen = sizeof(cmsgbuf.buf);
-			cm = CMSG_FIRSTHDR(&msg);
-			cm->cmsg_len = CMSG_LEN(sizeof(int));
-			cm->cmsg_level = SOL_SOCKET;
-			cm->cmsg_type = SCM_RIGHTS;
-			memcpy(CMSG_DATA(cm), &sendfd, sizeof(int));
-		}
-		n = sendmsg(ibuf->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+		/*
+		 * Only a batch carrying an fd needs sendmsg(2): a process
+		 * that passes none can be denied sendmsg altogether.
+		 */
+		if (sendfd != -1)
+			n = sendfd_iov(ibuf->fd, sendfd, iov, i);
+		else
+			n = writev(ibuf->fd, iov, i);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;

@@ -88,7 +88,11 @@ int	 imsg_get(struct imsgbuf *, struct imsg *);
 /* Frees data and closes an fd the caller did not take (set to -1). */
 void	 imsg_free(struct imsg *);
 
-/* Write queued messages: 0 all written, 1 more pending, -1 error. */
+/*
+ * Write queued messages: 0 all written, 1 more pending, -1 error.
+ * Messages without an fd go out with writev(2), which cannot suppress
+ * SIGPIPE: a process using this ignores SIGPIPE and sees EPIPE.
+ */
 int	 imsg_write(struct imsgbuf *);
 size_t	 imsg_queued(const struct imsgbuf *);
 

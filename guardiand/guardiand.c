@@ -38,7 +38,10 @@
 
 extern char	**environ;
 
-unsigned int	 child_uid, child_gid;	/* 0: stay as we are */
+/* Who the children run as when started as root without guardian.user. */
+#define CHILD_USER_DEFAULT	"nobody"
+
+unsigned int	 child_uid, child_gid;	/* 0: not root, stay as we are */
 int	 guardiand_debug;
 int	 guardiand_verbose;
 
@@ -165,8 +168,10 @@ main(int argc, char *argv[])
 	log_procinit(role_name(ROLE_PARENT));
 	proc_init();
 
-	if (conf->user != NULL)
+	if (geteuid() == 0)
 		resolve_user(conf);
+	else if (conf->user != NULL)
+		log_debug("not root: guardian.user %s ignored", conf->user);
 	if (conf->request_listen_default)
 		listen_default_unix(conf);
 	control_apart(conf);
@@ -191,26 +196,32 @@ main(int argc, char *argv[])
 }
 
 /*
- * guardian.user: started as root, the children chroot to an empty
- * directory and become that user.  Otherwise it means nothing.
+ * Started as root, the children chroot to an empty directory and run
+ * as guardian.user, or as nobody: never as root, and never silently.
  */
 static void
 resolve_user(struct config *conf)
 {
 	struct passwd	*pw;
+	const char	*user, *dir;
 
-	if (geteuid() != 0) {
-		log_debug("not root: guardian.user %s ignored", conf->user);
-		return;
+	user = conf->user != NULL ? conf->user : CHILD_USER_DEFAULT;
+	if ((pw = getpwnam(user)) == NULL) {
+		if (conf->user != NULL)
+			errx(1, "guardian.user: no user %s", user);
+		errx(1, "started as root, the children need an unprivileged "
+		    "user: there is no user %s, set guardian.user", user);
 	}
-	if ((pw = getpwnam(conf->user)) == NULL)
-		errx(1, "guardian.user: no user %s", conf->user);
-	if (pw->pw_uid == 0)
-		errx(1, "guardian.user: %s is root", conf->user);
+	if (pw->pw_uid == 0 || pw->pw_gid == 0)
+		errx(1, "%s%s has uid %u, gid %u: the children never run "
+		    "as root", conf->user != NULL ? "guardian.user: " : "",
+		    user, (unsigned int)pw->pw_uid, (unsigned int)pw->pw_gid);
 	child_uid = pw->pw_uid;
 	child_gid = pw->pw_gid;
-	if (sandbox_emptydir(1) == NULL)
+	if ((dir = sandbox_emptydir(1)) == NULL)
 		err(1, "cannot prepare an empty directory to chroot to");
+	log_info("children run as %s (uid %u, gid %u) in a chroot to %s",
+	    user, child_uid, child_gid, dir);
 }
 
 /*

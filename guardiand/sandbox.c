@@ -16,6 +16,7 @@
 
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
@@ -30,8 +31,10 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <unistd.h>
 
+#include <linux/capability.h>
 #include <linux/landlock.h>
 #include <seccomp.h>
 #ifdef GUARDIAND_SANITIZE
@@ -141,34 +144,55 @@ sandbox_rlimits(void)
 		fatal("setrlimit CORE");
 }
 
-/* What every child needs: its channel, memory, time, the event loop. */
+/*
+ * The seccomp allowlists.  Each rule says why its role needs the call;
+ * anything else kills the process.  Calls a role makes only on its
+ * channel, or only in one way, are checked down to their arguments.
+ * No child passes descriptors, so none may sendmsg(2): imsg_write()
+ * uses writev(2) when a message carries no fd.
+ */
+
+/* Every child, any arguments. */
 static const int base_syscalls[] = {
-	SCMP_SYS(read), SCMP_SYS(readv), SCMP_SYS(write), SCMP_SYS(writev),
-	SCMP_SYS(recvmsg), SCMP_SYS(sendmsg), SCMP_SYS(close),
-	SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl),
-	SCMP_SYS(poll), SCMP_SYS(ppoll),	/* flushing a fatal log */
-	SCMP_SYS(brk), SCMP_SYS(munmap), SCMP_SYS(mremap),
-	SCMP_SYS(madvise),
-	SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday),
-	SCMP_SYS(getpid),			/* log records */
-	SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask),
-	SCMP_SYS(restart_syscall),
-	SCMP_SYS(exit), SCMP_SYS(exit_group),
+	SCMP_SYS(epoll_wait),		/* the event loop */
+	SCMP_SYS(epoll_pwait),		/* the same on arm64 */
+	SCMP_SYS(epoll_ctl),		/* the event loop: what to watch */
+	SCMP_SYS(poll),			/* child_log_sink(): room to write */
+	SCMP_SYS(ppoll),		/* the same on arm64 */
+	SCMP_SYS(restart_syscall),	/* that poll after a SIGSTOP */
+	SCMP_SYS(clock_gettime),	/* libevent's clock, without vDSO */
+	SCMP_SYS(gettimeofday),		/* libevent's wall clock, likewise */
+	SCMP_SYS(brk),			/* malloc(3) */
+	SCMP_SYS(munmap),		/* free(3) of a block of its own */
+	SCMP_SYS(mremap),		/* realloc(3) of one (big output) */
+	SCMP_SYS(exit_group),		/* exit(3) */
 };
 
-/* The network children: HTTP on sockets the parent bound for them. */
+/* Both network children, any arguments. */
 static const int net_syscalls[] = {
-	SCMP_SYS(accept), SCMP_SYS(accept4),
-	SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(shutdown),
-	SCMP_SYS(getsockname), SCMP_SYS(getpeername), SCMP_SYS(getsockopt),
-	SCMP_SYS(getrandom),			/* session and CSRF tokens */
+	SCMP_SYS(readv),		/* evbuffer_read(): from clients */
+	SCMP_SYS(writev),		/* to clients, to the parent */
+	SCMP_SYS(close),		/* connections, passed fds */
+	SCMP_SYS(getsockname),		/* a connection's listener */
+	SCMP_SYS(getpid),		/* arc4random(3) checks for a fork */
+	SCMP_SYS(time),			/* HTTP Date header, without vDSO */
+};
+
+/* The request child, any arguments. */
+static const int request_syscalls[] = {
+	SCMP_SYS(read),			/* command output, from its pipes */
 };
 
 #ifdef GUARDIAND_SANITIZE
-/* ASan and UBSan runtimes, in the sanitizer build only. */
+/*
+ * ASan and UBSan runtimes, in the sanitizer build only: their
+ * allocator and signal stacks, and locking.  (A report from a child
+ * still dies on reading /proc/self/exe, which nothing here may do.)
+ */
 static const int sanitizer_syscalls[] = {
 	SCMP_SYS(sigaltstack), SCMP_SYS(gettid), SCMP_SYS(sched_yield),
 	SCMP_SYS(futex), SCMP_SYS(rt_sigaction), SCMP_SYS(prctl),
+	SCMP_SYS(madvise),
 };
 
 /*
@@ -200,6 +224,75 @@ allow1(scmp_filter_ctx ctx, int nr, struct scmp_arg_cmp cmp)
 		fatalx("seccomp_rule_add %d", nr);
 }
 
+/* Both comparisons must hold. */
+static void
+allow2(scmp_filter_ctx ctx, int nr, struct scmp_arg_cmp a,
+    struct scmp_arg_cmp b)
+{
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 2, a, b) < 0)
+		fatalx("seccomp_rule_add %d", nr);
+}
+
+#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
+
+static void
+seccomp_base(scmp_filter_ctx ctx)
+{
+	allow(ctx, base_syscalls, NITEMS(base_syscalls));
+	/* Messages from the parent, and the fds it passes: channel only. */
+	allow1(ctx, SCMP_SYS(recvmsg),
+	    SCMP_A0(SCMP_CMP_EQ, PARENT_SOCK_FILENO));
+	/* malloc(3) of a large block: memory, never executable. */
+	allow2(ctx, SCMP_SYS(mmap),
+	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0),
+	    SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_ANONYMOUS, MAP_ANONYMOUS));
+}
+
+/* It answers its channel and nothing else. */
+static void
+seccomp_policy(scmp_filter_ctx ctx)
+{
+	/* imsg_write() to the parent. */
+	allow1(ctx, SCMP_SYS(writev),
+	    SCMP_A0(SCMP_CMP_EQ, PARENT_SOCK_FILENO));
+	/* The C library's last words (heap corruption) on stderr. */
+	allow1(ctx, SCMP_SYS(writev), SCMP_A0(SCMP_CMP_EQ, STDERR_FILENO));
+}
+
+static void
+seccomp_net(scmp_filter_ctx ctx)
+{
+	allow(ctx, net_syscalls, NITEMS(net_syscalls));
+	/* evconnlistener: new connections, non-blocking, close-on-exec. */
+	allow1(ctx, SCMP_SYS(accept4),
+	    SCMP_A3(SCMP_CMP_EQ, SOCK_NONBLOCK | SOCK_CLOEXEC));
+	/* evbuffer_read() sizes its reads; so does the request child's. */
+	allow1(ctx, SCMP_SYS(ioctl), SCMP_A1(SCMP_CMP_EQ, FIONREAD));
+	/* evhttp (and request.c) close a connection's sending side. */
+	allow1(ctx, SCMP_SYS(shutdown), SCMP_A1(SCMP_CMP_EQ, SHUT_WR));
+}
+
+static void
+seccomp_request(scmp_filter_ctx ctx)
+{
+	allow(ctx, request_syscalls, NITEMS(request_syscalls));
+	/* Those pipes made non-blocking (rq_pipe()). */
+	allow1(ctx, SCMP_SYS(fcntl), SCMP_A1(SCMP_CMP_EQ, F_GETFL));
+	allow1(ctx, SCMP_SYS(fcntl), SCMP_A1(SCMP_CMP_EQ, F_SETFL));
+	/* The uid of a unix-socket client, for the log (conn_peer()). */
+	allow2(ctx, SCMP_SYS(getsockopt), SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET),
+	    SCMP_A2(SCMP_CMP_EQ, SO_PEERCRED));
+	/* send(2) of a refusal to a connection over the limit; no address. */
+	allow1(ctx, SCMP_SYS(sendto), SCMP_A4(SCMP_CMP_EQ, 0));
+}
+
+static void
+seccomp_ui(scmp_filter_ctx ctx)
+{
+	/* arc4random(3) rekeying, after a while of session tokens. */
+	allow1(ctx, SCMP_SYS(getrandom), SCMP_A2(SCMP_CMP_EQ, GRND_NONBLOCK));
+}
+
 static void
 sandbox_seccomp(enum role role)
 {
@@ -210,31 +303,24 @@ sandbox_seccomp(enum role role)
 
 	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL)
 		fatalx("seccomp_init");
-	allow(ctx, base_syscalls, sizeof(base_syscalls) /
-	    sizeof(base_syscalls[0]));
-	/* Memory, but never executable: no code appears after start. */
-	allow1(ctx, SCMP_SYS(mmap), SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-	allow1(ctx, SCMP_SYS(mprotect),
-	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-	if (role == ROLE_REQUEST || role == ROLE_UI) {
-		allow(ctx, net_syscalls, sizeof(net_syscalls) /
-		    sizeof(net_syscalls[0]));
-		/* evutil_make_socket_nonblocking on accepted sockets */
-		allow1(ctx, SCMP_SYS(fcntl), SCMP_A1(SCMP_CMP_EQ, F_GETFL));
-		allow1(ctx, SCMP_SYS(fcntl), SCMP_A1(SCMP_CMP_EQ, F_SETFL));
-		allow1(ctx, SCMP_SYS(fcntl), SCMP_A1(SCMP_CMP_EQ, F_GETFD));
-		allow1(ctx, SCMP_SYS(fcntl), SCMP_A1(SCMP_CMP_EQ, F_SETFD));
-		/* evbuffer_read sizes its reads with FIONREAD */
-		allow1(ctx, SCMP_SYS(ioctl), SCMP_A1(SCMP_CMP_EQ, FIONREAD));
-		/* TCP_NODELAY and keepalive on accepted connections */
-		allow1(ctx, SCMP_SYS(setsockopt),
-		    SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET));
-		allow1(ctx, SCMP_SYS(setsockopt),
-		    SCMP_A1(SCMP_CMP_EQ, IPPROTO_TCP));
+	seccomp_base(ctx);
+	switch (role) {
+	case ROLE_POLICY:
+		seccomp_policy(ctx);
+		break;
+	case ROLE_REQUEST:
+		seccomp_net(ctx);
+		seccomp_request(ctx);
+		break;
+	case ROLE_UI:
+		seccomp_net(ctx);
+		seccomp_ui(ctx);
+		break;
+	default:
+		fatalx("no sandbox for role %d", role);
 	}
 #ifdef GUARDIAND_SANITIZE
-	allow(ctx, sanitizer_syscalls, sizeof(sanitizer_syscalls) /
-	    sizeof(sanitizer_syscalls[0]));
+	allow(ctx, sanitizer_syscalls, NITEMS(sanitizer_syscalls));
 	for (i = 0; i < sizeof(sanitizer_refused) /
 	    sizeof(sanitizer_refused[0]); i++)
 		if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
@@ -276,15 +362,21 @@ sandbox_emptydir(int create)
 	return (NULL);
 }
 
-/* Started as root with guardian.user: an empty root, that user. */
+/*
+ * Started as root (the parent then says as whom): an empty root, that
+ * user.  A child never stays root.
+ */
 static void
 sandbox_drop(void)
 {
 	const char	*dir;
 	gid_t		 gid = child_gid;
 
-	if (child_uid == 0)
+	if (child_uid == 0) {
+		if (getuid() == 0 || geteuid() == 0)
+			fatalx("started as root with no user to run as");
 		return;
+	}
 	if ((dir = sandbox_emptydir(0)) == NULL)
 		fatal("no empty directory to chroot to");
 	if (chroot(dir) == -1 || chdir("/") == -1)
@@ -295,6 +387,31 @@ sandbox_drop(void)
 		fatal("cannot drop privileges");
 	if (setuid(0) != -1 || seteuid(0) != -1)
 		fatalx("could regain root after dropping privileges");
+}
+
+/*
+ * No capability survives, whoever we run as: setuid(2) away from root
+ * clears them unless securebits say otherwise, and a user's daemon may
+ * have been given some (ambient ones follow the permitted set).
+ */
+static void
+sandbox_nocaps(void)
+{
+	struct __user_cap_header_struct	 hdr;
+	struct __user_cap_data_struct	 data[_LINUX_CAPABILITY_U32S_3];
+	size_t				 i;
+
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capset, &hdr, data) == -1)
+		fatal("capset");
+	if (syscall(SYS_capget, &hdr, data) == -1)
+		fatal("capget");
+	for (i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+		if (data[i].effective != 0 || data[i].permitted != 0 ||
+		    data[i].inheritable != 0)
+			fatalx("capabilities left after dropping them");
 }
 
 void
@@ -313,6 +430,7 @@ sandbox_enter(enum role role)
 	    frame, sizeof(frame));
 #endif
 	sandbox_drop();
+	sandbox_nocaps();
 	/* A file-size limit must fail a write, not kill us. */
 	signal(SIGXFSZ, SIG_IGN);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)

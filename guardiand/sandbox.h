@@ -23,18 +23,19 @@
 #define SANITIZER_FSIZE		(16 * 1024 * 1024)
 
 /*
- * Confine the calling child for good: no_new_privs, zero rlimits for
- * processes, file size and core dumps, Landlock with no filesystem and
- * no TCP bind/connect rights, and a seccomp allowlist whose default
- * action kills the process.  On OpenBSD this is where pledge(2) and
- * unveil(2) would go.  Fatal on any failure but a kernel lacking
- * Landlock.
+ * Confine the calling child for good: started as root, a chroot to an
+ * empty directory and the user the parent chose (-U); no capability;
+ * no_new_privs, zero rlimits for processes, file size and core dumps,
+ * Landlock with no filesystem and no TCP bind/connect rights, and the
+ * role's seccomp allowlist, whose default action kills the process.
+ * On OpenBSD this is where pledge(2) and unveil(2) would go.  Fatal on
+ * any failure but a kernel lacking Landlock, and for a child left root.
  */
 void	 sandbox_enter(enum role);
 
 /*
  * The empty, root-owned directory children chroot to when started as
- * root with guardian.user; made if needed when create is set.
+ * root; made if needed when create is set.
  */
 const char *sandbox_emptydir(int);
 

@@ -15,12 +15,16 @@
  */
 
 #include <sys/types.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
+#include <linux/filter.h>
 #include <netinet/in.h>
 
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -33,7 +37,8 @@
  * runs; the parent passes its GUARDIAND_TEST_* variables on to the
  * children.  In a child, right after it entered its sandbox:
  * GUARDIAND_TEST_SYSCALL=ROLE:CALL makes that child attempt a system
- * call its sandbox forbids; GUARDIAND_TEST_SEND=ROLE:WHAT makes it send
+ * call its sandbox forbids, in a way that would succeed without the
+ * sandbox; GUARDIAND_TEST_SEND=ROLE:WHAT makes it send
  * the parent what a compromised child might: a message type its
  * channel does not allow ("forbidden", a decision from the request
  * child), or garbage; GUARDIAND_TEST_FAULT=ROLE:heap|undefined, in the
@@ -71,6 +76,18 @@ testhook_match(const char *var, enum role role, const char **what)
 	return (1);
 }
 
+/* Raw bytes on the channel, the way imsg_write() sends them. */
+static void
+send_raw(const void *buf, size_t len)
+{
+	struct iovec	 iov;
+
+	iov.iov_base = (void *)buf;
+	iov.iov_len = len;
+	if (writev(PARENT_SOCK_FILENO, &iov, 1) == -1)
+		log_warn("test hook: writev");
+}
+
 static void
 testhook_send(enum role role)
 {
@@ -86,14 +103,141 @@ testhook_send(enum role role)
 	if (strcmp(what, "forbidden") == 0) {
 		hdr.type = role == ROLE_UI ? IMSG_REQ_NEW : IMSG_UI_APPROVE;
 		hdr.len = sizeof(hdr);
-		if (write(PARENT_SOCK_FILENO, &hdr, sizeof(hdr)) == -1)
-			log_warn("test hook: write");
+		send_raw(&hdr, sizeof(hdr));
 	} else if (strcmp(what, "garbage") == 0) {
 		for (i = 0; i < sizeof(junk); i++)
 			junk[i] = 0xff - i;
-		if (write(PARENT_SOCK_FILENO, junk, sizeof(junk)) == -1)
-			log_warn("test hook: write");
+		send_raw(junk, sizeof(junk));
 	}
+}
+
+/* One byte and, with it, fd: what a child must never hand anyone. */
+static void
+sendfd(int sock, int fd)
+{
+	union {
+		struct cmsghdr	 hdr;
+		unsigned char	 buf[CMSG_SPACE(sizeof(int))];
+	} cmsgbuf;
+	struct msghdr	 msg;
+	struct iovec	 iov;
+	struct cmsghdr	*cm;
+
+	memset(&msg, 0, sizeof(msg));
+	memset(&cmsgbuf, 0, sizeof(cmsgbuf));
+	iov.iov_base = "x";
+	iov.iov_len = 1;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cmsgbuf.buf;
+	msg.msg_controllen = sizeof(cmsgbuf.buf);
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	(void)sendmsg(sock, &msg, MSG_NOSIGNAL);
+}
+
+/*
+ * The next fd the parent passes, reading (and dropping) the channel's
+ * bytes ourselves; -1 once it says nothing for a few seconds.
+ */
+static int
+recvfd(void)
+{
+	union {
+		struct cmsghdr	 hdr;
+		unsigned char	 buf[CMSG_SPACE(sizeof(int))];
+	} cmsgbuf;
+	struct msghdr	 msg;
+	struct iovec	 iov;
+	struct cmsghdr	*cm;
+	struct pollfd	 pfd;
+	unsigned char	 buf[4096];
+	int		 fd;
+
+	pfd.fd = PARENT_SOCK_FILENO;
+	pfd.events = POLLIN;
+	while (poll(&pfd, 1, 5000) == 1) {
+		memset(&msg, 0, sizeof(msg));
+		iov.iov_base = buf;
+		iov.iov_len = sizeof(buf);
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = cmsgbuf.buf;
+		msg.msg_controllen = sizeof(cmsgbuf.buf);
+		if (recvmsg(PARENT_SOCK_FILENO, &msg, 0) <= 0)
+			return (-1);
+		cm = CMSG_FIRSTHDR(&msg);
+		if (cm != NULL && cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SCM_RIGHTS) {
+			memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+			return (fd);
+		}
+	}
+	return (-1);
+}
+
+/*
+ * What a compromised request child would do with sendmsg(2): take the
+ * next client of a unix-socket listener and hand it the channel to
+ * the parent.  Without a unix listener, the channel goes to the
+ * parent itself, which would succeed as well.
+ */
+static void
+sendfd_attempt(enum role role)
+{
+	struct sockaddr_storage	 ss;
+	struct pollfd		 pfd;
+	socklen_t		 len;
+	int			 fd, c;
+
+	while (role == ROLE_REQUEST && (fd = recvfd()) != -1) {
+		len = sizeof(ss);
+		if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1 ||
+		    ss.ss_family != AF_UNIX)
+			continue;
+		log_warnx("test hook: waiting for a unix-socket client");
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 10000) != 1 || (c = accept4(fd, NULL, NULL,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1)
+			break;
+		sendfd(c, PARENT_SOCK_FILENO);
+		return;
+	}
+	sendfd(PARENT_SOCK_FILENO, PARENT_SOCK_FILENO);
+}
+
+/* A socket filter on the channel: setsockopt(2) beyond the allowed. */
+static void
+attach_filter(void)
+{
+	struct sock_filter	 insn = BPF_STMT(BPF_RET | BPF_K, 0xffff);
+	struct sock_fprog	 prog;
+
+	prog.len = 1;
+	prog.filter = &insn;
+	(void)setsockopt(PARENT_SOCK_FILENO, SOL_SOCKET, SO_ATTACH_FILTER,
+	    &prog, sizeof(prog));
+}
+
+/* Executable memory: mapped so, or made so. */
+static void
+exec_memory(int remap)
+{
+	void	*p;
+
+	if (!remap) {
+		(void)mmap(NULL, 4096, PROT_READ | PROT_EXEC,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		return;
+	}
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p != MAP_FAILED)
+		(void)mprotect(p, 4096, PROT_READ | PROT_EXEC);
 }
 
 /* A made-up approval UI session for "mint": any well-formed one. */
@@ -265,6 +409,14 @@ testhook_sandboxed(enum role role)
 		    sizeof(sin));
 	} else if (strcmp(call, "fork") == 0)
 		(void)fork();
+	else if (strcmp(call, "sendmsg") == 0)
+		sendfd_attempt(role);
+	else if (strcmp(call, "setsockopt") == 0)
+		attach_filter();
+	else if (strcmp(call, "mmap") == 0)
+		exec_memory(0);
+	else if (strcmp(call, "mprotect") == 0)
+		exec_memory(1);
 	log_warnx("test hook: %s returned: sandbox did not hold", call);
 #endif
 }

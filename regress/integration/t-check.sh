@@ -124,7 +124,18 @@ fi
 [ $? -eq 1 ] && grep -q "missing.yaml" "$T/err" && ok "missing file: exit 1" ||
     not_ok "missing file: exit 1"
 
-# The daemon refuses to start on a bad pattern, saying where.
+# The daemon refuses to start on a bad pattern, saying where (on ports
+# of its own: another daemon on this host may hold the default ones).
+cat >"$T/bad.yaml" <<YAML
+hostexec:
+  listen: "127.0.0.1:$(free_port)"
+  auto_approve:
+    - pattern: "x"
+    - pattern: "y"
+    - pattern: "("
+request:
+  listen: "127.0.0.1:$(free_port)"
+YAML
 if "$BIN/guardiand" -d -f "$T/bad.yaml" 2>"$T/err"; then
 	not_ok "daemon refuses a bad pattern"
 else

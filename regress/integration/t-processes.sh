@@ -22,10 +22,49 @@ kids=$(pgrep -P "$DPID" | wc -l)
 [ "$kids" -eq 3 ] && ok "parent has 3 children" ||
     not_ok "parent has 3 children (has $kids)"
 
+# idline Uid|Gid N STATUS: real, effective, saved and fs ids are all N.
+idline() {
+	grep -Eq "^$1:([[:space:]]+$2){4}\$" "$3"
+}
+
+# ids ROLE PID USER: the child runs as USER, never root, with no
+# capability left.
+ids() {
+	local role=$1 st=/proc/$2/status uid gid c
+	uid=$(id -u "$3"); gid=$(id -g "$3")
+	[ "$uid" -ne 0 ] && [ "$gid" -ne 0 ] ||
+	    { not_ok "$role child: $3 is not root ($uid:$gid)"; return; }
+	idline Uid "$uid" "$st" && idline Gid "$gid" "$st" &&
+	    ok "$role child runs as $3 ($uid:$gid)" ||
+	    not_ok "$role child runs as $3 ($(grep -E '^[UG]id:' "$st" |
+		tr '\n\t' '  '))"
+	for c in CapInh CapPrm CapEff CapAmb; do
+		grep -Eq "^$c:[[:space:]]+0+$" "$st" &&
+		    ok "$role child: $c empty" ||
+		    not_ok "$role child: $c empty ($(grep "^$c:" "$st"))"
+	done
+}
+
+# Root's children are nobody's unless guardian.user says otherwise.
+if [ "$(id -u)" = 0 ]; then
+	kiduser=nobody
+	grep -q 'children run as nobody (uid [0-9]*, gid [0-9]*)' "$DLOG" &&
+	    ok "started as root: says the children run as nobody" ||
+	    not_ok "started as root: says the children run as nobody"
+else
+	kiduser=$(id -un)
+fi
 for role in policy request ui; do
 	pid=$(child_pid "$role") || { not_ok "$role child exists"; continue; }
 	ok "$role child exists (pid $pid)"
 	st=/proc/$pid/status
+	ids "$role" "$pid" "$kiduser"
+	if [ "$(id -u)" = 0 ]; then
+		root=$(readlink "/proc/$pid/root")
+		[ "$root" != / ] && [ -z "$(ls -A "$root" 2>/dev/null)" ] &&
+		    ok "$role child chrooted to empty $root" ||
+		    not_ok "$role child chrooted ($root)"
+	fi
 	check "$role child: Seccomp: 2" grep -Eq '^Seccomp:[[:space:]]+2$' "$st"
 	check "$role child: NoNewPrivs: 1" \
 	    grep -Eq '^NoNewPrivs:[[:space:]]+1$' "$st"
@@ -110,17 +149,27 @@ for role in policy request ui; do
 	    not_ok "killing $role child: no process left ($left)"
 done
 
-# Started as root with guardian.user: children chroot and drop to it.
-if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
-	nuid=$(id -u nobody)
-	sed 's/^request:/guardian:\n  user: nobody\nrequest:/' "$CONF" >"$T/user.yaml"
-	if start_daemon "$T/user.yaml"; then
+# user_conf USER FILE: the configuration, with guardian.user: USER.
+user_conf() {
+	sed "s/^request:/guardian:\n  user: $1\nrequest:/" "$CONF" >"$2"
+}
+
+# Started as root with guardian.user: children chroot and become that
+# user; a user that does not exist, or is root, and the daemon refuses
+# to start, as it does without guardian.user when there is no nobody.
+if [ "$(id -u)" = 0 ]; then
+	guser=$(awk -F: '$3 != 0 && $4 != 0 && $1 != "nobody" &&
+	    $1 ~ /^[a-z_][a-z0-9_-]*$/ { print $1; exit }' /etc/passwd)
+	user_conf "$guser" "$T/user.yaml"
+	if [ -z "$guser" ]; then
+		note "no user but root and nobody: guardian.user not tried"
+	elif start_daemon "$T/user.yaml"; then
+		grep -q "children run as $guser (uid" "$DLOG" &&
+		    ok "guardian.user: says the children run as $guser" ||
+		    not_ok "guardian.user: says the children run as $guser"
 		for role in policy request ui; do
 			pid=$(child_pid "$role")
-			grep -Eq "^Uid:[[:space:]]+$nuid[[:space:]]+$nuid[[:space:]]+$nuid" \
-			    "/proc/$pid/status" &&
-			    ok "guardian.user: $role child runs as nobody" ||
-			    not_ok "guardian.user: $role child runs as nobody"
+			ids "guardian.user: $role" "$pid" "$guser"
 			root=$(readlink "/proc/$pid/root")
 			[ "$root" != / ] && [ -z "$(ls -A "$root" 2>/dev/null)" ] &&
 			    ok "guardian.user: $role child chrooted to empty $root" ||
@@ -137,6 +186,77 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	else
 		not_ok "guardian.user: daemon starts"
 	fi
+
+	for u in no-such-user-here root; do
+		user_conf "$u" "$T/bad.yaml"
+		out=$(timeout 10 "$GUARDIAND" -d -f "$T/bad.yaml" 2>&1 </dev/null)
+		rc=$?
+		case $u in
+		root) want="guardian.user: root has uid 0, gid 0: the children never" ;;
+		*) want="guardian.user: no user $u" ;;
+		esac
+		[ "$rc" -eq 1 ] && printf '%s\n' "$out" | grep -qF "$want" &&
+		    ok "guardian.user: $u refused" ||
+		    not_ok "guardian.user: $u refused (rc $rc: $out)"
+	done
+
+	# No nobody, in a mount namespace of our own: /etc/passwd without
+	# it, and only files to look users up in (nss-systemd makes one up).
+	awk -F: '$1 != "nobody"' /etc/passwd >"$T/passwd"
+	sed 's/^passwd:.*/passwd: files/' /etc/nsswitch.conf >"$T/nsswitch.conf"
+	out=$(timeout 10 unshare -m sh -c 'mount --bind "$1" /etc/passwd &&
+	    mount --bind "$2" /etc/nsswitch.conf &&
+	    ! getent passwd nobody >/dev/null || exit 99
+	    exec "$3" -d -f "$4"' sh "$T/passwd" "$T/nsswitch.conf" \
+	    "$GUARDIAND" "$CONF" 2>&1 </dev/null)
+	rc=$?
+	if [ "$rc" -eq 99 ]; then
+		note "cannot hide nobody here: its absence not tried"
+	else
+		[ "$rc" -eq 1 ] && printf '%s\n' "$out" |
+		    grep -qF "there is no user nobody, set guardian.user" &&
+		    ok "root, no guardian.user, no nobody: refuses to start" ||
+		    not_ok "root, no guardian.user, no nobody: refuses ($rc: $out)"
+	fi
+fi
+
+# Not started as root, the daemon stays the user it is, but its
+# children shed any capability it was given (an ambient one here,
+# which would otherwise survive their exec).
+if [ "$(id -u)" = 0 ] && [ -n "$guser" ] && command -v setpriv >/dev/null; then
+	U=$(mktemp -d "${TMPDIR:-/tmp}/guardiand-user.XXXXXX")
+	mkdir -p "$U/run" "$U/home" "$U/state" "$U/config"
+	cat >"$U/config.yaml" <<YAML
+request:
+  listen: "127.0.0.1:$(free_port)"
+hostexec:
+  listen: "127.0.0.1:$(free_port)"
+YAML
+	cat >"$U/as-user" <<SH
+#!/bin/sh
+exec setpriv --reuid=$guser --regid=$guser --clear-groups \\
+    --inh-caps=+net_bind_service --ambient-caps=+net_bind_service -- \\
+    env HOME=$U/home XDG_RUNTIME_DIR=$U/run XDG_STATE_HOME=$U/state \\
+    XDG_CONFIG_HOME=$U/config "$GUARDIAND" "\$@"
+SH
+	chmod 755 "$U" "$U/as-user"
+	chmod 700 "$U/run"
+	chown -R "$guser:" "$U/run" "$U/home" "$U/state" "$U/config"
+	if ! setpriv --reuid="$guser" --regid="$guser" --clear-groups \
+	    test -x "$GUARDIAND"; then
+		note "$guser cannot run $GUARDIAND: capabilities not tried"
+	elif GUARDIAND=$U/as-user start_daemon "$U/config.yaml"; then
+		grep -Eq '^CapAmb:[[:space:]]+0*400$' "/proc/$DPID/status" &&
+		    ok "ambient capability: the parent has it" ||
+		    not_ok "ambient capability: the parent has it"
+		for role in policy request ui; do
+			ids "ambient capability: $role" "$(child_pid "$role")" "$guser"
+		done
+		stop_daemon
+	else
+		not_ok "started as $guser with a capability: daemon starts"
+	fi
+	rm -rf "$U"
 fi
 
 # Out of descriptors: a child pauses accepting instead of spinning, and
@@ -183,11 +303,24 @@ for spec in request:forbidden ui:forbidden policy:forbidden \
 	DPID=
 done
 
-# A child attempting a forbidden system call is killed (test build).
+# A child attempting a forbidden system call is killed (test build):
+# among them handing a descriptor to anyone (sendmsg; the request child
+# tries to give its channel to a client of the unix socket), attaching
+# a socket filter (setsockopt SO_ATTACH_FILTER), executable memory.
 for role in policy request ui; do
-	for call in open execve socket connect fork; do
+	for call in open execve socket connect fork sendmsg setsockopt \
+	    mmap mprotect; do
 		: >"$DLOG"
 		GUARDIAND_TEST_SYSCALL=$role:$call spawn_daemon -d -f "$CONF"
+		if [ "$role:$call" = request:sendmsg ]; then
+			if wait_log 'test hook: waiting for a unix-socket client' 10; then
+				ok "request child: takes a unix-socket client to send to"
+				curl -s -o /dev/null --max-time 5 \
+				    --unix-socket "$SOCK" http://localhost/healthz &
+			else
+				not_ok "request child: takes a unix-socket client to send to"
+			fi
+		fi
 		if wait_exit "$DPID" 10; then
 			if [ "$RC" -ne 0 ] && grep -q "$role child (pid [0-9]*) killed by signal 31" "$DLOG" &&
 			    ! grep -q "sandbox did not hold" "$DLOG"; then

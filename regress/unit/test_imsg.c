@@ -24,12 +24,14 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -39,6 +41,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <seccomp.h>
 
 #include "imsg.h"
 #include "imsgev.h"
@@ -649,7 +652,7 @@ test_write_peer_closed(void **state)
 {
 	struct pair	 p;
 
-	/* EPIPE is an error, not a SIGPIPE. */
+	/* With SIGPIPE ignored, as every user does: EPIPE, an error. */
 	pair_open(&p);
 	close(p.s[1]);
 	p.s[1] = -1;
@@ -657,6 +660,67 @@ test_write_peer_closed(void **state)
 	assert_int_equal(imsg_write(&p.w), -1);
 	assert_int_equal(errno, EPIPE);
 	assert_int_equal(imsg_queued(&p.w), IMSG_HDR_SIZE + 1);
+	pair_close(&p);
+}
+
+/*
+ * Run by a child denied sendmsg(2): messages without an fd still go
+ * out, one with an fd fails.  The exit status says which step failed.
+ */
+static int
+write_without_sendmsg(int s, int pfd)
+{
+	scmp_filter_ctx	 ctx;
+	struct imsgbuf	 ib;
+	int		 i;
+
+	if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(sendmsg),
+	    0) < 0 || seccomp_load(ctx) < 0)
+		return (10);
+	if (imsgbuf_init(&ib, s) == -1)
+		return (11);
+	for (i = 0; i < 3; i++)
+		if (imsg_compose(&ib, 20 + i, 0, -1, "abc", 3) == -1)
+			return (12);
+	if (imsg_write(&ib) != 0)
+		return (13);
+	if (imsg_compose(&ib, 30, 0, pfd, "fd", 2) == -1)
+		return (14);
+	if (imsg_write(&ib) != -1 || errno != EPERM)
+		return (15);
+	return (0);
+}
+
+static void
+test_write_no_sendmsg(void **state)
+{
+	struct pair	 p;
+	struct imsg	 m;
+	pid_t		 pid;
+	int		 pfd[2], status, i;
+
+	pair_open(&p);
+	assert_int_equal(pipe(pfd), 0);
+	assert_true((pid = fork()) != -1);
+	if (pid == 0)
+		_exit(write_without_sendmsg(p.s[0], pfd[1]));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(recv_msg(&p.r, &m), 1);
+		assert_int_equal(m.hdr.type, 20 + i);
+		assert_int_equal(m.hdr.flags, 0);
+		assert_memory_equal(m.data, "abc", 3);
+		imsg_free(&m);
+	}
+	/* Nothing of the refused message arrived. */
+	assert_int_equal(imsg_get(&p.r, &m), 0);
+	assert_int_equal(imsg_read(&p.r), -1);
+	assert_int_equal(errno, EAGAIN);
+	close(pfd[0]);
+	close(pfd[1]);
 	pair_close(&p);
 }
 
@@ -1616,6 +1680,7 @@ main(void)
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_read_full),
 		cmocka_unit_test(test_write_peer_closed),
+		cmocka_unit_test(test_write_no_sendmsg),
 		cmocka_unit_test(test_init_nonblocking),
 		cmocka_unit_test(test_fd_pass),
 		cmocka_unit_test(test_fd_many),
@@ -1636,5 +1701,7 @@ main(void)
 		cmocka_unit_test(test_imsgev_loop),
 	};
 
+	/* As in every process that uses imsg_write(). */
+	signal(SIGPIPE, SIG_IGN);
 	return (cmocka_run_group_tests(tests, NULL, NULL));
 }

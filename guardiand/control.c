@@ -633,7 +633,8 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 		c->state = CONN_RELOAD;
 		evtimer_del(&c->timer);
 		/* By id: the connection may be gone when the answer comes. */
-		parent_reload(ctl_reloaded, (void *)(uintptr_t)c->id);
+		parent_reload(c->user, ctl_reloaded,
+		    (void *)(uintptr_t)c->id);
 		break;
 	case CTL_UI: {
 		char	*url;
@@ -964,7 +965,7 @@ ctl_unregister(struct ctl_conn *c, const char *name)
 	log_info("control: cloister %s unregistered by %s", name, c->user);
 	/* Unless a static one of that name remains, its requests go. */
 	if (registry_find(name) == NULL)
-		req_cloister_gone(name);
+		req_cloister_gone(name, "cloister unregistered");
 	doors_sync();
 	free(project);
 	reply(c, CTL_OK, "");

@@ -46,6 +46,7 @@ static struct netchild	 nc;
 
 static void	 netchild_dispatch(int, short, void *);
 static void	 netchild_settings(struct imsg *);
+static void	 netchild_closing(void);
 
 void
 netchild_main(enum role role)
@@ -190,6 +191,25 @@ netchild_door(const struct sockaddr *sa, socklen_t len)
 	return (0);
 }
 
+/*
+ * The parent closed our channel: it is shutting down.  Accept nothing
+ * more, and give the answers already queued (a client told that the
+ * daemon is shutting down) half a second to reach their clients.
+ */
+static void
+netchild_closing(void)
+{
+	struct listener	*l;
+	struct timeval	 tv = { 0, 500000 };
+
+	imsgev_clear(&nc.iev);
+	TAILQ_FOREACH(l, &listeners, entry) {
+		evtimer_del(&l->pause);
+		evconnlistener_disable(l->lev);
+	}
+	event_base_loopexit(nc.base, &tv);
+}
+
 static void
 netchild_dispatch(int fd, short event, void *arg)
 {
@@ -207,8 +227,10 @@ netchild_dispatch(int fd, short event, void *arg)
 	if (event & EV_READ) {
 		if ((n = imsg_read(ibuf)) == -1 && errno != EAGAIN)
 			fatal("read from parent");
-		if (n == 0)
-			exit(0);
+		if (n == 0) {
+			netchild_closing();
+			return;
+		}
 	}
 	while ((rv = imsg_get(ibuf, &imsg)) == 1) {
 		switch (imsg.hdr.type) {

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -47,6 +48,7 @@
 
 struct reload {
 	struct config	*conf;		/* being loaded */
+	char		*by;		/* who asked */
 	void		(*done)(void *, int, const char *);
 	void		*arg;
 };
@@ -274,7 +276,7 @@ parent_sig(int sig, short event, void *arg)
 		break;
 	case SIGHUP:
 		log_info("received SIGHUP, reloading the configuration");
-		parent_reload(parent_sighup_done, NULL);
+		parent_reload("SIGHUP", parent_sighup_done, NULL);
 		break;
 	case SIGCHLD:
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
@@ -574,6 +576,7 @@ parent_loaded(struct imsg *imsg)
 		config_free(rl->conf);
 		rl->done(rl->arg, 0, errs);
 		free(errs);
+		free(rl->by);
 		free(rl);
 		return;
 	}
@@ -593,12 +596,15 @@ parent_loaded(struct imsg *imsg)
 	parent_settings(&pa.children[ROLE_UI]);
 	if (registry_reload(pa.conf, err, sizeof(err)) == -1)
 		log_warnx("reload: cloisters: %s", err);
+	reload_gone(old);
 	doors_sync();
 	if (audit_reload(pa.conf, err, sizeof(err)) == -1)
 		log_warnx("reload: audit: %s", err);
+	reload_audit(old, pa.conf, rl->by);
 	config_free(old);
 	log_info("configuration reloaded");
 	rl->done(rl->arg, 1, "configuration reloaded");
+	free(rl->by);
 	free(rl);
 }
 
@@ -608,7 +614,8 @@ parent_loaded(struct imsg *imsg)
  * pending requests survive either way.
  */
 void
-parent_reload(void (*done)(void *, int, const char *), void *arg)
+parent_reload(const char *by, void (*done)(void *, int, const char *),
+    void *arg)
 {
 	struct reload	*rl;
 	struct config	*conf;
@@ -629,6 +636,8 @@ parent_reload(void (*done)(void *, int, const char *), void *arg)
 	if ((rl = calloc(1, sizeof(*rl))) == NULL)
 		fatal(NULL);
 	rl->conf = conf;
+	if ((rl->by = strdup(by)) == NULL)
+		fatal(NULL);
 	rl->done = done;
 	rl->arg = arg;
 	pa.reload = rl;
@@ -729,9 +738,21 @@ static __dead void
 parent_shutdown(int code)
 {
 	struct child	*c;
+	struct pollfd	 pfd;
 	int		 i, tries, left;
 
+	req_shutdown_answer();
 	req_shutdown();
+	/* What the request child is still to tell clients goes first. */
+	c = &pa.children[ROLE_REQUEST];
+	for (tries = 0; c->pid > 0 && tries < 100 &&
+	    imsg_queued(&c->iev.ibuf) > 0; tries++) {
+		if (imsg_write(&c->iev.ibuf) == -1)
+			break;
+		pfd.fd = c->iev.ibuf.fd;
+		pfd.events = POLLOUT;
+		(void)poll(&pfd, 1, 10);
+	}
 	for (i = 0; i < ROLE_MAX; i++) {
 		c = &pa.children[i];
 		if (c->pid > 0) {

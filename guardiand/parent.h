@@ -212,8 +212,10 @@ void	 req_verdict(struct imsg *);
  * (unknown id): the caller answers 404 / an error.
  */
 int	 req_decide(const char *, int, const char *, const char *);
-/* A cloister was unregistered: deny what it has pending. */
-void	 req_cloister_gone(const char *);
+/* A cloister was unregistered or removed: deny what it has pending. */
+void	 req_cloister_gone(const char *, const char *);
+/* Shutdown: every client still waiting is told so. */
+void	 req_shutdown_answer(void);
 /* SIGCHLD: 1 if pid was one of our commands. */
 int	 req_reaped(pid_t, int);
 void	 req_foreach_pending(void (*)(const struct request *, void *),
@@ -229,8 +231,17 @@ void		 parent_fatalx(const char *, ...);
 struct imsgev	*parent_channel(enum role);
 struct config	*parent_config(void);
 time_t		 parent_started(void);
-/* Start a reload; done(arg, ok, message) runs when it is decided. */
-void		 parent_reload(void (*)(void *, int, const char *), void *);
+/*
+ * Start a reload for by ("local:alice", "SIGHUP"); done(arg, ok,
+ * message) runs when it is decided.
+ */
+void		 parent_reload(const char *, void (*)(void *, int,
+		    const char *), void *);
+
+/* reload.c: the RELOAD audit record; the requests of removed cloisters. */
+void		 reload_audit(const struct config *, const struct config *,
+		    const char *);
+void		 reload_gone(const struct config *);
 /* guardianctl log verbose|brief: here and in every child. */
 void		 parent_verbose(int);
 /* A one-time login URL for the approval UI, NULL if no UI listener. */

@@ -1081,20 +1081,20 @@ req_decide(const char *id, int approve, const char *user, const char *reason)
 }
 
 void
-req_cloister_gone(const char *name)
+req_cloister_gone(const char *name, const char *why)
 {
 	struct request	*r, *next;
+	char		 text[256];
 
 	TAILQ_FOREACH_SAFE(r, &pendingq, pending, next) {
 		if (strcmp(r->cloister, name) != 0)
 			continue;
 		timer_clear(r);
 		TAILQ_REMOVE(&pendingq, r, pending);
-		req_audit(r, "DENY", "reason", "cloister unregistered",
-		    (char *)NULL);
-		ui_removed(r, "denied", "guardianctl unregister");
-		req_deny(r, DENY_ERROR, "denied: the cloister was "
-		    "unregistered");
+		req_audit(r, "DENY", "reason", why, (char *)NULL);
+		ui_removed(r, "denied", why);
+		snprintf(text, sizeof(text), "denied: %s", why);
+		req_deny(r, DENY_ERROR, text);
 	}
 }
 
@@ -1154,6 +1154,28 @@ req_foreach_pending(void (*cb)(const struct request *, void *), void *arg)
 
 	TAILQ_FOREACH(r, &pendingq, pending)
 		cb(r, arg);
+}
+
+/*
+ * Shutting down: every client still waiting (for its check, a human,
+ * or a free slot) is told so, rather than left to find its connection
+ * gone.
+ */
+void
+req_shutdown_answer(void)
+{
+	struct request	*r, *next;
+	struct req_queue *queues[] = { &waitq, &checking, &pendingq, &runq };
+	size_t		 i;
+
+	for (i = 0; i < sizeof(queues) / sizeof(queues[0]); i++)
+		TAILQ_FOREACH_SAFE(r, queues[i], pending, next) {
+			TAILQ_REMOVE(queues[i], r, pending);
+			timer_clear(r);
+			req_audit(r, "DENY", "reason", "guardiand is shutting "
+			    "down", (char *)NULL);
+			req_deny(r, DENY_ERROR, "guardiand is shutting down");
+		}
 }
 
 void

@@ -194,6 +194,10 @@ static const int sanitizer_syscalls[] = {
 	SCMP_SYS(futex), SCMP_SYS(rt_sigaction), SCMP_SYS(prctl),
 	SCMP_SYS(madvise),
 };
+/* Writing a report: stderr only; a role may already allow some. */
+static const int sanitizer_report[] = {
+	SCMP_SYS(write), SCMP_SYS(getpid),
+};
 
 /*
  * What the runtimes try while reporting (UBSan starts only at its
@@ -299,6 +303,7 @@ sandbox_seccomp(enum role role)
 	scmp_filter_ctx	 ctx;
 #ifdef GUARDIAND_SANITIZE
 	size_t		 i;
+	int		 rc;
 #endif
 
 	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL)
@@ -330,6 +335,19 @@ sandbox_seccomp(enum role role)
 	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOTTY), SCMP_SYS(ioctl), 1,
 	    SCMP_A1(SCMP_CMP_EQ, TCGETS)) < 0)
 		fatalx("seccomp_rule_add ioctl");
+	/*
+	 * The report itself, written to stderr (the child's own report
+	 * file here), naming the process: some roles allow neither.
+	 */
+	for (i = 0; i < NITEMS(sanitizer_report); i++) {
+		rc = sanitizer_report[i] == SCMP_SYS(write) ?
+		    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1,
+		    SCMP_A0(SCMP_CMP_EQ, STDERR_FILENO)) :
+		    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, sanitizer_report[i],
+		    0);
+		if (rc < 0 && rc != -EEXIST)
+			fatalx("seccomp_rule_add %d", sanitizer_report[i]);
+	}
 #endif
 	if (seccomp_load(ctx) < 0)
 		fatalx("seccomp_load");

@@ -552,6 +552,7 @@ parent_reload(void (*done)(void *, int, const char *), void *arg)
 		free(errs);
 		return;
 	}
+	config_log_warnings(conf);
 	if (conf->control_path == NULL && pa.conf->control_path != NULL &&
 	    (conf->control_path = strdup(pa.conf->control_path)) == NULL)
 		fatal(NULL);

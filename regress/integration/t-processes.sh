@@ -5,14 +5,15 @@
 
 RP=$(free_port); UP=$(free_port)
 SOCK=$T/run/guardiand/request.sock
-CONF=$T/config.yaml
 cat >"$CONF" <<YAML
-request:
-  listen: ["127.0.0.1:$RP", "unix:$SOCK"]
 hostexec:
   listen: "127.0.0.1:$UP"
   auto_approve:
     - pattern: "^echo "
+YAML
+gconf <<YAML
+guardian:
+  request_listen: ["127.0.0.1:$RP", "unix:$SOCK"]
 YAML
 
 start_daemon "$CONF" || { not_ok "daemon starts"; exit 1; }
@@ -104,8 +105,10 @@ done
 # Started as root with guardian.user: children chroot and drop to it.
 if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	nuid=$(id -u nobody)
-	sed 's/^request:/guardian:\n  user: nobody\nrequest:/' "$CONF" >"$T/user.yaml"
-	if start_daemon "$T/user.yaml"; then
+	mkdir "$T/user"
+	cp "$CONF" "$T/user/config.yaml"
+	{ cat "$GCONF"; echo "  user: nobody"; } >"$T/user/guardiand.yaml"
+	if start_daemon "$T/user/config.yaml"; then
 		for role in policy request ui; do
 			pid=$(child_pid "$role")
 			grep -Eq "^Uid:[[:space:]]+$nuid[[:space:]]+$nuid[[:space:]]+$nuid" \

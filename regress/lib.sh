@@ -47,6 +47,7 @@ free_port() {
 # stderr goes through a pipe: children must never write a file.
 start_daemon() {
 	local conf=$1; shift
+	cloister_file "$conf"
 	: >"$DLOG"
 	spawn_daemon -d -f "$conf" "$@"
 	wait_log 'ready: ' 10 || { note "daemon did not start:";
@@ -162,6 +163,15 @@ SCHEMA=$TOP/../shared/testdata/cloister/schema.txt
 cloister_accepts() {
 	[ -f "$SCHEMA" ] && [ -x "$BIN/regress/schemacheck" ] || return 2
 	"$BIN/regress/schemacheck" "$SCHEMA" "${2:-global}" "$1"
+}
+
+# cloister_file FILE [global|project]: not ok unless cloister would take
+# FILE; silent when it would, or when the schema is not there.
+# start_daemon checks its configuration file with it.
+cloister_file() {
+	cloister_accepts "$1" "${2:-global}" 2>"$T/.schema.err"
+	[ $? -eq 1 ] && not_ok "cloister would refuse $1: $(head -3 "$T/.schema.err")"
+	return 0
 }
 
 # request_conf TIMEOUT: what the request tests share: one cloister, t1,

@@ -78,6 +78,15 @@ hostexec:
   auto_approve:
     - pattern: "^make test$"
 YAML
+# Both cloister's files stay good for cloister.
+for f in config.yaml projects/my-api.yaml; do
+	cloister_accepts "$T/full/$f" "$([ "$f" = config.yaml ] && echo global || echo project)" 2>"$T/err"
+	case $? in
+	0)	ok "cloister takes $f" ;;
+	2)	note "no cloister schema: $f not checked" ;;
+	*)	not_ok "cloister takes $f: $(cat "$T/err")" ;;
+	esac
+done
 out=$("$GD" -n -f "$T/full/config.yaml" -p my-api -- make test)
 [ "${out%%$'\t'*}" = auto_approve ] && ok "project pattern applies with -p" ||
     not_ok "project pattern applies with -p ($out)"

@@ -363,6 +363,19 @@ check_map(yaml_document_t *doc, yaml_node_t *n, struct snode *s,
 	}
 }
 
+static void
+sfree(struct snode *s)
+{
+	struct snode	*next;
+
+	for (; s != NULL; s = next) {
+		next = s->next;
+		sfree(s->kids);
+		free(s->name);
+		free(s);
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -409,5 +422,8 @@ main(int argc, char *argv[])
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&p);
 	fclose(f);
+	sfree(root.kids);
+	regfree(&re_int);
+	regfree(&re_float);
 	return (nbad > 0);
 }

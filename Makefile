@@ -59,7 +59,8 @@ WWW_FILES	= $(sort $(wildcard www/*))
 
 PROGS	= $(O)/guardiand $(O)/hostexec \
 	  $(if $(wildcard guardianctl/guardianctl.c),$(O)/guardianctl)
-TESTPROGS = $(O)/guardiand-test $(O)/regress/re2conf $(UNIT_BINS)
+TESTPROGS = $(O)/guardiand-test $(O)/regress/re2conf $(O)/regress/schemacheck \
+	    $(UNIT_BINS)
 
 .PHONY: all deps test sanitize bench run install static clean lint screenshot \
 	uniformat
@@ -155,6 +156,15 @@ $(O)/regress/re2conf: regress/conformance/re2conf.c $(O)/libguardiand.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< \
 	    $(O)/libguardiand.a $(PKG_LIBS)
+
+# What cloister's configuration code accepts, checked apart from
+# guardiand's loader (libyaml only); a test tool, built without
+# sanitizers.
+$(O)/regress/schemacheck: regress/schemacheck.c $(O)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g $(WARN) -std=gnu11 -D_GNU_SOURCE \
+	    $(shell pkg-config --cflags yaml-0.1) -o $@ $< \
+	    $(shell pkg-config --libs yaml-0.1)
 
 # Browser tests of the approval UI: Debian's chromium driven by a
 # pinned playwright-core; no browser is downloaded.

@@ -15,7 +15,8 @@
 # OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
 #
 # `make run`: start guardiand in the foreground on a throw-away
-# configuration made from etc/demo.yaml, after printing what to try
+# configuration made from etc/demo.yaml (cloister's file) and
+# etc/demo-guardiand.yaml (guardiand's own), after printing what to try
 # from another terminal.  Ctrl-C stops it and removes everything.
 #
 #	bash etc/demo.sh [BUILDDIR [guardiand flags ...]]
@@ -99,11 +100,18 @@ EOF
 TOKEN=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 (umask 077 && printf '%s\n' "$TOKEN" >"$S/token")
 
-conf=$(<"$TOP/etc/demo.yaml")
-conf=${conf//@REQUEST_PORT@/$RPORT}
-conf=${conf//@UI_PORT@/$UPORT}
-conf=${conf//@SCRATCH@/$S}
-printf '%s\n' "$conf" >"$S/config.yaml"
+# fill TEMPLATE FILE: the template with the values of this run.
+fill() {
+	local conf
+	conf=$(<"$1")
+	conf=${conf//@REQUEST_PORT@/$RPORT}
+	conf=${conf//@UI_PORT@/$UPORT}
+	conf=${conf//@SCRATCH@/$S}
+	printf '%s\n' "$conf" >"$2"
+}
+# cloister's file, and guardiand's own beside it.
+fill "$TOP/etc/demo.yaml" "$S/config.yaml"
+fill "$TOP/etc/demo-guardiand.yaml" "$S/guardiand.yaml"
 CONF=$S/config.yaml
 # The runtime directory too is the demo's: the sockets go away with it.
 mkdir -m 700 "$S/run"
@@ -135,6 +143,7 @@ guardiand demo
   scratch directory  $S
                      (removed when the demo stops)
   configuration      $CONF
+                     and $S/guardiand.yaml
   cloister "demo"    worktree $S/worktree
   token              $TOKEN
   approval UI        http://127.0.0.1:$UPORT/ (log in with the URL below)

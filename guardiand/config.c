@@ -15,18 +15,21 @@
  */
 
 /*
- * The configuration loader (DESIGN 6.6).  libyaml's event stream is
- * turned into a small tree, then the tree is checked section by
- * section.  The tree keeps a line for every node, so each problem is
- * reported as "file:line: message"; all problems are collected, and
- * any one of them fails the load: the daemon never starts, and a
- * reload never applies, a configuration it does not fully understand.
+ * The configuration loader (DESIGN 6.6).  Two kinds of files: cloister's
+ * (config.yaml and projects/NAME.yaml), read with cloister's schema and
+ * strictness (config_cloister.c), and guardiand's own (guardiand.yaml
+ * beside config.yaml, and guardiand.d/NAME.yaml), which hold what
+ * cloister does not have.  libyaml's event stream is turned into a
+ * small tree, then the tree is checked.  The tree keeps a line for
+ * every node, so each problem is reported as "file:line: message"; all
+ * problems are collected, and any one of them fails the load: the
+ * daemon never starts, and a reload never applies, a configuration it
+ * does not fully understand.  The one exception is a project file
+ * that cloister itself would ignore with a warning: it is ignored with
+ * a warning, which can only take patterns away.
  *
- * Top-level sections guardiand does not implement are not even built:
- * their events are counted off and dropped, so whatever they hold
- * (anchors, aliases, deep nesting) costs nothing and can not fail.
- * Inside implemented sections anchors and aliases are refused, which
- * also makes "billion laughs" files harmless.
+ * Aliases are expanded into copies, counted against the node limit,
+ * which also makes "billion laughs" files harmless.
  */
 
 #include <sys/types.h>
@@ -34,6 +37,7 @@
 #include <sys/queue.h>
 #include <sys/tree.h>
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -53,6 +57,8 @@
 
 #include "log.h"
 #include "config.h"
+#include "config_priv.h"
+#include "pattern.h"
 
 #define CONFIG_MAX_SIZE		(1024 * 1024)	/* bytes per file */
 #define CONFIG_MAX_DEPTH	64		/* nesting, skipped or not */
@@ -61,48 +67,17 @@
 #define CONFIG_MAX_BADLINES	10		/* encoding errors per file */
 #define CONFIG_COUNT_MAX	1000000		/* limits.* counts */
 #define TOKEN_FILE_MAX		(CONFIG_TOKEN_MAX + 2)
-#define ESCBUF			(4 * 1024 + 4)	/* 1024 characters, vis(3)ed */
+#define GUARDIAND_FILE		"guardiand.yaml"
+#define GUARDIAND_DIR		"guardiand.d"
+#define PROJECTS_DIR		"projects"
 
-enum ytype {
-	Y_SCALAR,
-	Y_SEQ,
-	Y_MAP,
-	Y_SKIP,		/* value of a section that is not implemented */
-	Y_BAD		/* already reported (alias, too deep) */
+struct anchor {
+	struct anchor	*next;
+	char		*name;
+	struct ynode	*node;
+	size_t		 size;		/* nodes */
+	int		 open;		/* still being built */
 };
-
-struct ynode {
-	enum ytype	 type;
-	int		 line;
-	int		 null;		/* plain "", ~ or null */
-	int		 dupline;	/* map key: line of the first one */
-	size_t		 idx;		/* position in the parent */
-	char		*s;		/* scalar */
-	size_t		 len;
-	struct ynode	**kid;		/* seq: items; map: key, value, ... */
-	size_t		 nkid;
-	size_t		 capkid;
-};
-
-struct loader {
-	struct config	*conf;
-	FILE		*errf;
-	char		*errbuf;
-	size_t		 errlen;
-	int		 nerr;
-	int		 request_listen_set;
-	const char	*ui_listen_sec;	/* hostexec or approval */
-	int		 ui_listen_line;
-};
-
-struct yfile {
-	struct loader	*ld;
-	const char	*path;
-	size_t		 nnodes;
-};
-
-static void	 yerr(struct loader *, const char *, int, const char *, ...)
-		    __attribute__((__format__ (printf, 4, 5)));
 
 RB_GENERATE(project_tree, project_conf, entry, project_conf_cmp);
 
@@ -133,27 +108,64 @@ xstrdup(const char *s)
 }
 
 static void
-yerr(struct loader *ld, const char *file, int line, const char *fmt, ...)
+vyerr(struct loader *ld, int warn, const char *file, int line,
+    const char *fmt, va_list ap)
 {
-	va_list	 ap;
+	FILE	*f = warn ? ld->warnf : ld->errf;
 
-	if (ld->nerr++ >= CONFIG_MAX_ERRORS) {
+	if (warn && ld->nwarn++ >= CONFIG_MAX_ERRORS) {
+		if (ld->nwarn == CONFIG_MAX_ERRORS + 1)
+			fprintf(ld->warnf, "%s: too many warnings\n", file);
+		return;
+	} else if (!warn && ld->nerr++ >= CONFIG_MAX_ERRORS) {
 		if (ld->nerr == CONFIG_MAX_ERRORS + 1)
 			fprintf(ld->errf, "%s: too many errors\n", file);
 		return;
 	}
 	if (line > 0)
-		fprintf(ld->errf, "%s:%d: ", file, line);
+		fprintf(f, "%s:%d: ", file, line);
 	else
-		fprintf(ld->errf, "%s: ", file);
+		fprintf(f, "%s: ", file);
+	if (warn)
+		fputs("warning: ", f);
+	vfprintf(f, fmt, ap);
+	fputc('\n', f);
+}
+
+void
+yerr(struct loader *ld, const char *file, int line, const char *fmt, ...)
+{
+	va_list	 ap;
+
 	va_start(ap, fmt);
-	vfprintf(ld->errf, fmt, ap);
+	vyerr(ld, ld->warnmode, file, line, fmt, ap);
 	va_end(ap);
-	fputc('\n', ld->errf);
+}
+
+void
+yerr_hard(struct loader *ld, const char *file, int line, const char *fmt,
+    ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vyerr(ld, 0, file, line, fmt, ap);
+	va_end(ap);
+}
+
+/* A warning, whatever file is being read. */
+static void
+ywarn(struct loader *ld, const char *file, int line, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vyerr(ld, 1, file, line, fmt, ap);
+	va_end(ap);
 }
 
 /* A value or key for a message: escaped, so one error is one line. */
-static const char *
+const char *
 esc(const char *s, size_t len, char *buf)
 {
 	size_t	 n, max = (ESCBUF - 4) / 4;
@@ -167,7 +179,7 @@ esc(const char *s, size_t len, char *buf)
 	return (buf);
 }
 
-static const char *
+const char *
 tname(const struct ynode *n)
 {
 	switch (n->type) {
@@ -242,15 +254,6 @@ is_null(const yaml_event_t *ev)
 }
 
 static int
-in_list(const char *s, const char *const *list)
-{
-	for (; *list != NULL; list++)
-		if (strcmp(s, *list) == 0)
-			return (1);
-	return (0);
-}
-
-static int
 line_at(const char *buf, size_t len, size_t off)
 {
 	size_t	 i;
@@ -282,23 +285,112 @@ ysyntax(struct yfile *yf, yaml_parser_t *p, const char *buf, size_t len)
 		yerr(yf->ld, yf->path, line, "syntax error: %s", problem);
 }
 
+/* Levels below n, n included. */
+static int
+yheight(const struct ynode *n)
+{
+	size_t	 i;
+	int	 h, max = 0;
+
+	for (i = 0; i < n->nkid; i++)
+		if ((h = yheight(n->kid[i])) > max)
+			max = h;
+	return (max + 1);
+}
+
+static size_t
+ycount(const struct ynode *n)
+{
+	size_t	 i, c = 1;
+
+	for (i = 0; i < n->nkid; i++)
+		c += ycount(n->kid[i]);
+	return (c);
+}
+
+static struct ynode *
+ycopy(struct yfile *yf, const struct ynode *n, int line)
+{
+	struct ynode	*c;
+	size_t		 i;
+
+	c = ynew(yf, n->type, line);
+	c->null = n->null;
+	c->plain = n->plain;
+	c->len = n->len;
+	if (n->s != NULL) {
+		if ((c->s = malloc(n->len + 1)) == NULL)
+			fatal("%s", __func__);
+		memcpy(c->s, n->s, n->len + 1);
+	}
+	for (i = 0; i < n->nkid; i++)
+		yadd(c, ycopy(yf, n->kid[i], n->kid[i]->line));
+	return (c);
+}
+
+static void
+anchors_free(struct anchor *a)
+{
+	struct anchor	*next;
+
+	for (; a != NULL; a = next) {
+		next = a->next;
+		free(a->name);
+		free(a);
+	}
+}
+
 /*
- * Build the tree of one document.  impl lists the top-level keys to
- * build; the values of all others become Y_SKIP.  Returns -1 if the
- * file can not be read as a whole (syntax, size), having said why.
+ * An alias at depth: a copy of its anchor's node, within the limits a
+ * file has (so "billion laughs" stops at the node limit), or NULL
+ * having said why.
+ */
+static struct ynode *
+yalias(struct yfile *yf, struct anchor *anchors, const char *name,
+    int depth, int line)
+{
+	struct anchor	*a;
+	char		 eb[ESCBUF];
+
+	for (a = anchors; a != NULL; a = a->next)
+		if (strcmp(a->name, name) == 0)
+			break;
+	if (a == NULL) {
+		yerr(yf->ld, yf->path, line, "unknown anchor (*%s)",
+		    esc(name, strlen(name), eb));
+		return (NULL);
+	}
+	if (a->open) {
+		yerr(yf->ld, yf->path, line, "alias inside its own anchor "
+		    "(*%s)", esc(name, strlen(name), eb));
+		return (NULL);
+	}
+	if (depth + yheight(a->node) > CONFIG_MAX_DEPTH) {
+		yerr(yf->ld, yf->path, line, "nested deeper than %d levels",
+		    CONFIG_MAX_DEPTH);
+		return (NULL);
+	}
+	if (yf->nnodes + ycount(a->node) > CONFIG_MAX_NODES) {
+		yerr(yf->ld, yf->path, line, "more than %d YAML nodes",
+		    CONFIG_MAX_NODES);
+		return (NULL);
+	}
+	return (ycopy(yf, a->node, line));
+}
+
+/*
+ * Build the tree of one document.  Returns -1 if the file can not be
+ * read as a whole (syntax, size, aliases), having said why.
  */
 static int
-yload(struct yfile *yf, const char *buf, size_t len,
-    const char *const *impl, struct ynode **rootp)
+yload(struct yfile *yf, const char *buf, size_t len, struct ynode **rootp)
 {
 	yaml_parser_t	 p;
 	yaml_event_t	 ev;
-	struct ynode	*stack[CONFIG_MAX_DEPTH], *root = NULL, *n, *top;
+	struct ynode	*stack[CONFIG_MAX_DEPTH], *root = NULL, *n;
+	struct anchor	*anchors = NULL, *open[CONFIG_MAX_DEPTH], *a;
 	const char	*anchor;
-	char		 eb[ESCBUF];
-	int		 depth = 0, skip = 0, skipnext = 0, docs = 0;
-	int		 done = 0, bad = 0, line, rootkey, coll;
-	int		 aliasline = 0, anchorline = 0;
+	int		 depth = 0, docs = 0, done = 0, bad = 0, line, coll;
 
 	*rootp = NULL;
 	if (!yaml_parser_initialize(&p))
@@ -316,11 +408,8 @@ yload(struct yfile *yf, const char *buf, size_t len,
 		n = NULL;
 		coll = 0;
 		anchor = NULL;
-		/* Is the next node a key of the top-level mapping? */
-		rootkey = !skip && depth == 1 && stack[0] == root &&
-		    root->type == Y_MAP && root->nkid % 2 == 0;
 
-		if (!skip && !skipnext && yf->nnodes >= CONFIG_MAX_NODES &&
+		if (yf->nnodes >= CONFIG_MAX_NODES &&
 		    (ev.type == YAML_SCALAR_EVENT ||
 		    ev.type == YAML_ALIAS_EVENT ||
 		    ev.type == YAML_SEQUENCE_START_EVENT ||
@@ -345,29 +434,14 @@ yload(struct yfile *yf, const char *buf, size_t len,
 			}
 			break;
 		case YAML_ALIAS_EVENT:
-			if (skip)
-				break;
-			if (skipnext) {
-				n = ynew(yf, Y_SKIP, line);
-				break;
+			if ((n = yalias(yf, anchors,
+			    (const char *)ev.data.alias.anchor, depth,
+			    line)) == NULL) {
+				bad = 1;
+				done = 1;
 			}
-			/* One error a line: "[*a, *a, *a, ...]". */
-			if (line != aliasline)
-				yerr(yf->ld, yf->path, line,
-				    "aliases are not allowed (*%s)",
-				    esc((const char *)ev.data.alias.anchor,
-				    strlen((const char *)ev.data.alias.anchor),
-				    eb));
-			aliasline = line;
-			n = ynew(yf, Y_BAD, line);
 			break;
 		case YAML_SCALAR_EVENT:
-			if (skip)
-				break;
-			if (skipnext) {
-				n = ynew(yf, Y_SKIP, line);
-				break;
-			}
 			anchor = (const char *)ev.data.scalar.anchor;
 			n = ynew(yf, Y_SCALAR, line);
 			n->len = ev.data.scalar.length;
@@ -377,6 +451,9 @@ yload(struct yfile *yf, const char *buf, size_t len,
 			memcpy(n->s, ev.data.scalar.value, n->len);
 			n->s[n->len] = '\0';
 			n->null = is_null(&ev);
+			n->plain = ev.data.scalar.style ==
+			    YAML_PLAIN_SCALAR_STYLE &&
+			    ev.data.scalar.tag == NULL;
 			break;
 		case YAML_SEQUENCE_START_EVENT:
 		case YAML_MAPPING_START_EVENT:
@@ -384,21 +461,12 @@ yload(struct yfile *yf, const char *buf, size_t len,
 			 * libyaml's scanner is quadratic in the nesting
 			 * depth: stop before it matters.
 			 */
-			if (depth + skip >= CONFIG_MAX_DEPTH) {
+			if (depth >= CONFIG_MAX_DEPTH) {
 				yerr(yf->ld, yf->path, line,
 				    "nested deeper than %d levels",
 				    CONFIG_MAX_DEPTH);
 				bad = 1;
 				done = 1;
-				break;
-			}
-			if (skip) {
-				skip++;
-				break;
-			}
-			if (skipnext) {
-				n = ynew(yf, Y_SKIP, line);
-				skip = 1;
 				break;
 			}
 			if (ev.type == YAML_SEQUENCE_START_EVENT)
@@ -407,55 +475,48 @@ yload(struct yfile *yf, const char *buf, size_t len,
 			else
 				anchor = (const char *)
 				    ev.data.mapping_start.anchor;
-			if (rootkey) {
-				yerr(yf->ld, yf->path, line,
-				    "keys must be strings");
-				n = ynew(yf, Y_BAD, line);
-				skip = 1;
-			} else {
-				n = ynew(yf,
-				    ev.type == YAML_SEQUENCE_START_EVENT ?
-				    Y_SEQ : Y_MAP, line);
-				coll = 1;
-			}
+			n = ynew(yf, ev.type == YAML_SEQUENCE_START_EVENT ?
+			    Y_SEQ : Y_MAP, line);
+			coll = 1;
 			break;
 		case YAML_SEQUENCE_END_EVENT:
 		case YAML_MAPPING_END_EVENT:
-			if (skip)
-				skip--;
-			else if (depth > 0)
+			if (depth > 0) {
 				depth--;
+				if (open[depth] != NULL)
+					open[depth]->open = 0;
+			}
 			break;
 		default:
 			break;
 		}
-		if (anchor != NULL && line != anchorline)
-			yerr(yf->ld, yf->path, line,
-			    "anchors are not allowed (&%s)",
-			    esc(anchor, strlen(anchor), eb));
-		if (anchor != NULL)
-			anchorline = line;
+		a = NULL;
+		if (anchor != NULL && n != NULL) {
+			a = xcalloc(1, sizeof(*a));
+			a->name = xstrdup(anchor);
+			a->node = n;
+			a->open = coll;
+			a->next = anchors;
+			anchors = a;
+		}
 		yaml_event_delete(&ev);
 		if (n == NULL)
 			continue;
 
-		skipnext = 0;
 		if (depth == 0) {
 			if (root == NULL)
 				root = n;
 			else
 				yfree(n);	/* unreachable: one document */
-		} else {
-			top = stack[depth - 1];
-			yadd(top, n);
-			if (rootkey && impl != NULL)
-				skipnext = n->type != Y_SCALAR ||
-				    !in_list(n->s, impl);
-		}
-		if (coll)
+		} else
+			yadd(stack[depth - 1], n);
+		if (coll) {
+			open[depth] = a;
 			stack[depth++] = n;
+		}
 	}
 	yaml_parser_delete(&p);
+	anchors_free(anchors);
 	if (bad) {
 		yfree(root);
 		return (-1);
@@ -597,7 +658,7 @@ read_file(struct yfile *yf, size_t *lenp)
 
 /* Read, check and parse one file; -1 if it did not get that far. */
 static int
-load_yaml(struct yfile *yf, const char *const *impl, struct ynode **rootp)
+load_yaml(struct yfile *yf, struct ynode **rootp)
 {
 	char	*buf;
 	size_t	 len;
@@ -607,7 +668,7 @@ load_yaml(struct yfile *yf, const char *const *impl, struct ynode **rootp)
 	if ((buf = read_file(yf, &len)) == NULL)
 		return (-1);
 	if (check_encoding(yf, buf, len) == 0)
-		rv = yload(yf, buf, len, impl, rootp);
+		rv = yload(yf, buf, len, rootp);
 	freezero(buf, CONFIG_MAX_SIZE + 2);
 	return (rv);
 }
@@ -635,14 +696,13 @@ keycmp(const void *a, const void *b)
  * repeated keys, sorting instead of comparing all pairs: maps can be
  * large.
  */
-static int
+int
 check_map(struct yfile *yf, struct ynode *n, const char *what)
 {
 	struct ynode	**keys, *first = NULL;
 	size_t		  i, nk = 0;
 
-	if (n->type == Y_BAD || n->type == Y_SKIP ||
-	    (n->type == Y_SCALAR && n->null))
+	if (n->type == Y_BAD || (n->type == Y_SCALAR && n->null))
 		return (0);
 	if (n->type != Y_MAP) {
 		yerr(yf->ld, yf->path, n->line, "`%s` must be a mapping, "
@@ -668,7 +728,7 @@ check_map(struct yfile *yf, struct ynode *n, const char *what)
 }
 
 /* A usable key: a string, without NUL, not repeated. */
-static int
+int
 check_key(struct yfile *yf, struct ynode *k)
 {
 	char	 eb[ESCBUF];
@@ -693,6 +753,73 @@ check_key(struct yfile *yf, struct ynode *k)
 }
 
 /*
+ * Optimal string alignment distance (a swap of two neighbours counts
+ * once), ignoring case: typos of keys.  Stops counting above max.
+ */
+static int
+typo_distance(const char *a, const char *b, int max)
+{
+	int	 d[3][34], i, j, la = strlen(a), lb = strlen(b), c, v;
+
+	if (la > 32 || lb > 32 || abs(la - lb) > max)
+		return (max + 1);
+	for (j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (i = 1; i <= la; i++) {
+		d[i % 3][0] = i;
+		for (j = 1; j <= lb; j++) {
+			c = tolower((unsigned char)a[i - 1]) !=
+			    tolower((unsigned char)b[j - 1]);
+			v = d[(i - 1) % 3][j - 1] + c;
+			if (d[(i - 1) % 3][j] + 1 < v)
+				v = d[(i - 1) % 3][j] + 1;
+			if (d[i % 3][j - 1] + 1 < v)
+				v = d[i % 3][j - 1] + 1;
+			if (i > 1 && j > 1 && c &&
+			    tolower((unsigned char)a[i - 1]) ==
+			    tolower((unsigned char)b[j - 2]) &&
+			    tolower((unsigned char)a[i - 2]) ==
+			    tolower((unsigned char)b[j - 1]) &&
+			    d[(i - 2) % 3][j - 2] + 1 < v)
+				v = d[(i - 2) % 3][j - 2] + 1;
+			d[i % 3][j] = v;
+		}
+	}
+	return (d[la % 3][lb]);
+}
+
+const char *
+nearest(const char *s, const char *const *names)
+{
+	const char	*best = NULL;
+	int		 d, bestd, max;
+
+	/* Two typos in a long word, one in a short one. */
+	max = strlen(s) > 4 ? 2 : 1;
+	bestd = max + 1;
+	for (; *names != NULL; names++) {
+		if (strcmp(s, *names) == 0)
+			continue;
+		if ((d = typo_distance(s, *names, max)) < bestd) {
+			bestd = d;
+			best = *names;
+		}
+	}
+	return (best);
+}
+
+const char *
+didyoumean(const char *s, const char *const *names, char *buf)
+{
+	const char	*near;
+
+	buf[0] = '\0';
+	if ((near = nearest(s, names)) != NULL)
+		(void)snprintf(buf, ESCBUF, "; did you mean `%s`?", near);
+	return (buf);
+}
+
+/*
  * Next key of map from names, with its value.  Unknown keys are
  * reported as "in <where>" (skipped quietly if where is NULL); null
  * values are taken as absent unless keepnull.
@@ -702,7 +829,7 @@ next_pair(struct yfile *yf, struct ynode *map, size_t *ip, const char *where,
     const char *const *names, int keepnull, struct ynode **vp)
 {
 	struct ynode	*k, *v;
-	char		 eb[ESCBUF];
+	char		 eb[ESCBUF], hint[ESCBUF];
 	int		 i;
 
 	while (*ip + 1 < map->nkid) {
@@ -717,8 +844,9 @@ next_pair(struct yfile *yf, struct ynode *map, size_t *ip, const char *where,
 		if (names[i] == NULL) {
 			if (where != NULL)
 				yerr(yf->ld, yf->path, k->line,
-				    "unknown key `%s` in %s",
-				    esc(k->s, k->len, eb), where);
+				    "unknown key `%s` in %s%s",
+				    esc(k->s, k->len, eb), where,
+				    didyoumean(k->s, names, hint));
 			continue;
 		}
 		if (v->type == Y_BAD)
@@ -983,79 +1111,64 @@ conf_patterns(struct yfile *yf, struct ynode *v, const char *what,
 
 static const char *const request_keys[] = { "listen", "timeout", NULL };
 
+/* cloister's request section: checked against its schema already. */
 static void
 conf_request(struct yfile *yf, struct ynode *sec)
 {
-	struct config	*conf = yf->ld->conf;
+	struct loader	*ld = yf->ld;
 	struct ynode	*v;
 	size_t		 i = 0;
 
 	if (!check_map(yf, sec, "request"))
 		return;
 	for (;;) {
-		switch (next_pair(yf, sec, &i, "section `request`",
-		    request_keys, 0, &v)) {
+		switch (next_pair(yf, sec, &i, NULL, request_keys, 0, &v)) {
 		case -1:
 			return;
 		case 0:
-			yf->ld->request_listen_set = 1;
-			conf_listen(yf, v, "request.listen",
-			    &conf->request_listen);
+			ld->cl_request_set = 1;
+			add_listen(yf, v, "request.listen",
+			    &ld->cl_request_listen);
 			break;
 		case 1:
 			get_duration(yf, v, "request.timeout",
-			    &conf->approval_timeout, 0);
+			    &ld->conf->approval_timeout, 0);
 			break;
 		}
 	}
 }
 
-/* The global hostexec/approval section and the project sections. */
+/* cloister's hostexec section, of config.yaml or of a project file. */
 static const char *const hostexec_keys[] = {
-	"auto_approve", "manual_approve", "deny", "listen", NULL
-};
-static const char *const project_keys[] = {
-	"auto_approve", "manual_approve", "deny", NULL
+	"auto_approve", "manual_approve", "listen", NULL
 };
 
 static void
-conf_patsection(struct yfile *yf, struct ynode *sec, const char *name,
-    struct patterns *pats, int global)
+conf_hostexec(struct yfile *yf, struct ynode *sec, struct patterns *pats)
 {
 	struct loader	*ld = yf->ld;
 	struct ynode	*v;
-	char		 what[64], where[64];
 	size_t		 i = 0;
 	int		 k;
 
-	if (!check_map(yf, sec, name))
+	if (!check_map(yf, sec, "hostexec"))
 		return;
-	(void)snprintf(where, sizeof(where), "section `%s`", name);
-	while ((k = next_pair(yf, sec, &i, where,
-	    global ? hostexec_keys : project_keys, 0, &v)) != -1) {
-		(void)snprintf(what, sizeof(what), "%s.%s", name,
-		    hostexec_keys[k]);
+	while ((k = next_pair(yf, sec, &i, NULL, hostexec_keys, 0,
+	    &v)) != -1) {
 		switch (k) {
 		case 0:
-			conf_patterns(yf, v, what, &pats->kind[PAT_AUTO]);
+			conf_patterns(yf, v, "hostexec.auto_approve",
+			    &pats->kind[PAT_AUTO]);
 			break;
 		case 1:
-			conf_patterns(yf, v, what, &pats->kind[PAT_MANUAL]);
+			conf_patterns(yf, v, "hostexec.manual_approve",
+			    &pats->kind[PAT_MANUAL]);
 			break;
 		case 2:
-			conf_patterns(yf, v, what, &pats->kind[PAT_DENY]);
-			break;
-		case 3:
-			/* hostexec and approval are one section. */
-			if (ld->ui_listen_sec != NULL) {
-				yerr(ld, yf->path, v->line, "`%s` repeats "
-				    "`%s.listen` (line %d)", what,
-				    ld->ui_listen_sec, ld->ui_listen_line);
-				break;
-			}
-			ld->ui_listen_sec = name;
-			ld->ui_listen_line = v->line;
-			conf_listen(yf, v, what, &ld->conf->ui_listen);
+			/* Not in project files: cloister_check said so. */
+			ld->cl_ui_set = 1;
+			add_listen(yf, v, "hostexec.listen",
+			    &ld->cl_ui_listen);
 			break;
 		}
 	}
@@ -1403,13 +1516,12 @@ conf_cloister(struct yfile *yf, struct ynode *ent)
 	}
 	if (f[1] != NULL &&
 	    (s = get_str(yf, f[1], "guardian.cloisters.project")) != NULL) {
-		if (config_valid_name(s))
+		if (config_valid_project(s))
 			c->project = xstrdup(s);
 		else
 			yerr(yf->ld, yf->path, f[1]->line, "cloister `%s`: bad "
-			    "project name \"%s\": want "
-			    "[A-Za-z0-9][A-Za-z0-9._-]{0,63}", label,
-			    esc(s, f[1]->len, eb));
+			    "project name \"%s\": want %s", label,
+			    esc(s, f[1]->len, eb), CONFIG_PROJECT_RULE);
 	}
 	if (c->project == NULL && f[1] == NULL && c->name != NULL)
 		c->project = xstrdup(c->name);
@@ -1460,7 +1572,8 @@ conf_cloister(struct yfile *yf, struct ynode *ent)
 
 static const char *const guardian_keys[] = {
 	"default", "exec_timeout", "max_output", "env", "audit", "limits",
-	"cloisters", "control", "state_dir", "user", "ui_allow_remote", NULL
+	"cloisters", "control", "state_dir", "user", "ui_allow_remote",
+	"deny", "request_listen", "ui_listen", NULL
 };
 
 static int
@@ -1555,18 +1668,23 @@ conf_guardian(struct yfile *yf, struct ynode *sec)
 			get_bool(yf, v, "guardian.ui_allow_remote",
 			    &conf->ui_allow_remote);
 			break;
+		case 11:
+			conf_patterns(yf, v, "guardian.deny",
+			    &conf->global.kind[PAT_DENY]);
+			break;
+		case 12:
+			yf->ld->g_request_set = 1;
+			conf_listen(yf, v, "guardian.request_listen",
+			    &conf->request_listen);
+			break;
+		case 13:
+			yf->ld->g_ui_set = 1;
+			conf_listen(yf, v, "guardian.ui_listen",
+			    &conf->ui_listen);
+			break;
 		}
 	}
 }
-
-/* cloister's sections plus ours; everything else is skipped. */
-static const char *const main_sections[] = {
-	"request", "hostexec", "approval", "guardian", NULL
-};
-/* In project files cloister spelt the patterns section `commands`. */
-static const char *const project_sections[] = {
-	"hostexec", "approval", "commands", NULL
-};
 
 static int
 check_root(struct yfile *yf, struct ynode *root)
@@ -1583,6 +1701,9 @@ check_root(struct yfile *yf, struct ynode *root)
 	return (check_map(yf, root, "top level"));
 }
 
+/* What guardiand reads of cloister's config.yaml. */
+static const char *const main_sections[] = { "request", "hostexec", NULL };
+
 static void
 conf_main(struct yfile *yf, struct ynode *root)
 {
@@ -1592,63 +1713,257 @@ conf_main(struct yfile *yf, struct ynode *root)
 
 	if (!check_root(yf, root))
 		return;
+	cloister_check(yf, root);
 	while ((k = next_pair(yf, root, &i, NULL, main_sections, 0,
 	    &v)) != -1) {
-		switch (k) {
-		case 0:
+		if (k == 0)
 			conf_request(yf, v);
-			break;
-		case 1:
-		case 2:
-			conf_patsection(yf, v, main_sections[k],
-			    &yf->ld->conf->global, 1);
-			break;
-		case 3:
-			conf_guardian(yf, v);
-			break;
-		}
+		else
+			conf_hostexec(yf, v, &yf->ld->conf->global);
 	}
 }
 
+/* cloister's top-level sections, misplaced in guardiand's file. */
+static const char *const cloister_sections[] = {
+	"proxy", "request", "hostexec", "devcontainer", "agents", "defaults",
+	"log", NULL
+};
+static const char *const guardiand_sections[] = { "guardian", NULL };
+
+/*
+ * The top level of one of guardiand's own files: `guardian` only,
+ * handed to fn.
+ */
+static void
+conf_gtop(struct yfile *yf, struct ynode *root, const char *home,
+    void (*fn)(struct yfile *, struct ynode *, void *), void *arg)
+{
+	struct ynode	*k, *v;
+	char		 eb[ESCBUF], hint[ESCBUF];
+	size_t		 i, j;
+
+	if (!check_root(yf, root))
+		return;
+	for (i = 0; i + 1 < root->nkid; i += 2) {
+		k = root->kid[i];
+		v = root->kid[i + 1];
+		if (!check_key(yf, k))
+			continue;
+		if (strcmp(k->s, "guardian") == 0) {
+			if (v->type != Y_BAD &&
+			    !(v->type == Y_SCALAR && v->null))
+				fn(yf, v, arg);
+			continue;
+		}
+		for (j = 0; cloister_sections[j] != NULL; j++)
+			if (strcmp(k->s, cloister_sections[j]) == 0)
+				break;
+		if (cloister_sections[j] != NULL)
+			yerr(yf->ld, yf->path, k->line, "`%s` is cloister's "
+			    "section: it belongs in %s", k->s, home);
+		else
+			yerr(yf->ld, yf->path, k->line, "unknown key `%s` at "
+			    "the top level: guardiand's file holds only "
+			    "`guardian`%s", esc(k->s, k->len, eb),
+			    didyoumean(k->s, guardiand_sections, hint));
+	}
+}
+
+static void
+gmain_guardian(struct yfile *yf, struct ynode *sec, void *arg)
+{
+	conf_guardian(yf, sec);
+}
+
+/* guardiand.yaml: optional. */
+static void
+load_gmain(struct loader *ld)
+{
+	struct config	*conf = ld->conf;
+	struct yfile	 yf;
+	struct ynode	*root;
+	struct stat	 st;
+
+	if (stat(conf->gpath, &st) == -1 && errno == ENOENT)
+		return;
+	memset(&yf, 0, sizeof(yf));
+	yf.ld = ld;
+	yf.path = conf->gpath;
+	if (load_yaml(&yf, &root) == 0) {
+		conf_gtop(&yf, root, conf->path, gmain_guardian, NULL);
+		yfree(root);
+	}
+}
+
+static struct project_conf *
+project_get(struct config *conf, const char *name)
+{
+	struct project_conf	*pc;
+	int			 k;
+
+	if ((pc = config_project(conf, name)) != NULL)
+		return (pc);
+	pc = xcalloc(1, sizeof(*pc));
+	for (k = 0; k < PAT_NKINDS; k++)
+		TAILQ_INIT(&pc->pats.kind[k]);
+	pc->name = xstrdup(name);
+	RB_INSERT(project_tree, &conf->projects, pc);
+	return (pc);
+}
+
+static void
+free_patterns(struct patterns *pats)
+{
+	struct pattern_src	*ps;
+	int			 k;
+
+	for (k = 0; k < PAT_NKINDS; k++)
+		while ((ps = TAILQ_FIRST(&pats->kind[k])) != NULL) {
+			TAILQ_REMOVE(&pats->kind[k], ps, entry);
+			free(ps->re);
+			free(ps->file);
+			free(ps);
+		}
+}
+
+/* Patterns Go would refuse make cloister ignore the file. */
+static void
+compile_check(struct yfile *yf, struct pattern_list *pl)
+{
+	struct pattern_src	*ps;
+	struct pattern		*pat;
+	char			 err[256];
+
+	TAILQ_FOREACH(ps, pl, entry) {
+		if ((pat = pattern_compile(ps->re, err, sizeof(err))) == NULL)
+			yerr(yf->ld, ps->file, ps->line, "%s", err);
+		pattern_free(pat);
+	}
+}
+
+static const char *const project_sections[] = { "hostexec", NULL };
+
+/*
+ * projects/NAME.yaml, cloister's: what cloister would ignore the file
+ * for is a warning, and the project gets the global patterns only (the
+ * file holds no deny patterns, so that can only make the policy
+ * stricter); what cloister would not see, guardiand's deny lists, is
+ * an error.
+ */
 static void
 load_project(struct loader *ld, const char *dir, const char *fname)
 {
 	struct config		*conf = ld->conf;
 	struct project_conf	*pc;
+	struct patterns		 pats;
 	struct yfile		 yf;
 	struct ynode		*root, *v;
-	char			 eb[ESCBUF];
+	char			*name, *path, eb[ESCBUF];
 	size_t			 i = 0;
 	int			 k;
 
-	pc = xcalloc(1, sizeof(*pc));
-	for (k = 0; k < PAT_NKINDS; k++)
-		TAILQ_INIT(&pc->pats.kind[k]);
-	if (asprintf(&pc->file, "%s/%s", dir, fname) == -1)
+	if (asprintf(&path, "%s/%s", dir, fname) == -1)
 		fatal("%s", __func__);
-	if ((pc->name = strndup(fname, strlen(fname) - 5)) == NULL)
+	if ((name = strndup(fname, strlen(fname) - 5)) == NULL)
 		fatal("%s", __func__);
-	if (RB_INSERT(project_tree, &conf->projects, pc) != NULL)
-		fatalx("%s: duplicate project", __func__);
-	if (!config_valid_name(pc->name)) {
-		yerr(ld, pc->file, 0, "bad project name \"%s\": want "
-		    "[A-Za-z0-9][A-Za-z0-9._-]{0,63}.yaml",
-		    esc(pc->name, strlen(pc->name), eb));
+	ld->nwarn = 0;
+	if (!config_valid_project(name)) {
+		ywarn(ld, path, 0, "ignored: \"%s\" is not a project "
+		    "name (%s)", esc(name, strlen(name), eb),
+		    CONFIG_PROJECT_RULE);
+		free(name);
+		free(path);
 		return;
 	}
+	pc = project_get(conf, name);
+	free(name);
+	pc->file = path;
+	for (k = 0; k < PAT_NKINDS; k++)
+		TAILQ_INIT(&pats.kind[k]);
+
 	memset(&yf, 0, sizeof(yf));
 	yf.ld = ld;
 	yf.path = pc->file;
-	if (load_yaml(&yf, project_sections, &root) == -1)
-		return;
-	if (check_root(&yf, root)) {
-		/* Unknown top-level keys are skipped, not reported. */
-		while ((k = next_pair(&yf, root, &i, NULL,
-		    project_sections, 0, &v)) != -1)
-			conf_patsection(&yf, v, project_sections[k],
-			    &pc->pats, 0);
+	yf.project = pc->name;
+	ld->warnmode = 1;
+	if (load_yaml(&yf, &root) == 0) {
+		if (check_root(&yf, root)) {
+			cloister_check(&yf, root);
+			while ((k = next_pair(&yf, root, &i, NULL,
+			    project_sections, 0, &v)) != -1)
+				conf_hostexec(&yf, v, &pats);
+		}
+		yfree(root);
 	}
-	yfree(root);
+	compile_check(&yf, &pats.kind[PAT_AUTO]);
+	compile_check(&yf, &pats.kind[PAT_MANUAL]);
+	ld->warnmode = 0;
+
+	if (ld->nwarn > 0) {
+		/* A valid name has nothing to escape. */
+		ywarn(ld, pc->file, 0, "ignored, as cloister ignores "
+		    "it: project `%s` gets the global patterns only",
+		    pc->name);
+		pc->ignored = 1;
+		free_patterns(&pats);
+		return;
+	}
+	for (k = PAT_AUTO; k <= PAT_MANUAL; k++)
+		TAILQ_CONCAT(&pc->pats.kind[k], &pats.kind[k], entry);
+}
+
+static const char *const gproject_keys[] = { "deny", NULL };
+
+static void
+gproject_guardian(struct yfile *yf, struct ynode *sec, void *arg)
+{
+	struct project_conf	*pc = arg;
+	struct ynode		*v;
+	size_t			 i = 0;
+
+	if (!check_map(yf, sec, "guardian"))
+		return;
+	while (next_pair(yf, sec, &i, "section `guardian` of a project",
+	    gproject_keys, 0, &v) != -1)
+		conf_patterns(yf, v, "guardian.deny",
+		    &pc->pats.kind[PAT_DENY]);
+}
+
+/* guardiand.d/NAME.yaml: guardiand's own, so its errors are errors. */
+static void
+load_gproject(struct loader *ld, const char *dir, const char *fname)
+{
+	struct config		*conf = ld->conf;
+	struct project_conf	*pc;
+	struct yfile		 yf;
+	struct ynode		*root;
+	char			*name, *path, *home, eb[ESCBUF];
+
+	if (asprintf(&path, "%s/%s", dir, fname) == -1)
+		fatal("%s", __func__);
+	if ((name = strndup(fname, strlen(fname) - 5)) == NULL)
+		fatal("%s", __func__);
+	if (!config_valid_project(name)) {
+		yerr(ld, path, 0, "\"%s\" is not a project name (%s)",
+		    esc(name, strlen(name), eb), CONFIG_PROJECT_RULE);
+		free(name);
+		free(path);
+		return;
+	}
+	pc = project_get(conf, name);
+	free(name);
+	pc->gfile = path;
+	if (asprintf(&home, "%s/%s/%s.yaml", conf->dir, PROJECTS_DIR,
+	    pc->name) == -1)
+		fatal("%s", __func__);
+	memset(&yf, 0, sizeof(yf));
+	yf.ld = ld;
+	yf.path = pc->gfile;
+	if (load_yaml(&yf, &root) == 0) {
+		conf_gtop(&yf, root, home, gproject_guardian, pc);
+		yfree(root);
+	}
+	free(home);
 }
 
 static int
@@ -1662,13 +1977,14 @@ yaml_file(const struct dirent *d)
 }
 
 static void
-load_projects(struct loader *ld)
+load_dir(struct loader *ld, const char *sub,
+    void (*fn)(struct loader *, const char *, const char *))
 {
 	struct dirent	**ents;
 	char		 *dir;
 	int		  i, n;
 
-	if (asprintf(&dir, "%s/projects", ld->conf->dir) == -1)
+	if (asprintf(&dir, "%s/%s", ld->conf->dir, sub) == -1)
 		fatal("%s", __func__);
 	if ((n = scandir(dir, &ents, yaml_file, alphasort)) == -1) {
 		if (errno != ENOENT)
@@ -1677,7 +1993,7 @@ load_projects(struct loader *ld)
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		load_project(ld, dir, ents[i]->d_name);
+		fn(ld, dir, ents[i]->d_name);
 		free(ents[i]);
 	}
 	free(ents);
@@ -1737,10 +2053,14 @@ check_listeners(struct loader *ld)
 			if (!found)
 				continue;
 			esc(a->spec, strlen(a->spec), eb);
-			if (b->line > 0)
+			if (b->line > 0 && strcmp(a->file, b->file) == 0)
 				yerr(ld, a->file, a->line, "listen address "
 				    "\"%s\" is already used at line %d", eb,
 				    b->line);
+			else if (b->line > 0)
+				yerr(ld, a->file, a->line, "listen address "
+				    "\"%s\" is already used at %s:%d", eb,
+				    b->file, b->line);
 			else
 				yerr(ld, a->file, a->line, "listen address "
 				    "\"%s\" is already used by a default "
@@ -1766,6 +2086,36 @@ dir_of(const char *path)
 	return (d);
 }
 
+/* The listeners of one kind: guardiand.yaml's, else config.yaml's. */
+static void
+pick_listen(struct listen_list *ours, int ours_set, struct listen_list *cl,
+    int cl_set)
+{
+	struct listen_addr	*la;
+
+	if (ours_set || !cl_set) {
+		while ((la = TAILQ_FIRST(cl)) != NULL) {
+			TAILQ_REMOVE(cl, la, entry);
+			listen_addr_free(la);
+		}
+		return;
+	}
+	TAILQ_CONCAT(ours, cl, entry);
+}
+
+/* The text written to f, NULL if none. */
+static char *
+stream_done(FILE *f, char **bufp, size_t *lenp)
+{
+	if (fclose(f) != 0)
+		fatal("%s", __func__);
+	if (*lenp == 0) {
+		free(*bufp);
+		*bufp = NULL;
+	}
+	return (*bufp);
+}
+
 struct config *
 config_load(const char *path, char **errs)
 {
@@ -1778,8 +2128,11 @@ config_load(const char *path, char **errs)
 	if (errs != NULL)
 		*errs = NULL;
 	memset(&ld, 0, sizeof(ld));
-	if ((ld.errf = open_memstream(&ld.errbuf, &ld.errlen)) == NULL)
+	if ((ld.errf = open_memstream(&ld.errbuf, &ld.errlen)) == NULL ||
+	    (ld.warnf = open_memstream(&ld.warnbuf, &ld.warnlen)) == NULL)
 		fatal("%s", __func__);
+	TAILQ_INIT(&ld.cl_request_listen);
+	TAILQ_INIT(&ld.cl_ui_listen);
 
 	conf = xcalloc(1, sizeof(*conf));
 	ld.conf = conf;
@@ -1807,26 +2160,35 @@ config_load(const char *path, char **errs)
 	conf->limits.idle_timeout = 60 * 1000;
 	conf->path = xstrdup(path);
 	conf->dir = dir_of(path);
+	if (asprintf(&conf->gpath, "%s/%s", conf->dir, GUARDIAND_FILE) == -1)
+		fatal("%s", __func__);
 
 	memset(&yf, 0, sizeof(yf));
 	yf.ld = &ld;
 	yf.path = conf->path;
-	if (load_yaml(&yf, main_sections, &root) == 0) {
+	if (load_yaml(&yf, &root) == 0) {
 		conf_main(&yf, root);
 		yfree(root);
 	}
-	if (!ld.request_listen_set) {
+	load_gmain(&ld);
+
+	pick_listen(&conf->request_listen, ld.g_request_set,
+	    &ld.cl_request_listen, ld.cl_request_set);
+	pick_listen(&conf->ui_listen, ld.g_ui_set, &ld.cl_ui_listen,
+	    ld.cl_ui_set);
+	if (!ld.g_request_set && !ld.cl_request_set) {
 		conf->request_listen_default = 1;
 		add_default_listen(conf, &conf->request_listen,
 		    "127.0.0.1:9998");
 	}
-	if (ld.ui_listen_sec == NULL)
+	if (!ld.g_ui_set && !ld.cl_ui_set)
 		add_default_listen(conf, &conf->ui_listen, "127.0.0.1:9999");
 	check_listeners(&ld);
-	load_projects(&ld);
+	load_dir(&ld, PROJECTS_DIR, load_project);
+	load_dir(&ld, GUARDIAND_DIR, load_gproject);
 
-	if (fclose(ld.errf) != 0)
-		fatal("%s", __func__);
+	(void)stream_done(ld.errf, &ld.errbuf, &ld.errlen);
+	conf->warnings = stream_done(ld.warnf, &ld.warnbuf, &ld.warnlen);
 	if (ld.nerr > 0) {
 		config_free(conf);
 		if (errs != NULL)
@@ -1837,21 +2199,6 @@ config_load(const char *path, char **errs)
 	}
 	free(ld.errbuf);
 	return (conf);
-}
-
-static void
-free_patterns(struct patterns *pats)
-{
-	struct pattern_src	*ps;
-	int			 k;
-
-	for (k = 0; k < PAT_NKINDS; k++)
-		while ((ps = TAILQ_FIRST(&pats->kind[k])) != NULL) {
-			TAILQ_REMOVE(&pats->kind[k], ps, entry);
-			free(ps->re);
-			free(ps->file);
-			free(ps);
-		}
 }
 
 static void
@@ -1899,6 +2246,7 @@ config_free(struct config *conf)
 		free_patterns(&pc->pats);
 		free(pc->name);
 		free(pc->file);
+		free(pc->gfile);
 		free(pc);
 	}
 	free(conf->audit_file);
@@ -1907,7 +2255,21 @@ config_free(struct config *conf)
 	free(conf->user);
 	free(conf->path);
 	free(conf->dir);
+	free(conf->gpath);
+	free(conf->warnings);
 	free(conf);
+}
+
+void
+config_log_warnings(const struct config *conf)
+{
+	const char	*p, *nl;
+
+	for (p = conf->warnings; p != NULL && *p != '\0'; p = nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			break;
+		log_warnx("%.*s", (int)(nl - p), p);
+	}
 }
 
 struct project_conf *

@@ -24,10 +24,12 @@
 #include <stdint.h>
 
 /*
- * The configuration (DESIGN section 6.6): cloister's YAML file, read
- * with libyaml by the parent only.  Sections guardiand does not
- * implement are skipped; an unknown key inside one it implements is
- * an error, so a typo never silently weakens policy.
+ * The configuration (DESIGN section 6.6), read with libyaml by the
+ * parent only: cloister's config.yaml and projects/NAME.yaml, checked
+ * against cloister's schema as strictly as cloister checks them, and
+ * guardiand's own guardiand.yaml and guardiand.d/NAME.yaml beside
+ * them, where an unknown key is an error too, so a typo never
+ * silently weakens policy.
  */
 
 struct strent {
@@ -69,10 +71,17 @@ struct patterns {
 	struct pattern_list	 kind[PAT_NKINDS];
 };
 
+/*
+ * A project: auto and manual patterns from cloister's projects/NAME.yaml
+ * (file; none if ignored), deny patterns from guardiand.d/NAME.yaml
+ * (gfile).  Either file may be missing.
+ */
 struct project_conf {
 	RB_ENTRY(project_conf)	 entry;
 	char			*name;
-	char			*file;
+	char			*file;		/* NULL: none */
+	char			*gfile;		/* NULL: none */
+	int			 ignored;	/* file had problems */
 	struct patterns		 pats;
 };
 RB_HEAD(project_tree, project_conf);
@@ -99,17 +108,25 @@ struct cloister_conf {
 TAILQ_HEAD(cloister_list, cloister_conf);
 
 struct config {
-	char			*path;		/* main file */
+	char			*path;		/* cloister's config.yaml */
 	char			*dir;		/* its directory */
-
-	struct listen_list	 request_listen;	/* request.listen */
+	char			*gpath;		/* DIR/guardiand.yaml */
 	/*
-	 * request.listen absent: request_listen holds 127.0.0.1:9998 and
+	 * "file:line: warning: message\n" lines, NULL if none: the
+	 * project files ignored, and why.
+	 */
+	char			*warnings;
+
+	/* guardian.request_listen, else request.listen */
+	struct listen_list	 request_listen;
+	/*
+	 * Neither given: request_listen holds 127.0.0.1:9998 and
 	 * the caller adds unix:RUNTIME_DIR/guardiand/request.sock, the
 	 * runtime directory it resolves for the control socket (6.4).
 	 */
 	int			 request_listen_default;
-	struct listen_list	 ui_listen;	/* hostexec.listen */
+	struct listen_list	 ui_listen;	/* guardian.ui_listen, else
+						   hostexec.listen */
 	int			 ui_allow_remote;	/* guardian.ui_allow_remote */
 	uint64_t		 approval_timeout;	/* ms, request.timeout */
 
@@ -143,18 +160,24 @@ struct config {
 };
 
 /*
- * Load path and every projects/<name>.yaml beside it.  On failure
- * returns NULL and *errs holds one "file:line: message\n" per error
- * (malloc'd; caller frees; "file: message" where there is no line;
- * at most 100, then "file: too many errors"); on success *errs is
- * NULL.  errs may be NULL.  Files are named as path was given.
- * Patterns are collected, not compiled: that is the policy code's
- * job.  Listeners given nowhere get their defaults with line 0.
+ * Load path (cloister's config.yaml), and beside it guardiand.yaml,
+ * every projects/<name>.yaml and every guardiand.d/<name>.yaml.  On
+ * failure returns NULL and *errs holds one "file:line: message\n" per
+ * error (malloc'd; caller frees; "file: message" where there is no
+ * line; at most 100, then "file: too many errors"); on success *errs
+ * is NULL, and conf->warnings says which project files were ignored.
+ * errs may be NULL.  Files are named as path was given.  Patterns of
+ * config.yaml and guardiand.yaml are collected, not compiled: that is
+ * the policy code's job; those of project files are compiled once, to
+ * ignore a file cloister would ignore.  Listeners given nowhere get
+ * their defaults with line 0.
  */
 struct config	*config_load(const char *, char **);
 /* Frees everything; listening fds are the caller's to close. */
 void		 config_free(struct config *);
 struct project_conf *config_project(struct config *, const char *);
+/* conf->warnings, a log line each (at start and at every reload). */
+void		 config_log_warnings(const struct config *);
 
 /*
  * Go's time.ParseDuration syntax ("300ms", "1h30m", "1.5h", "0"), in
@@ -192,10 +215,19 @@ struct listen_addr *listen_addr_parse(const char *, const char **);
 void		 listen_addr_free(struct listen_addr *);
 
 #define CONFIG_NAME_MAX		64
+#define CONFIG_PROJECT_MAX	250	/* bytes: NAME.yaml fits NAME_MAX */
 #define CONFIG_TOKEN_MIN	16
 #define CONFIG_TOKEN_MAX	1024
-/* Cloister and project names: [A-Za-z0-9][A-Za-z0-9._-]{0,63}. */
+/* Cloister names: [A-Za-z0-9][A-Za-z0-9._-]{0,63}. */
 int		 config_valid_name(const char *);
+/*
+ * Project names: what a file name in projects/ can be, as cloister
+ * takes it: 1 to 250 bytes of UTF-8, no control characters, no '/',
+ * not beginning with '.'.
+ */
+#define CONFIG_PROJECT_RULE	"1 to 250 bytes of UTF-8 without control " \
+				"characters or '/', not beginning with '.'"
+int		 config_valid_project(const char *);
 /* Tokens: 16 to 1024 printable ASCII characters, no blanks. */
 int		 config_valid_token(const char *);
 /* Environment variable names: [A-Za-z_][A-Za-z0-9_]*. */

@@ -34,6 +34,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "canon.h"
 #include "config.h"
 
 #define DUR_MAX		((uint64_t)1 << 63)	/* Go: int64 nanoseconds */
@@ -340,6 +341,25 @@ config_valid_name(const char *s)
 		return (0);
 	}
 	return (i >= 1 && i <= CONFIG_NAME_MAX);
+}
+
+int
+config_valid_project(const char *s)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 i, n, len = strlen(s);
+	uint32_t		 cp;
+
+	if (len == 0 || len > CONFIG_PROJECT_MAX || s[0] == '.')
+		return (0);
+	for (i = 0; i < len; i += n) {
+		if ((n = utf8_decode(u + i, len - i, &cp)) == 0)
+			return (0);
+		/* C0, DEL, C1: a name is shown, logged and listed. */
+		if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || cp == '/')
+			return (0);
+	}
+	return (1);
 }
 
 int

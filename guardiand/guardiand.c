@@ -166,6 +166,7 @@ main(int argc, char *argv[])
 	log_init(guardiand_debug, LOG_DAEMON);
 	log_setverbose(guardiand_verbose + 1);
 	log_procinit(role_name(ROLE_PARENT));
+	config_log_warnings(conf);
 	proc_init();
 
 	if (geteuid() == 0)
@@ -249,6 +250,23 @@ listen_default_unix(struct config *conf)
 	free(path);
 }
 
+/* The control socket, as -s, guardian.control or the default set it. */
+static char *
+control_where(struct config *conf, int peek)
+{
+	char	*ctl;
+
+	if (conf->control_path != NULL)
+		ctl = strdup(conf->control_path);
+	else if (peek)
+		ctl = runtime_path_peek(RUNDIR_CONTROL, CONTROL_SOCK);
+	else
+		return (runtime_path(RUNDIR_CONTROL, CONTROL_SOCK, 0));
+	if (ctl == NULL)
+		err(1, NULL);
+	return (ctl);
+}
+
 /*
  * The control socket must not share a directory with a request socket,
  * nor sit under one: a container that mounts the directory of its way
@@ -257,33 +275,108 @@ listen_default_unix(struct config *conf)
 static void
 control_apart(struct config *conf)
 {
-	struct listen_addr	*la;
-	char			*ctl, *cdir, *p;
-	size_t			 len, clen;
+	char	*ctl, errbuf[1024];
 
-	if ((ctl = conf->control_path) == NULL &&
-	    (ctl = runtime_path(RUNDIR_CONTROL, CONTROL_SOCK, 0)) == NULL)
+	if ((ctl = control_where(conf, 0)) == NULL)
 		return;		/* parent_main says why */
-	if ((cdir = strdup(ctl)) == NULL)
-		err(1, NULL);
-	if ((p = strrchr(cdir, '/')) != NULL)
-		*p = '\0';
-	clen = strlen(cdir);
-	TAILQ_FOREACH(la, &conf->request_listen, entry) {
-		if (!la->is_unix || (p = strrchr(la->path, '/')) == NULL)
-			continue;
-		len = p - la->path;
-		/* The same directory, or one inside the other. */
-		if (strncmp(cdir, la->path, len < clen ? len : clen) == 0 &&
-		    (len == clen || (len < clen && cdir[len] == '/') ||
-		    (clen < len && la->path[clen] == '/')))
-			errx(1, "control socket %s and request socket %s "
-			    "share a directory: a container that mounts one "
-			    "would reach the other", ctl, la->path);
+	if (listen_apart(ctl, &conf->request_listen, errbuf,
+	    sizeof(errbuf)) == -1)
+		errx(1, "%s", errbuf);
+	free(ctl);
+}
+
+/* "file:line: " of a listener, for -n. */
+static void
+where(const struct listen_addr *la)
+{
+	if (la->line > 0)
+		fprintf(stderr, "%s:%d: ", la->file, la->line);
+	else if (la->file != NULL)
+		fprintf(stderr, "%s: ", la->file);
+	else
+		fprintf(stderr, "guardiand: ");
+}
+
+/* -n: the listeners as listen_all() would find them, unbound. */
+static int
+check_listen(struct listen_list *ll, int loopback_only)
+{
+	struct listen_addr	*la;
+	char			 errbuf[1024];
+	int			 remote, rv = 0;
+
+	TAILQ_FOREACH(la, ll, entry) {
+		if (listen_check(la, loopback_only, &remote, errbuf,
+		    sizeof(errbuf)) == -1) {
+			where(la);
+			fprintf(stderr, "%s\n", errbuf);
+			rv = -1;
+		} else if (remote) {
+			where(la);
+			fprintf(stderr, "warning: listening on non-loopback "
+			    "address %s: reachable from the network (a token "
+			    "is still required)\n", la->spec);
+		}
 	}
-	free(cdir);
-	if (ctl != conf->control_path)
+	return (rv);
+}
+
+/*
+ * -n: what starting would refuse, short of binding and of another
+ * daemon being there; and cloisters whose worktree is missing.
+ */
+static int
+check_start(struct config *conf)
+{
+	struct cloister_conf	*c;
+	struct listen_addr	*la;
+	struct passwd		*pw;
+	struct stat		 st;
+	const char		*errstr, *why;
+	char			*ctl, *path, *spec, errbuf[1024];
+	int			 rv = 0;
+
+	if (conf->user != NULL && geteuid() == 0 &&
+	    ((pw = getpwnam(conf->user)) == NULL || pw->pw_uid == 0)) {
+		fprintf(stderr, "%s: guardian.user: %s\n", conf->gpath,
+		    pw == NULL ? "no such user" : "is root");
+		rv = -1;
+	}
+	if (check_listen(&conf->request_listen, 0) == -1)
+		rv = -1;
+	if (check_listen(&conf->ui_listen, !conf->ui_allow_remote) == -1)
+		rv = -1;
+	/* The shared socket's directories are made as needed. */
+	if (conf->request_listen_default &&
+	    (path = runtime_path_peek(RUNDIR_REQUEST, REQUEST_SOCK)) != NULL) {
+		if (asprintf(&spec, "unix:%s", path) == -1)
+			err(1, NULL);
+		if ((la = listen_addr_parse(spec, &errstr)) != NULL)
+			TAILQ_INSERT_TAIL(&conf->request_listen, la, entry);
+		free(spec);
+		free(path);
+	}
+	if ((ctl = control_where(conf, 1)) != NULL) {
+		if (listen_apart(ctl, &conf->request_listen, errbuf,
+		    sizeof(errbuf)) == -1) {
+			fprintf(stderr, "guardiand: %s\n", errbuf);
+			rv = -1;
+		}
 		free(ctl);
+	}
+	/* Commands would fail there; the configuration is still valid. */
+	TAILQ_FOREACH(c, &conf->cloisters, entry) {
+		if (stat(c->worktree, &st) == -1)
+			why = errno == ENOENT ? "does not exist" :
+			    strerror(errno);
+		else if (!S_ISDIR(st.st_mode))
+			why = "is not a directory";
+		else
+			continue;
+		fprintf(stderr, "%s:%d: warning: cloister `%s`: worktree "
+		    "%s %s\n", c->file, c->line, c->name, c->worktree, why);
+	}
+	return (rv);
 }
 
 /*
@@ -299,8 +392,10 @@ check_config(struct config *conf, const char *project, int argc,
 	struct project_conf	*pc;
 	struct pattern_src	*ps;
 	char			*errs = NULL, *canon;
-	int			 k;
+	int			 k, rv = 0;
 
+	if (conf->warnings != NULL)
+		fputs(conf->warnings, stderr);
 	if ((rs = ruleset_new()) == NULL)
 		err(1, NULL);
 	for (k = 0; k < PAT_NKINDS; k++)
@@ -315,12 +410,22 @@ check_config(struct config *conf, const char *project, int argc,
 	if (errs != NULL) {
 		fputs(errs, stderr);
 		free(errs);
-		ruleset_free(rs);
-		return (1);
+		rv = 1;
 	}
-	if (project != NULL && config_project(conf, project) == NULL)
+	if (check_start(conf) == -1)
+		rv = 1;
+	if (rv != 0) {
+		ruleset_free(rs);
+		config_free(conf);
+		return (rv);
+	}
+	if (project != NULL && ((pc = config_project(conf, project)) ==
+	    NULL || pc->file == NULL))
 		fprintf(stderr, "guardiand: no projects/%s.yaml: only the "
 		    "global patterns apply\n", project);
+	else if (project != NULL && pc->ignored)
+		fprintf(stderr, "guardiand: %s is ignored: only the global "
+		    "patterns apply\n", pc->file);
 	if (argc > 0) {
 		if ((canon = canon_argv(argc, argv)) == NULL)
 			err(1, NULL);

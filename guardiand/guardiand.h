@@ -167,8 +167,21 @@ void	 child_log_sink(int, const char *);
 
 /* listen.c */
 struct listen_list;
+struct listen_addr;
 int	 listen_all(struct listen_list *, int, char *, size_t);
 void	 listen_close(struct listen_list *);
+/*
+ * What listen_all() would refuse of one address, without binding
+ * anything (guardiand -n): 0, with *remote set for a TCP address that
+ * is not loopback; -1 with a reason.
+ */
+int	 listen_check(struct listen_addr *, int, int *, char *, size_t);
+/*
+ * The control socket's directory must be apart from every unix request
+ * socket's: not the same, not one inside the other.  0, or -1 with a
+ * reason.
+ */
+int	 listen_apart(const char *, struct listen_list *, char *, size_t);
 
 /* parent.c */
 struct config;

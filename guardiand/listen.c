@@ -24,6 +24,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,15 +137,16 @@ listen_unix(struct listen_addr *la, char *err, size_t errlen)
 }
 
 /*
- * A TCP listener.  Only the first address a name resolves to is used;
- * for the UI a non-loopback address needs ui_allow_remote.
+ * The address a TCP listener binds: the first a name resolves to.  For
+ * the UI a non-loopback address needs ui_allow_remote; otherwise it is
+ * allowed, and *remote says so.
  */
 static int
-listen_tcp(struct listen_addr *la, int loopback_only, char *err,
-    size_t errlen)
+tcp_resolve(struct listen_addr *la, int loopback_only, int *remote,
+    struct addrinfo **resp, char *err, size_t errlen)
 {
 	struct addrinfo	 hints, *res;
-	int		 fd, error, on = 1;
+	int		 error;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
@@ -156,17 +158,29 @@ listen_tcp(struct listen_addr *la, int loopback_only, char *err,
 		snprintf(err, errlen, "%s: %s", la->spec, gai_strerror(error));
 		return (-1);
 	}
-	if (!is_loopback(res->ai_addr)) {
-		if (loopback_only) {
-			snprintf(err, errlen, "%s: the approval UI listens "
-			    "on loopback only (see ui_allow_remote)",
-			    la->spec);
-			freeaddrinfo(res);
-			return (-1);
-		}
+	*remote = !is_loopback(res->ai_addr);
+	if (*remote && loopback_only) {
+		snprintf(err, errlen, "%s: the approval UI listens on "
+		    "loopback only (see ui_allow_remote)", la->spec);
+		freeaddrinfo(res);
+		return (-1);
+	}
+	*resp = res;
+	return (0);
+}
+
+static int
+listen_tcp(struct listen_addr *la, int loopback_only, char *err,
+    size_t errlen)
+{
+	struct addrinfo	*res;
+	int		 fd, on = 1, remote;
+
+	if (tcp_resolve(la, loopback_only, &remote, &res, err, errlen) == -1)
+		return (-1);
+	if (remote)
 		log_warnx("listening on non-loopback address %s: reachable "
 		    "from the network (a token is still required)", la->spec);
-	}
 	if ((fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC |
 	    SOCK_NONBLOCK, res->ai_protocol)) == -1) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
@@ -186,6 +200,99 @@ listen_tcp(struct listen_addr *la, int loopback_only, char *err,
 	}
 	freeaddrinfo(res);
 	la->fd = fd;
+	return (0);
+}
+
+/*
+ * A unix socket's place, as listen_unix() will need it: its directory
+ * there or makeable (one level, as listen_unix makes it), and nothing
+ * but a socket at the path.
+ */
+static int
+unix_check(struct listen_addr *la, char *err, size_t errlen)
+{
+	struct stat	 st;
+	char		 dir[PATH_MAX], *p;
+
+	if (strlcpy(dir, la->path, sizeof(dir)) >= sizeof(dir)) {
+		snprintf(err, errlen, "%s: path too long", la->path);
+		return (-1);
+	}
+	if ((p = strrchr(dir, '/')) != NULL && p != dir) {
+		*p = '\0';
+		if (stat(dir, &st) == 0) {
+			if (!S_ISDIR(st.st_mode)) {
+				snprintf(err, errlen, "%s: not a directory",
+				    dir);
+				return (-1);
+			}
+		} else if (errno != ENOENT) {
+			snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+			return (-1);
+		} else {
+			p = strrchr(dir, '/');
+			if (p != dir)
+				*p = '\0';
+			else
+				p[1] = '\0';
+			if (stat(dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
+				snprintf(err, errlen, "%s: cannot be made: no "
+				    "directory %s", la->path, dir);
+				return (-1);
+			}
+			return (0);
+		}
+	}
+	if (lstat(la->path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "%s: exists and is not a socket",
+		    la->path);
+		return (-1);
+	}
+	return (0);
+}
+
+int
+listen_check(struct listen_addr *la, int loopback_only, int *remote,
+    char *err, size_t errlen)
+{
+	struct addrinfo	*res;
+
+	*remote = 0;
+	if (la->is_unix)
+		return (unix_check(la, err, errlen));
+	if (tcp_resolve(la, loopback_only, remote, &res, err, errlen) == -1)
+		return (-1);
+	freeaddrinfo(res);
+	return (0);
+}
+
+int
+listen_apart(const char *ctl, struct listen_list *ll, char *err,
+    size_t errlen)
+{
+	struct listen_addr	*la;
+	const char		*p;
+	size_t			 len, clen;
+
+	/* The directory of the control socket. */
+	if ((p = strrchr(ctl, '/')) == NULL)
+		return (0);
+	clen = p - ctl;
+	TAILQ_FOREACH(la, ll, entry) {
+		if (!la->is_unix || (p = strrchr(la->path, '/')) == NULL)
+			continue;
+		len = p - la->path;
+		/* The same directory, or one inside the other. */
+		if (strncmp(ctl, la->path, len < clen ? len : clen) == 0 &&
+		    (len == clen || (len < clen && ctl[len] == '/') ||
+		    (clen < len && la->path[clen] == '/'))) {
+			snprintf(err, errlen, "control socket %s and request "
+			    "socket %s share a directory: a container that "
+			    "mounts one would reach the other", ctl,
+			    la->path);
+			return (-1);
+		}
+	}
 	return (0);
 }
 

@@ -630,6 +630,7 @@ parent_reload(const char *by, void (*done)(void *, int, const char *),
 		free(errs);
 		return;
 	}
+	config_log_warnings(conf);
 	if (conf->control_path == NULL && pa.conf->control_path != NULL &&
 	    (conf->control_path = strdup(pa.conf->control_path)) == NULL)
 		fatal(NULL);

@@ -117,6 +117,36 @@ runtime_path(const char *dirname, const char *name, int create)
 	return (path);
 }
 
+/*
+ * Where runtime_path() would put it, making and verifying nothing: for
+ * guardiand -n, which checks a configuration without touching the
+ * file system.
+ */
+char *
+runtime_path_peek(const char *dirname, const char *name)
+{
+	const char	*xdg;
+	char		*path;
+	struct stat	 st;
+	int		 rv;
+
+	if ((xdg = getenv("XDG_RUNTIME_DIR")) != NULL && *xdg == '/')
+		rv = asprintf(&path, "%s/%s/%s", xdg, dirname, name);
+	else {
+		if (asprintf(&path, "/run/user/%u", (unsigned)geteuid()) == -1)
+			return (NULL);
+		rv = stat(path, &st);
+		free(path);
+		if (rv == 0 && S_ISDIR(st.st_mode))
+			rv = asprintf(&path, "/run/user/%u/%s/%s",
+			    (unsigned)geteuid(), dirname, name);
+		else
+			rv = asprintf(&path, "/tmp/guardiand-%u/%s/%s",
+			    (unsigned)geteuid(), dirname, name);
+	}
+	return (rv == -1 ? NULL : path);
+}
+
 /* $XDG_STATE_HOME/guardiand, else ~/.local/state/guardiand. */
 char *
 state_dir(void)

@@ -34,6 +34,7 @@
 
 char	*runtime_dir(const char *, int);
 char	*runtime_path(const char *, const char *, int);
+char	*runtime_path_peek(const char *, const char *);
 char	*state_dir(void);
 
 #endif /* PATHS_H */

@@ -67,8 +67,8 @@
 #include "paths.h"
 
 #define STATE_FILE	"cloisters"
-#define STATE_LINE_MAX	(4 * (CONFIG_NAME_MAX * 2 + PATH_MAX + \
-			    CONFIG_TOKEN_MAX) + 8)
+#define STATE_LINE_MAX	(4 * (CONFIG_NAME_MAX + CONFIG_PROJECT_MAX + \
+			    PATH_MAX + CONFIG_TOKEN_MAX) + 8)
 #define VISFLAGS	(VIS_TAB | VIS_NL | VIS_CSTYLE | VIS_OCTAL)
 #define TOKEN_BYTES	32	/* generated: 256 bits, as 64 hex digits */
 
@@ -402,9 +402,9 @@ registry_register(const char *name, const char *worktree,
 	}
 	if (project == NULL || *project == '\0')
 		project = name;
-	else if (!config_valid_name(project)) {
-		snprintf(err, errlen, "bad project name: want "
-		    "[A-Za-z0-9][A-Za-z0-9._-]{0,%d}", CONFIG_NAME_MAX - 1);
+	else if (!config_valid_project(project)) {
+		snprintf(err, errlen, "bad project name: want %s",
+		    CONFIG_PROJECT_RULE);
 		return (-1);
 	}
 	if (token != NULL && *token != '\0' && !config_valid_token(token)) {
@@ -609,7 +609,7 @@ load_state(const char *path, char *err, size_t errlen)
 			    path, lineno);
 			goto done;
 		}
-		if (!config_valid_name(f[1])) {
+		if (!config_valid_project(f[1])) {
 			snprintf(err, errlen, "%s:%d: cloister %s: bad project "
 			    "name", path, lineno, f[0]);
 			goto done;

@@ -67,6 +67,7 @@
 #define SAFE_MAX	1024		/* server text shown, escaped */
 #define MSG_MAX		(SAFE_MAX + 256)
 #define JSON_DEPTH	32
+#define JSON_MAX	(512UL * 1024 * 1024)	/* a buffered reply */
 #define INFORMATIONAL_MAX 8		/* 1xx responses skipped */
 #define COUNTDOWN_MAX	100000000	/* seconds; beyond that: no countdown */
 
@@ -497,8 +498,8 @@ check_args(int argc, char **argv)
 }
 
 static char *
-build_request(int argc, char **argv, const char *host, const char *token,
-    size_t *lenp)
+build_request(int argc, char **argv, const char *target, const char *host,
+    const char *token, size_t *lenp)
 {
 	const unsigned char	*s;
 	size_t			 body, head, total;
@@ -514,13 +515,13 @@ build_request(int argc, char **argv, const char *host, const char *token,
 			body += json_esclen(*s);
 		}
 	}
-	n = snprintf(NULL, 0, "POST /v1/exec HTTP/1.1\r\n"
+	n = snprintf(NULL, 0, "POST %s HTTP/1.1\r\n"
 	    "Host: %s\r\n"
 	    "X-Cloister-Token: %s\r\n"
 	    "Content-Type: application/json\r\n"
 	    "Content-Length: %zu\r\n"
 	    "Connection: close\r\n"
-	    "\r\n", host, token, body);
+	    "\r\n", target, host, token, body);
 	if (n < 0)
 		die(EX_TROUBLE, "cannot format the request");
 	head = n;
@@ -529,13 +530,13 @@ build_request(int argc, char **argv, const char *host, const char *token,
 		req = reqbuf;
 	else if ((req = malloc(total + 1)) == NULL)
 		die(EX_TROUBLE, "out of memory");
-	(void)snprintf(req, head + 1, "POST /v1/exec HTTP/1.1\r\n"
+	(void)snprintf(req, head + 1, "POST %s HTTP/1.1\r\n"
 	    "Host: %s\r\n"
 	    "X-Cloister-Token: %s\r\n"
 	    "Content-Type: application/json\r\n"
 	    "Content-Length: %zu\r\n"
 	    "Connection: close\r\n"
-	    "\r\n", host, token, body);
+	    "\r\n", target, host, token, body);
 	o = req + head;
 	memcpy(o, "{\"args\":[", 9);
 	o += 9;
@@ -1445,6 +1446,203 @@ http_error(const struct resp *r)
 	    r->phrase[0] != '\0' ? " " : "", r->phrase);
 }
 
+/*
+ * The buffered API, POST /request (DESIGN 6.1), for a server that has
+ * no /v1/exec, such as cloister's own: the whole result comes as one
+ * JSON object once the command has ended.
+ */
+
+static unsigned char	*jbuf;
+static size_t		 jlen, jcap;
+
+struct reply {
+	unsigned char	*status, *reason, *out, *err;
+	size_t		 statuslen, reasonlen, outlen, errlen;
+	long long	 exit_code;
+	int		 has_exit;
+};
+
+/* Sink of a buffered 200 response: all of it, within JSON_MAX. */
+static void
+json_input(const unsigned char *p, size_t n)
+{
+	unsigned char	*nb;
+	size_t		 cap;
+
+	if (n > JSON_MAX - jlen)
+		protoerr("response larger than %lu bytes", JSON_MAX);
+	if (jlen + n > jcap) {
+		cap = jcap > 0 ? jcap : 64 * 1024;
+		while (cap < jlen + n)
+			cap = cap > JSON_MAX / 2 ? JSON_MAX : cap * 2;
+		if ((nb = realloc(jbuf, cap)) == NULL)
+			die(EX_TROUBLE, "out of memory");
+		jbuf = nb;
+		jcap = cap;
+	}
+	memcpy(jbuf + jlen, p, n);
+	jlen += n;
+}
+
+/* A whole string into a new buffer: decoding never lengthens it. */
+static int
+j_string_all(struct jp *j, unsigned char **out, size_t *outlen)
+{
+	size_t	sz = j->end - j->p;
+
+	free(*out);
+	if ((*out = malloc(sz + 1)) == NULL)
+		die(EX_TROUBLE, "out of memory");
+	return (j_string(j, *out, sz, outlen));
+}
+
+/* An integer that fits a long long, nothing else. */
+static int
+j_int(struct jp *j, long long *v)
+{
+	long long	x = 0;
+	int		neg = 0, n = 0;
+
+	if (j->p < j->end && *j->p == '-') {
+		neg = 1;
+		j->p++;
+	}
+	while (j->p < j->end && *j->p >= '0' && *j->p <= '9') {
+		if (++n > 18)
+			return (-1);
+		x = x * 10 + (*j->p++ - '0');
+	}
+	if (n == 0 || (j->p < j->end && (*j->p == '.' || *j->p == 'e' ||
+	    *j->p == 'E')))
+		return (-1);
+	*v = neg ? -x : x;
+	return (0);
+}
+
+static int
+keyis(const unsigned char *k, size_t klen, const char *lit)
+{
+	return (klen == strlen(lit) && memcmp(k, lit, klen) == 0);
+}
+
+/* The members of the reply that matter; -1 if it is not JSON. */
+static int
+json_reply(struct reply *rp)
+{
+	struct jp	 j;
+	unsigned char	 key[16];
+	size_t		 klen;
+	int		 rv, c;
+
+	memset(rp, 0, sizeof(*rp));
+	j.p = jbuf;
+	j.end = jbuf + jlen;
+	j.depth = 0;
+	j_ws(&j);
+	if (j.p >= j.end || *j.p++ != '{')
+		return (-1);
+	j_ws(&j);
+	if (j.p < j.end && *j.p == '}')
+		return (0);
+	for (;;) {
+		j_ws(&j);
+		klen = 0;
+		if (j_string(&j, key, sizeof(key), &klen) == -1)
+			return (-1);
+		j_ws(&j);
+		if (j.p >= j.end || *j.p++ != ':')
+			return (-1);
+		j_ws(&j);
+		c = j.p < j.end ? *j.p : 0;
+		if (c == '"' && keyis(key, klen, "status"))
+			rv = j_string_all(&j, &rp->status, &rp->statuslen);
+		else if (c == '"' && keyis(key, klen, "reason"))
+			rv = j_string_all(&j, &rp->reason, &rp->reasonlen);
+		else if (c == '"' && keyis(key, klen, "stdout"))
+			rv = j_string_all(&j, &rp->out, &rp->outlen);
+		else if (c == '"' && keyis(key, klen, "stderr"))
+			rv = j_string_all(&j, &rp->err, &rp->errlen);
+		else if (c != '"' && keyis(key, klen, "exit_code")) {
+			rv = j_int(&j, &rp->exit_code);
+			rp->has_exit = 1;
+		} else
+			rv = j_value(&j);
+		if (rv == -1)
+			return (-1);
+		j_ws(&j);
+		if (j.p >= j.end)
+			return (-1);
+		if ((c = *j.p++) == '}')
+			return (0);
+		if (c != ',')
+			return (-1);
+	}
+}
+
+/* As if it had streamed: the output, then the exit status or why not. */
+static __dead void
+buffered_result(void)
+{
+	struct reply	rp;
+
+	if (json_reply(&rp) == -1 || rp.status == NULL)
+		protoerr("the reply is not the JSON of POST /request");
+	if (rp.outlen > 0 && full_write(STDOUT_FILENO, rp.out,
+	    rp.outlen) == -1 && errno != EPIPE)
+		say("stdout: %s", strerror(errno));
+	if (rp.errlen > 0)
+		(void)full_write(STDERR_FILENO, rp.err, rp.errlen);
+	if (keyis(rp.status, rp.statuslen, "auto_approved") ||
+	    keyis(rp.status, rp.statuslen, "approved")) {
+		if (!rp.has_exit || rp.exit_code < 0 || rp.exit_code > 255)
+			protoerr("no exit status in the reply");
+		exit(rp.exit_code);
+	}
+	if (keyis(rp.status, rp.statuslen, "denied"))
+		say_text(rp.reason, rp.reasonlen, "denied");
+	else if (keyis(rp.status, rp.statuslen, "timeout"))
+		say_text(rp.reason, rp.reasonlen, "approval timed out");
+	else if (keyis(rp.status, rp.statuslen, "error")) {
+		say_text(rp.reason, rp.reasonlen, "the command did not run");
+		/* Could not start it: 126, or 127 for not found. */
+		if (rp.has_exit && (rp.exit_code == EX_NOEXEC ||
+		    rp.exit_code == EX_NOTFOUND))
+			exit(rp.exit_code);
+	} else
+		protoerr("unknown status in the reply");
+	exit(EX_NOTRUN);
+}
+
+static int
+dial(const char *path, const char *host, const char *port,
+    const char *where)
+{
+	return (path != NULL ? connect_unix(path) :
+	    connect_tcp(host, port, where));
+}
+
+/*
+ * One write in the common case.  No shutdown(SHUT_WR) after it:
+ * guardiand takes a half-close for a client that went away.  If the
+ * server already answered (413) and closed, its answer is still worth
+ * reading: the error is returned for read_head() to report.
+ */
+static int
+send_request(int s, char *req, size_t reqlen)
+{
+	int	send_err = 0;
+
+	if (full_write(s, req, reqlen) == -1) {
+		if (errno != EPIPE && errno != ECONNRESET)
+			die(EX_TROUBLE, "cannot send the request to guardiand: "
+			    "%s", strerror(errno));
+		send_err = errno;
+	}
+	if (req != reqbuf)
+		free(req);
+	return (send_err);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -1455,7 +1653,7 @@ main(int argc, char *argv[])
 	char		*req;
 	size_t		 reqlen, off, len;
 	ssize_t		 n;
-	int		 i, j, s, send_err = 0;
+	int		 i, j, s, send_err, buffered = 0;
 	void		(*sink)(const unsigned char *, size_t);
 
 	/* Options end at the command: its own options are its own. */
@@ -1509,31 +1707,27 @@ main(int argc, char *argv[])
 		    strchr(host, ':') != NULL ? "]" : "", port);
 	} else
 		memcpy(where, "localhost", sizeof("localhost"));
-	req = build_request(argc, argv, where, token, &reqlen);
+	req = build_request(argc, argv, "/v1/exec", where, token, &reqlen);
 
 	(void)signal(SIGPIPE, SIG_IGN);
 	catch(SIGINT);
 	catch(SIGTERM);
 	catch(SIGHUP);
 
-	s = path != NULL ? connect_unix(path) : connect_tcp(host, port, where);
-
-	/*
-	 * One write in the common case.  No shutdown(SHUT_WR) after it:
-	 * guardiand takes a half-close for a client that went away.  If
-	 * the server already answered (413) and closed, its answer is
-	 * still worth reading.
-	 */
-	if (full_write(s, req, reqlen) == -1) {
-		if (errno != EPIPE && errno != ECONNRESET)
-			die(EX_TROUBLE, "cannot send the request to guardiand: "
-			    "%s", strerror(errno));
-		send_err = errno;
-	}
-	if (req != reqbuf)
-		free(req);
-
+	s = dial(path, host, port, where);
+	send_err = send_request(s, req, reqlen);
 	off = read_head(&r, &len, send_err);
+	if (r.status == 404) {
+		/* No streaming API, as cloister's own server: ask again. */
+		sock = -1;
+		(void)close(s);
+		buffered = 1;
+		req = build_request(argc, argv, "/request", where, token,
+		    &reqlen);
+		s = dial(path, host, port, where);
+		send_err = send_request(s, req, reqlen);
+		off = read_head(&r, &len, send_err);
+	}
 	memset(&b, 0, sizeof(b));
 	if (r.chunked)
 		b.mode = B_CHUNKED;
@@ -1544,7 +1738,9 @@ main(int argc, char *argv[])
 	} else
 		b.mode = B_EOF;
 
-	if (r.status == 200) {
+	if (r.status == 200 && buffered)
+		sink = json_input;
+	else if (r.status == 200) {
 		if (!r.stream)
 			protoerr("unexpected Content-Type \"%s\"", r.ctype);
 		sink = stream_input;
@@ -1568,6 +1764,8 @@ main(int argc, char *argv[])
 	}
 	if (r.status != 200)
 		http_error(&r);
+	if (buffered)
+		buffered_result();
 	if (flen > 0)
 		lost("truncated frame");
 	lost("no final status from the command");

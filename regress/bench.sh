@@ -66,14 +66,15 @@ TOKEN=bench-token-0123456789abcdef
 WT=$T/wt
 mkdir -p "$WT"
 cat >"$T/config.yaml" <<YAML
-request:
-  listen: ["127.0.0.1:$RP", "unix:$SOCK"]
 hostexec:
   listen: "127.0.0.1:$UP"
   auto_approve:
     - pattern: "^true\$"
     - pattern: "^cat "
+YAML
+gconf "$T/config.yaml" <<YAML
 guardian:
+  request_listen: ["127.0.0.1:$RP", "unix:$SOCK"]
   cloisters:
     - {name: bench, worktree: "$WT", token: "$TOKEN"}
 YAML

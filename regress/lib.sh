@@ -47,6 +47,7 @@ free_port() {
 # stderr goes through a pipe: children must never write a file.
 start_daemon() {
 	local conf=$1; shift
+	cloister_file "$conf"
 	: >"$DLOG"
 	spawn_daemon -d -f "$conf" "$@"
 	wait_log 'ready: ' 10 || { note "daemon did not start:";
@@ -125,21 +126,73 @@ wait_pending_of() {
 	return 1
 }
 
+# A configuration is two files (DESIGN 6.6): cloister's, CONF, with
+# cloister's keys only (request, hostexec with auto_approve,
+# manual_approve and one listen address, proxy, ...), and guardiand's
+# own beside it, GCONF, with the guardian: section (deny, cloisters,
+# limits, env, audit, request_listen and ui_listen for lists and unix
+# sockets, ...).  Per project: projects/NAME.yaml (cloister's) and
+# guardiand.d/NAME.yaml (guardian: {deny: [...]}).
+CONF=$T/config.yaml
+GCONF=$T/guardiand.yaml
+
+# gconf [-a] [FILE]: write guardiand.yaml beside FILE (default $CONF)
+# from stdin; -a appends to it, as in
+#	gconf <<YAML
+#	guardian:
+#	  deny:
+#	    - pattern: "^rm "
+#	YAML
+gconf() {
+	local dir
+	if [ "${1:-}" = -a ]; then
+		shift
+		dir=$(dirname "${1:-$CONF}")
+		cat >>"$dir/guardiand.yaml"
+	else
+		dir=$(dirname "${1:-$CONF}")
+		cat >"$dir/guardiand.yaml"
+	fi
+}
+
+# cloister_accepts FILE [global|project]: whether cloister's own
+# configuration code would take FILE (regress/schemacheck.c against
+# ../shared/testdata/cloister/schema.txt); prints why not on stderr.
+# Status 2 when the schema or the tool is missing.
+SCHEMA=$TOP/../shared/testdata/cloister/schema.txt
+cloister_accepts() {
+	[ -f "$SCHEMA" ] && [ -x "$BIN/regress/schemacheck" ] || return 2
+	"$BIN/regress/schemacheck" "$SCHEMA" "${2:-global}" "$1"
+}
+
+# cloister_file FILE [global|project]: not ok unless cloister would take
+# FILE; silent when it would, or when the schema is not there.
+# start_daemon checks its configuration file with it.
+cloister_file() {
+	cloister_accepts "$1" "${2:-global}" 2>"$T/.schema.err"
+	[ $? -eq 1 ] && not_ok "cloister would refuse $1: $(head -3 "$T/.schema.err")"
+	return 0
+}
+
 # request_conf TIMEOUT: what the request tests share: one cloister, t1,
 # its token TOKEN, its worktree WT; requests on 127.0.0.1:RP and on
 # SOCK, waiting TIMEOUT at most; UP free for hostexec: to listen on.
-# Writes the request: section of CONF; the test appends the rest.
+# Writes the request: section of CONF and the start of the guardian:
+# section of GCONF; the test appends the rest of both (keys of the
+# guardian section indented by two spaces: gconf -a).
 request_conf() {
 	RP=$(free_port); UP=$(free_port)
 	SOCK=$T/run/guardiand/request.sock
 	TOKEN=t1-token-0123456789abcdef
 	WT=$T/wt
 	mkdir -p "$WT"
-	CONF=$T/config.yaml
 	cat >"$CONF" <<YAML
 request:
-  listen: ["127.0.0.1:$RP", "unix:$SOCK"]
   timeout: "$1"
+YAML
+	gconf <<YAML
+guardian:
+  request_listen: ["127.0.0.1:$RP", "unix:$SOCK"]
 YAML
 }
 
@@ -150,7 +203,6 @@ YAML
 # connection's local port: up to three tries.
 ui_daemon() {
 	local try
-	CONF=$T/config.yaml
 	mkdir -p "$T/wt" "$T/tokens"
 	printf '%s\n' "$1" >"$T/tokens/alpha"
 	chmod 600 "$T/tokens/alpha"
@@ -165,6 +217,8 @@ hostexec:
   listen: "127.0.0.1:$UP"
   manual_approve:
     - pattern: "^echo "
+YAML
+		gconf <<YAML
 guardian:
   cloisters:
     - {name: alpha, project: my-api, worktree: "$T/wt", token_file: "$T/tokens/alpha"}

@@ -133,7 +133,9 @@ hostexec:
     - pattern: "^printf "
     - pattern: "^git "
     - pattern: "^docker "
-guardian:
+`);
+	// guardiand's own file, beside cloister's.
+	writeFileSync(path.join(T, 'guardiand.yaml'), `guardian:
   cloisters:
     - name: alpha
       project: my-api

@@ -16,7 +16,7 @@ TS='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z'
 write_conf() {
 	cat >"$CONF" <<YAML
 request:
-  listen: ["127.0.0.1:$RP"]
+  listen: "127.0.0.1:$RP"
   timeout: "${1:-5m}"
 hostexec:
   listen: "127.0.0.1:$UP"
@@ -24,9 +24,11 @@ hostexec:
     - pattern: "^echo "
   manual_approve:
     - pattern: "^printf "
+YAML
+	gconf <<YAML
+guardian:
   deny:
     - pattern: "^rm "
-guardian:
   audit: {syslog: local5, file: "$AUD"}
   cloisters:
     - {name: api, project: api-proj, worktree: "$WT", token: "$STOK"}

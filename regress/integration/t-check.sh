@@ -42,46 +42,59 @@ verdict '^echo \101$' auto_approve echo A
 verdict '^echo \101$' deny echo 101
 verdict '^rm -rf /$' deny rm -rf / $'\n'
 
-# The full output line: VERDICT TAB PATTERN TAB CANONICAL.
-cat >"$T/full.yaml" <<'YAML'
+# The full output line: VERDICT TAB PATTERN TAB CANONICAL.  The deny
+# list is guardiand's, in its own file beside cloister's.
+mkdir "$T/full"
+cat >"$T/full/config.yaml" <<'YAML'
 hostexec:
   auto_approve:
     - pattern: "^git status$"
   manual_approve:
     - pattern: "^git push origin"
+YAML
+gconf "$T/full/config.yaml" <<'YAML'
+guardian:
   deny:
     - pattern: "^git push origin main --force"
 YAML
-out=$("$GD" -n -f "$T/full.yaml" -- git status)
+out=$("$GD" -n -f "$T/full/config.yaml" -- git status)
 [ "$out" = $'auto_approve\t^git status$\tgit status' ] &&
     ok "verdict line: auto_approve" || not_ok "verdict line: auto ($out)"
-out=$("$GD" -n -f "$T/full.yaml" -- git push origin main)
+out=$("$GD" -n -f "$T/full/config.yaml" -- git push origin main)
 [ "$out" = $'manual_approve\t^git push origin\tgit push origin main' ] &&
     ok "verdict line: manual_approve" || not_ok "verdict line: manual ($out)"
-out=$("$GD" -n -f "$T/full.yaml" -- git push origin main --force)
+out=$("$GD" -n -f "$T/full/config.yaml" -- git push origin main --force)
 [ "$out" = $'deny\t^git push origin main --force\tgit push origin main --force' ] &&
     ok "verdict line: deny wins over manual" || not_ok "verdict line: deny ($out)"
-out=$("$GD" -n -f "$T/full.yaml" -- ls $'a\nb' "it's")
+out=$("$GD" -n -f "$T/full/config.yaml" -- ls $'a\nb' "it's")
 [ "$out" = "deny"$'\t\t'"ls \$'a\\nb' 'it'\\''s'" ] &&
     ok "verdict line: default deny, canonical quoting" ||
     not_ok "verdict line: default deny ($out)"
 
 # Per-project patterns with -p.
-mkdir -p "$T/projects"
-cp "$T/full.yaml" "$T/main.yaml"
-cat >"$T/projects/my-api.yaml" <<'YAML'
-commands:
+mkdir -p "$T/full/projects"
+cat >"$T/full/projects/my-api.yaml" <<'YAML'
+hostexec:
   auto_approve:
     - pattern: "^make test$"
 YAML
-out=$("$GD" -n -f "$T/main.yaml" -p my-api -- make test)
+# Both cloister's files stay good for cloister.
+for f in config.yaml projects/my-api.yaml; do
+	cloister_accepts "$T/full/$f" "$([ "$f" = config.yaml ] && echo global || echo project)" 2>"$T/err"
+	case $? in
+	0)	ok "cloister takes $f" ;;
+	2)	note "no cloister schema: $f not checked" ;;
+	*)	not_ok "cloister takes $f: $(cat "$T/err")" ;;
+	esac
+done
+out=$("$GD" -n -f "$T/full/config.yaml" -p my-api -- make test)
 [ "${out%%$'\t'*}" = auto_approve ] && ok "project pattern applies with -p" ||
     not_ok "project pattern applies with -p ($out)"
-out=$("$GD" -n -f "$T/main.yaml" -p my-apx -- make test 2>"$T/err")
+out=$("$GD" -n -f "$T/full/config.yaml" -p my-apx -- make test 2>"$T/err")
 [ "${out%%$'\t'*}" = deny ] && grep -q "no projects/my-apx.yaml" "$T/err" &&
     ok "unknown project with -p: warned, global patterns only" ||
     not_ok "unknown project with -p ($out $(cat "$T/err"))"
-out=$("$GD" -n -f "$T/main.yaml" -- make test)
+out=$("$GD" -n -f "$T/full/config.yaml" -- make test)
 [ "${out%%$'\t'*}" = deny ] && ok "project pattern not without -p" ||
     not_ok "project pattern not without -p ($out)"
 
@@ -100,46 +113,47 @@ for pat in '(a)\1' '(?=x)' '(?!x)' '(?<=x)' '(?>x)' 'a*+' 'a++' \
 	fi
 done
 
-# A broken file: exit 1, every error as file:line: message.
-cat >"$T/broken.yaml" <<'YAML'
+# Broken files: exit 1, every error as file:line: message, in both.
+mkdir "$T/broken"
+cat >"$T/broken/config.yaml" <<'YAML'
 request:
   timeout: 5 minutes
-guardian:
-  defualt: manual
 hostexec:
   auto_approve:
     - pattern: "(?=x)"
 YAML
-if "$GD" -n -f "$T/broken.yaml" 2>"$T/err"; then
+gconf "$T/broken/config.yaml" <<'YAML'
+guardian:
+  defualt: manual
+YAML
+if "$GD" -n -f "$T/broken/config.yaml" 2>"$T/err"; then
 	not_ok "broken file: exit 1"
 else
 	ok "broken file: exit 1"
-	n=$(grep -c "^$T/broken.yaml:[0-9]*: " "$T/err")
-	[ "$n" -ge 2 ] && ok "broken file: errors as file:line: message ($n)" ||
-	    not_ok "broken file: errors as file:line ($(cat "$T/err"))"
+	grep -q "^$T/broken/config.yaml:2: " "$T/err" &&
+	    grep -q "^$T/broken/guardiand.yaml:2: unknown key \`defualt\` in section \`guardian\`; did you mean \`default\`?" "$T/err" &&
+	    ok "broken files: errors as file:line: message, in both files" ||
+	    not_ok "broken files: errors as file:line ($(cat "$T/err"))"
 fi
-"$GD" -n -f "$T/full.yaml" 2>"$T/err" && [ ! -s "$T/err" ] &&
+"$GD" -n -f "$T/full/config.yaml" 2>"$T/err" && [ ! -s "$T/err" ] &&
     ok "valid file: exit 0, silent" || not_ok "valid file: exit 0"
 "$GD" -n -f "$T/missing.yaml" 2>"$T/err"
 [ $? -eq 1 ] && grep -q "missing.yaml" "$T/err" && ok "missing file: exit 1" ||
     not_ok "missing file: exit 1"
 
-# The daemon refuses to start on a bad pattern, saying where (on ports
-# of its own: another daemon on this host may hold the default ones).
-cat >"$T/bad.yaml" <<YAML
+# The daemon refuses to start on a bad pattern, saying where.
+cat >"$T/badd.yaml" <<YAML
+request:
+  listen: "127.0.0.1:$(free_port)"
 hostexec:
   listen: "127.0.0.1:$(free_port)"
   auto_approve:
-    - pattern: "x"
-    - pattern: "y"
-    - pattern: "("
-request:
-  listen: "127.0.0.1:$(free_port)"
+    - pattern: "(?=x)"
 YAML
-if "$BIN/guardiand" -d -f "$T/bad.yaml" 2>"$T/err"; then
+if "$BIN/guardiand" -d -f "$T/badd.yaml" 2>"$T/err"; then
 	not_ok "daemon refuses a bad pattern"
 else
-	grep -q "bad.yaml:6: " "$T/err" && ok "daemon refuses a bad pattern with file:line" ||
+	grep -q "badd.yaml:6: " "$T/err" && ok "daemon refuses a bad pattern with file:line" ||
 	    not_ok "daemon refuses a bad pattern with file:line ($(cat "$T/err"))"
 fi
 

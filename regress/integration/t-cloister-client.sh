@@ -15,9 +15,10 @@ hostexec:
     - pattern: "^sh -c "
   manual_approve:
     - pattern: "^git push"
+YAML
+gconf -a <<YAML
   deny:
     - pattern: "^rm "
-guardian:
   cloisters:
     - {name: t1, worktree: "$WT", token: "$TOKEN"}
 YAML

@@ -65,18 +65,19 @@ RP=$(free_port); RP2=$(free_port); UP=$(free_port)
 ATOK=alpha-token-0123456789abcdef BTOK=beta-token-0123456789abcdef
 CONF=$U/config/config.yaml
 cat >"$CONF" <<YAML
-request:
-  listen: ["127.0.0.1:$RP", "$HOSTIP:$RP2", "unix:$U/run/guardiand/request.sock"]
 hostexec:
   listen: "127.0.0.1:$UP"
   auto_approve:
     - pattern: "^echo "
     - pattern: "^id -u$"
+YAML
+gconf <<YAML
 guardian:
+  request_listen: ["127.0.0.1:$RP", "$HOSTIP:$RP2", "unix:$U/run/guardiand/request.sock"]
   cloisters:
     - {name: beta, worktree: "$U/wt", token: "$BTOK"}
 YAML
-chown "$DUID:$DUID" "$CONF"
+chown "$DUID:$DUID" "$CONF" "$U/config/guardiand.yaml"
 start_daemon "$CONF" || { not_ok "daemon starts as uid $DUID"; exit 1; }
 [ "$(stat -c %u /proc/"$DPID")" = "$DUID" ] && ok "daemon runs as uid $DUID" ||
     not_ok "daemon runs as uid $DUID"

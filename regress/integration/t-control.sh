@@ -9,13 +9,14 @@ CTL=$T/run/guardiand-control/control.sock
 WT=$T/worktree
 mkdir -p "$WT" "$XDG_CONFIG_HOME/cloister"
 CONF=$XDG_CONFIG_HOME/cloister/config.yaml
+GCONF=$XDG_CONFIG_HOME/cloister/guardiand.yaml
 STOK=static-token-0123456789abcdef
 
 # write_conf [EXTRA-AUTO-PATTERN]
 write_conf() {
 	cat >"$CONF" <<YAML
 request:
-  listen: ["127.0.0.1:$RP"]
+  listen: "127.0.0.1:$RP"
 hostexec:
   listen: "127.0.0.1:$UP"
   auto_approve:
@@ -25,6 +26,8 @@ hostexec:
     ${1:+- pattern: \"$1\"}
   manual_approve:
     - pattern: "^printf "
+YAML
+	gconf <<YAML
 guardian:
   cloisters:
     - {name: static1, worktree: "$WT", token: "$STOK"}
@@ -383,11 +386,12 @@ hx_as "$STOK" true; rc=$?
     not_ok "reload: new pattern in force (rc $rc)"
 
 cp "$CONF" "$T/good.yaml"
-printf 'guardian:\n  bogus_key: 1\n' >>"$CONF"
+cp "$GCONF" "$T/good-g.yaml"
+printf '  bogus_key: 1\n' >>"$GCONF"
 sed -i 's/\^true\$/^false$/' "$CONF"
 ctl reload >"$T/out" 2>"$T/err"; rc=$?
 [ $rc -eq 1 ] && [ ! -s "$T/out" ] &&
-    grep -Eq "^guardianctl: $CONF:[0-9]+: " "$T/err" &&
+    grep -Eq "^guardianctl: $GCONF:[0-9]+: unknown key .bogus_key." "$T/err" &&
     ok "reload of a broken file: exit 1 with file:line" ||
     not_ok "reload of a broken file: exit 1 with file:line (rc $rc: $(cat "$T/err"))"
 hx_as "$STOK" true; rc=$?
@@ -399,6 +403,7 @@ hx_as "$STOK" false 2>/dev/null; rc=$?
 
 # A pattern the policy child rejects: the same.
 cp "$T/good.yaml" "$CONF"
+cp "$T/good-g.yaml" "$GCONF"
 sed -i 's/\^true\$/(?=lookahead)/' "$CONF"
 ctl reload >"$T/out" 2>"$T/err"; rc=$?
 [ $rc -eq 1 ] && grep -Eq "^guardianctl: $CONF:[0-9]+: " "$T/err" &&
@@ -409,7 +414,7 @@ hx_as "$STOK" true; rc=$?
     not_ok "bad pattern: old policy kept (rc $rc)"
 
 # SIGHUP: the same, into the log.
-printf 'guardian:\n  bogus_key: 1\n' >>"$CONF"
+printf 'guardian:\n  default: deny\n' >>"$CONF"
 kill -HUP "$DPID"
 wait_log "reload failed.*$CONF:[0-9]+: " 5 &&
     ok "SIGHUP with a broken file: logged with file:line" ||
@@ -479,7 +484,7 @@ out=$(rawctl "$CTL" idle)
 RP2=$(free_port); UP2=$(free_port)
 cat >"$T/conf2.yaml" <<YAML
 request:
-  listen: ["127.0.0.1:$RP2"]
+  listen: "127.0.0.1:$RP2"
 hostexec:
   listen: "127.0.0.1:$UP2"
 YAML

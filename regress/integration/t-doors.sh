@@ -10,13 +10,14 @@ T2TOKEN=t2-token-0123456789abcdef
 DOORS=$T/run/guardiand-cloisters
 write_conf() {
 	cat >"$CONF" <<YAML
-request:
-  listen: ["127.0.0.1:$RP", "unix:$SOCK"]
 hostexec:
   listen: "127.0.0.1:$UP"
   auto_approve:
     - pattern: "^echo "
+YAML
+	gconf <<YAML
 guardian:
+  request_listen: ["127.0.0.1:$RP", "unix:$SOCK"]
   cloisters:
     - {name: t1, worktree: "$WT", token: "$TOKEN"}
 $1

@@ -22,9 +22,10 @@ hostexec:
   manual_approve:
     - pattern: "^git push"
     - pattern: "^printf "
+YAML
+gconf -a <<YAML
   deny:
     - pattern: "^rm "
-guardian:
   limits: {running: 256, connections: 512, pending_per_cloister: 1}
   cloisters:
     - {name: t1, worktree: "$WT", token: "$TOKEN"}

@@ -5,14 +5,15 @@
 
 RP=$(free_port); UP=$(free_port)
 SOCK=$T/run/guardiand/request.sock
-CONF=$T/config.yaml
 cat >"$CONF" <<YAML
-request:
-  listen: ["127.0.0.1:$RP", "unix:$SOCK"]
 hostexec:
   listen: "127.0.0.1:$UP"
   auto_approve:
     - pattern: "^echo "
+YAML
+gconf <<YAML
+guardian:
+  request_listen: ["127.0.0.1:$RP", "unix:$SOCK"]
 YAML
 
 start_daemon "$CONF" || { not_ok "daemon starts"; exit 1; }
@@ -149,9 +150,12 @@ for role in policy request ui; do
 	    not_ok "killing $role child: no process left ($left)"
 done
 
-# user_conf USER FILE: the configuration, with guardian.user: USER.
+# user_conf USER DIR: the configuration in DIR, with guardian.user: USER;
+# DIR/config.yaml is the file to start with.
 user_conf() {
-	sed "s/^request:/guardian:\n  user: $1\nrequest:/" "$CONF" >"$2"
+	mkdir -p "$2"
+	cp "$CONF" "$2/config.yaml"
+	{ cat "$GCONF"; echo "  user: $1"; } >"$2/guardiand.yaml"
 }
 
 # Started as root with guardian.user: children chroot and become that
@@ -160,10 +164,10 @@ user_conf() {
 if [ "$(id -u)" = 0 ]; then
 	guser=$(awk -F: '$3 != 0 && $4 != 0 && $1 != "nobody" &&
 	    $1 ~ /^[a-z_][a-z0-9_-]*$/ { print $1; exit }' /etc/passwd)
-	user_conf "$guser" "$T/user.yaml"
+	user_conf "$guser" "$T/user"
 	if [ -z "$guser" ]; then
 		note "no user but root and nobody: guardian.user not tried"
-	elif start_daemon "$T/user.yaml"; then
+	elif start_daemon "$T/user/config.yaml"; then
 		grep -q "children run as $guser (uid" "$DLOG" &&
 		    ok "guardian.user: says the children run as $guser" ||
 		    not_ok "guardian.user: says the children run as $guser"
@@ -188,8 +192,8 @@ if [ "$(id -u)" = 0 ]; then
 	fi
 
 	for u in no-such-user-here root; do
-		user_conf "$u" "$T/bad.yaml"
-		out=$(timeout 10 "$GUARDIAND" -d -f "$T/bad.yaml" 2>&1 </dev/null)
+		user_conf "$u" "$T/bad"
+		out=$(timeout 10 "$GUARDIAND" -d -f "$T/bad/config.yaml" 2>&1 </dev/null)
 		rc=$?
 		case $u in
 		root) want="guardian.user: root has uid 0, gid 0: the children never" ;;

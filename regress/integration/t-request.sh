@@ -18,9 +18,10 @@ hostexec:
   manual_approve:
     - pattern: "^git push"
     - pattern: "^printf "
+YAML
+gconf -a <<YAML
   deny:
     - pattern: "^rm "
-guardian:
   max_output: "4KiB"
   limits:
     pending_per_cloister: 1

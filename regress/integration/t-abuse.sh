@@ -16,7 +16,8 @@ hostexec:
   listen: "127.0.0.1:$UP"
   auto_approve:
     - pattern: "^echo "
-guardian:
+YAML
+gconf -a <<YAML
   audit:
     file: "$AUDIT"
   cloisters:

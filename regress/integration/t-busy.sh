@@ -13,7 +13,8 @@ hostexec:
   auto_approve:
     - pattern: "^echo "
     - pattern: "^sh -c "
-guardian:
+YAML
+gconf -a <<YAML
   audit:
     file: "$AUDIT"
   limits:

@@ -12,7 +12,7 @@ T2TOKEN=t2-token-0123456789abcdef
 write_conf() {
 	cat >"$CONF" <<YAML
 request:
-  listen: ["127.0.0.1:$RP"]
+  listen: "127.0.0.1:$RP"
   timeout: "60s"
 hostexec:
   listen: "127.0.0.1:$UP"
@@ -21,6 +21,8 @@ hostexec:
 $1
   manual_approve:
     - pattern: "^printf "
+YAML
+	gconf <<YAML
 guardian:
   audit:
     file: "$AUDIT"

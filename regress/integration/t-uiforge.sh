@@ -14,7 +14,8 @@ hostexec:
   listen: "127.0.0.1:$UP"
   manual_approve:
     - pattern: "^touch "
-guardian:
+YAML
+gconf -a <<YAML
   cloisters:
     - {name: t1, worktree: "$WT", token: "$TOKEN"}
 YAML
@@ -185,7 +186,10 @@ else
 	stop_daemon
 fi
 DPID=
-finished "mint: hostexec cannot reach guardiand any more" 255
+finished "mint: hostexec is told the daemon is shutting down" 1
+grep -q 'guardiand is shutting down' "$T/agent.err" &&
+    ok "mint: ... in those words" ||
+    not_ok "mint: ... in those words ($(cat "$T/agent.err"))"
 [ ! -e "$WT/minted" ] && ok "mint: the command never ran" ||
     not_ok "mint: the command never ran"
 grep -q 'APPROVE id=' "$DLOG" && not_ok "mint: no APPROVE audit record" ||

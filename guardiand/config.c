@@ -1330,9 +1330,32 @@ conf_audit(struct yfile *yf, struct ynode *sec)
 	}
 }
 
-static const char *const limits_keys[] = {
-	"pending_per_cloister", "pending", "running", "connections", "args",
-	"body", "headers", "read_timeout", "idle_timeout", NULL
+enum limits_key {
+	LIM_PENDING_PER_CLOISTER,
+	LIM_PENDING,
+	LIM_RUNNING,
+	LIM_RUNNING_PER_CLOISTER,
+	LIM_CONNECTIONS,
+	LIM_ARGS,
+	LIM_BODY,
+	LIM_HEADERS,
+	LIM_READ_TIMEOUT,
+	LIM_IDLE_TIMEOUT,
+	LIM_NKEYS
+};
+
+static const char *const limits_keys[LIM_NKEYS + 1] = {
+	[LIM_PENDING_PER_CLOISTER] = "pending_per_cloister",
+	[LIM_PENDING] = "pending",
+	[LIM_RUNNING] = "running",
+	[LIM_RUNNING_PER_CLOISTER] = "running_per_cloister",
+	[LIM_CONNECTIONS] = "connections",
+	[LIM_ARGS] = "args",
+	[LIM_BODY] = "body",
+	[LIM_HEADERS] = "headers",
+	[LIM_READ_TIMEOUT] = "read_timeout",
+	[LIM_IDLE_TIMEOUT] = "idle_timeout",
+	[LIM_NKEYS] = NULL
 };
 
 static void
@@ -1350,36 +1373,48 @@ conf_limits(struct yfile *yf, struct ynode *sec)
 	    limits_keys, 0, &v)) != -1) {
 		(void)snprintf(what, sizeof(what), "guardian.limits.%s",
 		    limits_keys[k]);
-		switch (k) {
-		case 0:
+		switch ((enum limits_key)k) {
+		case LIM_PENDING_PER_CLOISTER:
 			get_count(yf, v, what,
 			    &conf->limits.pending_per_cloister);
 			break;
-		case 1:
+		case LIM_PENDING:
 			get_count(yf, v, what, &conf->limits.pending);
 			break;
-		case 2:
+		case LIM_RUNNING:
 			get_count(yf, v, what, &conf->limits.running);
 			break;
-		case 3:
+		case LIM_RUNNING_PER_CLOISTER:
+			get_count(yf, v, what,
+			    &conf->limits.running_per_cloister);
+			break;
+		case LIM_CONNECTIONS:
 			get_count(yf, v, what, &conf->limits.connections);
 			break;
-		case 4:
+		case LIM_ARGS:
 			get_count(yf, v, what, &conf->limits.args);
+			/* Every message about a request must fit a frame. */
+			if (conf->limits.args > CONFIG_ARGS_MAX)
+				yerr(yf->ld, yf->path, v->line, "`%s`: at most "
+				    "%d, so that every message about a "
+				    "request fits the daemon's frames", what,
+				    CONFIG_ARGS_MAX);
 			break;
-		case 5:
+		case LIM_BODY:
 			get_size(yf, v, what, &conf->limits.body);
 			break;
-		case 6:
+		case LIM_HEADERS:
 			get_size(yf, v, what, &conf->limits.headers);
 			break;
-		case 7:
+		case LIM_READ_TIMEOUT:
 			get_duration(yf, v, what, &conf->limits.read_timeout,
 			    0);
 			break;
-		case 8:
+		case LIM_IDLE_TIMEOUT:
 			get_duration(yf, v, what, &conf->limits.idle_timeout,
 			    0);
+			break;
+		case LIM_NKEYS:
 			break;
 		}
 	}
@@ -1686,11 +1721,22 @@ conf_guardian(struct yfile *yf, struct ynode *sec)
 	}
 }
 
+/*
+ * The top of a file.  An empty main file (cloister's config.yaml,
+ * guardiand.yaml) is an error: a file truncated by a failed editor or
+ * a half-finished copy must never pass for "all defaults", which would
+ * switch the audit file off and revoke the cloisters on a reload.
+ */
 static int
-check_root(struct yfile *yf, struct ynode *root)
+check_root(struct yfile *yf, struct ynode *root, int empty_ok)
 {
-	if (root == NULL || (root->type == Y_SCALAR && root->null))
-		return (0);		/* empty file */
+	if (root == NULL || (root->type == Y_SCALAR && root->null)) {
+		if (!empty_ok)
+			yerr(yf->ld, yf->path, root != NULL ? root->line : 1,
+			    "the file is empty: an empty or half-written "
+			    "file is never taken for the defaults");
+		return (0);
+	}
 	if (root->type != Y_MAP) {
 		if (root->type != Y_BAD)
 			yerr(yf->ld, yf->path, root->line, "the top level "
@@ -1711,7 +1757,7 @@ conf_main(struct yfile *yf, struct ynode *root)
 	size_t		 i = 0;
 	int		 k;
 
-	if (!check_root(yf, root))
+	if (!check_root(yf, root, 0))
 		return;
 	cloister_check(yf, root);
 	while ((k = next_pair(yf, root, &i, NULL, main_sections, 0,
@@ -1742,7 +1788,7 @@ conf_gtop(struct yfile *yf, struct ynode *root, const char *home,
 	char		 eb[ESCBUF], hint[ESCBUF];
 	size_t		 i, j;
 
-	if (!check_root(yf, root))
+	if (!check_root(yf, root, arg != NULL))
 		return;
 	for (i = 0; i + 1 < root->nkid; i += 2) {
 		k = root->kid[i];
@@ -1887,7 +1933,7 @@ load_project(struct loader *ld, const char *dir, const char *fname)
 	yf.project = pc->name;
 	ld->warnmode = 1;
 	if (load_yaml(&yf, &root) == 0) {
-		if (check_root(&yf, root)) {
+		if (check_root(&yf, root, 1)) {
 			cloister_check(&yf, root);
 			while ((k = next_pair(&yf, root, &i, NULL,
 			    project_sections, 0, &v)) != -1)
@@ -2152,6 +2198,7 @@ config_load(const char *path, char **errs)
 	conf->limits.pending_per_cloister = 32;
 	conf->limits.pending = 256;
 	conf->limits.running = 64;
+	conf->limits.running_per_cloister = 32;
 	conf->limits.connections = 512;
 	conf->limits.args = 4096;
 	conf->limits.body = 1024 * 1024;

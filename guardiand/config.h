@@ -146,6 +146,7 @@ struct config {
 		unsigned int	 pending_per_cloister;
 		unsigned int	 pending;
 		unsigned int	 running;
+		unsigned int	 running_per_cloister;
 		unsigned int	 connections;
 		unsigned int	 args;
 		uint64_t	 body;		/* bytes */
@@ -218,6 +219,12 @@ void		 listen_addr_free(struct listen_addr *);
 #define CONFIG_PROJECT_MAX	250	/* bytes: NAME.yaml fits NAME_MAX */
 #define CONFIG_TOKEN_MIN	16
 #define CONFIG_TOKEN_MAX	1024
+/*
+ * limits.args at most: with 64 KiB of arguments in all, each rendered
+ * in at most 4 bytes a byte plus 4 an argument, the canonical string
+ * and every message carrying it stay well inside a 512 KiB frame.
+ */
+#define CONFIG_ARGS_MAX		16384
 /* Cloister names: [A-Za-z0-9][A-Za-z0-9._-]{0,63}. */
 int		 config_valid_name(const char *);
 /*

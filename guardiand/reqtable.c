@@ -93,12 +93,13 @@ struct authfail {
 };
 RB_HEAD(authfail_tree, authfail);
 
-/* Per cloister: requests being checked. */
+/* Per cloister: requests being checked, commands running. */
 struct clcount {
 	RB_ENTRY(clcount)	 entry;
 	char			*name;
 	unsigned int		 checks;
 	size_t			 bytes;
+	unsigned int		 running;
 };
 RB_HEAD(clcount_tree, clcount);
 
@@ -626,28 +627,44 @@ req_new(struct imsg *imsg)
 	checks_pump();
 }
 
+/* A cloister's counters, made on first use. */
+static struct clcount *
+clcount_get(const char *name)
+{
+	struct clcount	 key, *cc;
+
+	key.name = (char *)name;
+	if ((cc = RB_FIND(clcount_tree, &clcounts, &key)) == NULL) {
+		if ((cc = calloc(1, sizeof(*cc))) == NULL ||
+		    (cc->name = strdup(name)) == NULL)
+			fatal(NULL);
+		RB_INSERT(clcount_tree, &clcounts, cc);
+	}
+	return (cc);
+}
+
+/* Forgotten once they are all back to zero. */
+static void
+clcount_put(struct clcount *cc)
+{
+	if (cc->checks == 0 && cc->running == 0) {
+		RB_REMOVE(clcount_tree, &clcounts, cc);
+		free(cc->name);
+		free(cc);
+	}
+}
+
 /* A place among the checks, for this cloister and in all: 0, or -1. */
 static int
 check_admit(struct request *r)
 {
-	struct clcount	 key, *cc;
+	struct clcount	*cc = clcount_get(r->cloister);
 
-	key.name = r->cloister;
-	if ((cc = RB_FIND(clcount_tree, &clcounts, &key)) == NULL) {
-		if ((cc = calloc(1, sizeof(*cc))) == NULL ||
-		    (cc->name = strdup(r->cloister)) == NULL)
-			fatal(NULL);
-		RB_INSERT(clcount_tree, &clcounts, cc);
-	}
 	r->check_bytes = strlen(r->canon) + strlen(r->project) + 64;
 	if (cc->bytes + r->check_bytes > CHECKS_CLOISTER_BYTES ||
 	    checks_bytes + r->check_bytes > CHECKS_ALL_BYTES ||
 	    nwaiting + ninflight >= CHECKS_MAX) {
-		if (cc->checks == 0) {
-			RB_REMOVE(clcount_tree, &clcounts, cc);
-			free(cc->name);
-			free(cc);
-		}
+		clcount_put(cc);
 		return (-1);
 	}
 	cc->checks++;
@@ -660,18 +677,30 @@ check_admit(struct request *r)
 static void
 check_done(struct request *r)
 {
-	struct clcount	 key, *cc;
+	struct clcount	*cc = clcount_get(r->cloister);
 
-	key.name = r->cloister;
-	if ((cc = RB_FIND(clcount_tree, &clcounts, &key)) == NULL)
-		return;
 	cc->bytes -= r->check_bytes;
 	checks_bytes -= r->check_bytes;
-	if (--cc->checks == 0) {
-		RB_REMOVE(clcount_tree, &clcounts, cc);
-		free(cc->name);
-		free(cc);
-	}
+	cc->checks--;
+	clcount_put(cc);
+}
+
+/* Room for one more command: in all, and for r's cloister. */
+static int
+run_room(const struct request *r)
+{
+	struct clcount	*cc;
+	unsigned int	 cap = conf->limits.running_per_cloister;
+	int		 room;
+
+	if (req_count(REQ_RUNNING) >= conf->limits.running)
+		return (0);
+	if (cap == 0)
+		return (1);
+	cc = clcount_get(r->cloister);
+	room = cc->running < cap;
+	clcount_put(cc);
+	return (room);
 }
 
 /*
@@ -878,7 +907,7 @@ req_start(struct request *r, int automatic)
 	struct stat	 st;
 	char		 text[512];
 
-	if (req_count(REQ_RUNNING) >= conf->limits.running) {
+	if (!run_room(r)) {
 		if (nrunq < RUNQ_MAX) {
 			req_setstate(r, REQ_WAITING);
 			TAILQ_INSERT_TAIL(&runq, r, pending);
@@ -913,6 +942,7 @@ req_start(struct request *r, int automatic)
 	r->pid = res.pid;
 	clock_gettime(CLOCK_MONOTONIC, &r->t_started);
 	req_setstate(r, REQ_RUNNING);
+	clcount_get(r->cloister)->running++;
 	log_debug("request %s: started pid %d", r->id, r->pid);
 
 	imsg_enc_init(&enc);
@@ -945,14 +975,21 @@ req_busy(struct request *r)
 	    "running on the host, try again");
 }
 
-/* A command ended: the requests waiting for its slot, in turn. */
+/*
+ * A command ended: the requests waiting for a slot, oldest first,
+ * each as soon as its cloister has room (one cloister at its own
+ * limit does not hold the others up).
+ */
 static void
 runq_next(void)
 {
-	struct request	*r;
+	struct request	*r, *next;
 
-	while (req_count(REQ_RUNNING) < conf->limits.running &&
-	    (r = TAILQ_FIRST(&runq)) != NULL) {
+	TAILQ_FOREACH_SAFE(r, &runq, pending, next) {
+		if (req_count(REQ_RUNNING) >= conf->limits.running)
+			break;
+		if (!run_room(r))
+			continue;
 		TAILQ_REMOVE(&runq, r, pending);
 		nrunq--;
 		timer_clear(r);
@@ -1101,6 +1138,7 @@ req_cloister_gone(const char *name, const char *why)
 int
 req_reaped(pid_t pid, int status)
 {
+	struct clcount	*cc;
 	struct request	*r;
 	struct imsg_enc	 enc;
 	char		 dur[32], code[16];
@@ -1142,6 +1180,9 @@ req_reaped(pid_t pid, int status)
 		to_ui(IMSG_UI_FINISHED, &enc);
 	}
 	r->pid = -1;
+	cc = clcount_get(r->cloister);
+	cc->running--;
+	clcount_put(cc);
 	req_free(r);
 	runq_next();
 	return (1);

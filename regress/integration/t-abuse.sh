@@ -16,8 +16,12 @@ hostexec:
   listen: "127.0.0.1:$UP"
   auto_approve:
     - pattern: "^echo "
+    - pattern: "^sh -c "
 YAML
 gconf -a <<YAML
+  limits:
+    running: 4
+    running_per_cloister: 2
   audit:
     file: "$AUDIT"
   cloisters:
@@ -197,5 +201,40 @@ for mode in idle badtoken; do
 		    not_ok "bad tokens: the shared listener still serves ($tcp/20)"
 	fi
 	[ -s "$T/legit.err" ] && note "what failed: $(sort "$T/legit.err" | uniq -c)"
+done
+
+# 4. A cloister holding every slot it may: six commands that run until
+# a gate opens; two run, the rest wait, then are told busy.  The other
+# cloister's commands run all the while.
+mkfifo "$T/gate"
+: >"$T/legit.err"
+for i in 1 2 3 4 5 6; do
+	hx_as "$TOKEN" sh -c "read x <'$T/gate'" >/dev/null 2>"$T/hog.$i" &
+	echo $! >>"$T/hogs"
+done
+n=200
+until [ "$(pgrep -fc "^sh -c read x <'$T/gate'")" -ge 2 ] || [ $n -eq 0 ]; do
+	sleep 0.05; n=$((n - 1))
+done
+good=$(legit 20)
+running=$(pgrep -fc "^sh -c read x <'$T/gate'")
+[ "$good" -ge 20 ] && [ "$running" -eq 2 ] &&
+    ok "one cloister at its own limit ($running running): the other is served ($good/20)" ||
+    not_ok "one cloister at its own limit ($running running): the other is served ($good/20)"
+# The four beyond its limit wait for a slot of their cloister's, then
+# hear "busy"; only then does the gate open for the two running.
+nbusy() {
+	cat "$T"/hog.* 2>/dev/null | grep -c 'guardiand is busy'
+}
+n=200
+until [ "$(nbusy)" -ge 4 ] || [ $n -eq 0 ]; do
+	sleep 0.05; n=$((n - 1))
+done
+busy=$(nbusy)
+[ "$busy" -eq 4 ] && ok "the four beyond its limit were told busy" ||
+    not_ok "the four beyond its limit were told busy ($busy)"
+exec 3>"$T/gate"; exec 3>&-	# the running ones read end of file
+for p in $(cat "$T/hogs"); do
+	wait "$p"
 done
 exit 0

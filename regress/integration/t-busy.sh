@@ -32,7 +32,7 @@ hold() {
 	HOLD=$!
 	# Until the command runs on the host.
 	n=200
-	until pgrep -f "read x <'$T/gate'" >/dev/null || [ $n -eq 0 ]; do
+	until pgrep -f "^sh -c read x <'$T/gate'" >/dev/null || [ $n -eq 0 ]; do
 		sleep 0.05; n=$((n - 1))
 	done
 }

@@ -166,4 +166,26 @@ ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [ "${out%%$'\t'*}" = deny ] && ok "^(a+)+$ against a long non-match: deny" ||
     not_ok "^(a+)+$ against a long non-match: deny (${out:0:40})"
 note "pathological pattern verdict in $ms ms (whole guardiand -n run)"
+# Empty files are never the defaults; limits.args is bounded so that
+# every message about a request fits a frame; running_per_cloister.
+mkdir -p "$T/e1" "$T/e2" "$T/e3"
+: >"$T/e1/config.yaml"
+"$GD" -n -f "$T/e1/config.yaml" 2>"$T/err"; rc=$?
+[ $rc -eq 1 ] && grep -q "^$T/e1/config.yaml:1: the file is empty" "$T/err" &&
+    ok "an empty config.yaml is refused" ||
+    not_ok "an empty config.yaml is refused (rc $rc: $(cat "$T/err"))"
+printf 'request:\n  timeout: "1m"\n' >"$T/e2/config.yaml"
+printf '# nothing yet\n' >"$T/e2/guardiand.yaml"
+"$GD" -n -f "$T/e2/config.yaml" 2>"$T/err"; rc=$?
+[ $rc -eq 1 ] && grep -q "^$T/e2/guardiand.yaml:1: the file is empty" "$T/err" &&
+    ok "an empty guardiand.yaml is refused" ||
+    not_ok "an empty guardiand.yaml is refused (rc $rc: $(cat "$T/err"))"
+printf 'request:\n  timeout: "1m"\n' >"$T/e3/config.yaml"
+printf 'guardian:\n  limits:\n    running: 8\n    running_per_cloister: 2\n    args: 16385\n' \
+    >"$T/e3/guardiand.yaml"
+"$GD" -n -f "$T/e3/config.yaml" 2>"$T/err"; rc=$?
+[ $rc -eq 1 ] && grep -q "^$T/e3/guardiand.yaml:5: .guardian.limits.args.: at most 16384" "$T/err" &&
+    [ "$(wc -l <"$T/err")" -eq 1 ] &&
+    ok "limits.args above 16384 is refused, running_per_cloister taken" ||
+    not_ok "limits.args above 16384 is refused (rc $rc: $(cat "$T/err"))"
 exit 0

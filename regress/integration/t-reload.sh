@@ -66,6 +66,18 @@ grep ' HOSTEXEC RELOAD ' "$AUDIT" | tail -1 | grep -q 'by=SIGHUP .*auto_approve=
     ok "SIGHUP writes its RELOAD record too, nothing changed" ||
     not_ok "SIGHUP writes its RELOAD record too: $(grep ' HOSTEXEC RELOAD ' "$AUDIT" | tail -1)"
 
+# An empty file, as a failed editor leaves it, changes nothing.
+cp "$CONF" "$T/conf.saved"
+: >"$CONF"
+"$GUARDIANCTL" reload >"$T/r" 2>&1; rc=$?
+[ $rc -eq 1 ] && grep -q 'the file is empty' "$T/r" &&
+    ok "reload of an empty file is refused" ||
+    not_ok "reload of an empty file is refused (rc $rc: $(cat "$T/r"))"
+out=$(hx_as "$TOKEN" echo still); rc=$?
+[ $rc -eq 0 ] && [ "$out" = still ] && ok "... and the old configuration serves on" ||
+    not_ok "... and the old configuration serves on (rc $rc: $out)"
+cp "$T/conf.saved" "$CONF"
+
 # Shutdown: a waiting client hears why.
 hx_as "$TOKEN" printf at-shutdown >"$T/o" 2>"$T/e" &
 HX=$!

@@ -110,7 +110,7 @@ $(O)/www.c: $(WWW_FILES) guardiand/embed.sh
 	@mkdir -p $(O)
 	sh guardiand/embed.sh $(WWW_FILES) > $@
 
-$(O)/www.o: $(O)/www.c
+$(O)/www.o: $(O)/www.c $(O)/.deps
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 # The installed daemon links the empty test hook; guardiand-test the
@@ -181,7 +181,7 @@ $(O)/.browser-deps: regress/browser/package.json regress/browser/package-lock.js
 	@mkdir -p $(O) && touch $@
 
 # A load generator, not part of guardiand: built without sanitizers.
-$(O)/regress/sse-load: regress/sse-load.c
+$(O)/regress/sse-load: regress/sse-load.c $(O)/.deps
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -g $(WARN) -std=gnu11 -D_GNU_SOURCE -o $@ $<
 

@@ -52,9 +52,11 @@
 #define ANSWER_TIMEOUT	(120 * 1000)
 
 static __dead void	 usage(void);
+static __dead void	 usage_to(FILE *, int);
 static __dead void	 die(const char *, ...)
 			    __attribute__((__format__ (printf, 1, 2)));
 static char		*default_socket(void);
+static __dead void	 no_socket(int);
 static int		 ctl_connect(const char *);
 static void		 send_request(struct imsgbuf *, uint32_t,
 			    struct imsg_enc *);
@@ -62,10 +64,11 @@ static int		 read_answer(struct imsgbuf *);
 static char		*sanitize(const char *);
 static char		*read_token(void);
 
+/* help: on stdout, status 0; a usage error: on stderr, status 2. */
 static __dead void
-usage(void)
+usage_to(FILE *fp, int status)
 {
-	fprintf(stderr,
+	fprintf(fp,
 	    "usage: guardianctl [-s socket] command [args]\n"
 	    "commands:\n"
 	    "\tstatus\n"
@@ -76,8 +79,15 @@ usage(void)
 	    "\tunregister NAME\n"
 	    "\treload\n"
 	    "\tui\n"
-	    "\tlog verbose | log brief\n");
-	exit(1);
+	    "\tlog verbose | log brief\n"
+	    "\thelp\n");
+	exit(status);
+}
+
+static __dead void
+usage(void)
+{
+	usage_to(stderr, 2);
 }
 
 static __dead void
@@ -106,8 +116,10 @@ main(int argc, char *argv[])
 	size_t		 len;
 	int		 ch, fd, i, rv;
 
-	while ((ch = getopt(argc, argv, "+s:")) != -1) {
+	while ((ch = getopt(argc, argv, "+hs:")) != -1) {
 		switch (ch) {
+		case 'h':
+			usage_to(stdout, 0);
 		case 's':
 			sock = optarg;
 			break;
@@ -120,6 +132,8 @@ main(int argc, char *argv[])
 	if (argc < 1)
 		usage();
 	cmd = argv[0];
+	if (strcmp(cmd, "help") == 0 && argc == 1)
+		usage_to(stdout, 0);
 
 	imsg_enc_init(&enc);
 	if (strcmp(cmd, "status") == 0 && argc == 1)
@@ -199,8 +213,7 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	if (sock == NULL) {
 		if ((defsock = default_socket()) == NULL)
-			die("no control socket directory: %s (is guardiand "
-			    "running?)", strerror(errno));
+			no_socket(errno);
 		sock = defsock;
 	}
 	fd = ctl_connect(sock);
@@ -216,6 +229,30 @@ main(int argc, char *argv[])
 	free(reason);
 	free(real);
 	return (rv);
+}
+
+/*
+ * The default control socket cannot be used: say where it was looked
+ * for, and guess why only when the error tells.
+ */
+static __dead void
+no_socket(int error)
+{
+	char	*path, *dir, *p;
+
+	if ((path = runtime_path_peek(RUNDIR_CONTROL, CONTROL_SOCK)) == NULL)
+		die("no control socket: %s", strerror(error));
+	dir = strdup(path);
+	if (dir != NULL && (p = strrchr(dir, '/')) != NULL)
+		*p = '\0';
+	if (error == ENOENT)
+		die("no control socket: %s does not exist (guardiand is not "
+		    "running as this user, or was told another socket: use "
+		    "-s)", dir != NULL ? dir : path);
+	if (error == EPERM)
+		die("%s: not a directory of this user's, mode 0700: not "
+		    "used", dir != NULL ? dir : path);
+	die("%s: %s", dir != NULL ? dir : path, strerror(error));
 }
 
 /*

@@ -108,19 +108,31 @@ echo "$out" | grep -qx "cloisters: 1" && ok "status: cloister count" ||
 out=$(ctl -s "$CTL" status) && echo "$out" | grep -q '^guardiand pid' &&
     ok "-s names the socket" || not_ok "-s names the socket"
 
-# Usage and connection errors: exit 1 and a message on stderr.
+# Usage errors: exit 2 and the usage on stderr; help: stdout, exit 0.
 for args in "" "frobnicate" "show" "show nothing" "approve" \
     "approve a b" "register x" "register -w $WT" "register x -w" \
-    "unregister" "log" "log loud" "status extra" "-x status"; do
+    "unregister" "log" "log loud" "status extra" "-x status" \
+    "help me"; do
 	# shellcheck disable=SC2086
 	ctl $args >"$T/out" 2>"$T/err"; rc=$?
-	if [ $rc -eq 1 ] && grep -q '^usage: guardianctl' "$T/err" &&
+	if [ $rc -eq 2 ] && grep -q '^usage: guardianctl' "$T/err" &&
 	    [ ! -s "$T/out" ]; then
 		ok "usage error: '$args'"
 	else
 		not_ok "usage error: '$args' (rc $rc)"
 	fi
 done
+for args in help -h; do
+	ctl $args >"$T/out" 2>"$T/err"; rc=$?
+	[ $rc -eq 0 ] && grep -q '^usage: guardianctl' "$T/out" &&
+	    grep -q 'register NAME' "$T/out" && [ ! -s "$T/err" ] &&
+	    ok "guardianctl $args: usage on stdout, exit 0" ||
+	    not_ok "guardianctl $args: usage on stdout, exit 0 (rc $rc)"
+done
+XDG_RUNTIME_DIR=$T/nowhere "$GUARDIANCTL" status 2>"$T/err"; rc=$?
+[ $rc -eq 1 ] && grep -q "^guardianctl: no control socket: $T/nowhere/guardiand-control does not exist" "$T/err" &&
+    ok "no runtime directory: names the path it tried" ||
+    not_ok "no runtime directory: names the path it tried (rc $rc: $(cat "$T/err"))"
 ctl -s "$T/nope.sock" status 2>"$T/err"; rc=$?
 [ $rc -eq 1 ] && grep -qx "guardianctl: connect $T/nope.sock: No such file or directory (is guardiand running?)" "$T/err" &&
     ok "no daemon: exit 1, clear message" ||

@@ -20,6 +20,7 @@ export GUARDIAND_SANITIZER_DIR=$SANDIR
 
 pass=0
 fail=0
+skip=0
 failed=()
 
 # A child's sanitizer report fails the test that ran it, naming the
@@ -42,11 +43,13 @@ sanitizer_reports() {
 run_one() {
 	local name=$1; shift
 	local log=$LOGDIR/${name//\//_}.log
-	local rc p f
+	local rc p f s
 	"$@" >"$log" 2>&1 </dev/null
 	rc=$?
 	sanitizer_reports >>"$log"
-	p=$(grep -c '^ok ' "$log")
+	# A skipped check ("ok - ... # SKIP why") is not a pass.
+	s=$(grep -c '^ok .*# SKIP' "$log")
+	p=$(( $(grep -c '^ok ' "$log") - s ))
 	f=$(grep -c '^not ok ' "$log")
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "not ok - $name exited with status $rc" >>"$log"
@@ -54,14 +57,17 @@ run_one() {
 	fi
 	pass=$((pass + p))
 	fail=$((fail + f))
+	skip=$((skip + s))
 	if [ "$f" -ne 0 ]; then
 		failed+=("$name")
 		printf '%-40s %4d passed, %d FAILED (see %s)\n' "$name" "$p" \
 		    "$f" "${log#$TOP/}"
 		grep '^not ok ' "$log" | sed 's/^/    /' | head -20
 	else
-		printf '%-40s %4d passed\n' "$name" "$p"
+		printf '%-40s %4d passed%s\n' "$name" "$p" \
+		    "$([ "$s" -eq 0 ] || echo ", $s skipped")"
 	fi
+	grep '^ok .*# SKIP' "$log" | sed 's/^ok - /    skipped: /'
 	grep '^# ' "$log" | grep -i 'count\|agree\|refused' | sed 's/^/    /'
 }
 
@@ -87,5 +93,5 @@ echo
 if [ "${#failed[@]}" -ne 0 ]; then
 	echo "failed: ${failed[*]}"
 fi
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

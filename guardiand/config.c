@@ -265,24 +265,71 @@ line_at(const char *buf, size_t len, size_t off)
 	return (line);
 }
 
+/*
+ * libyaml's words, said plainly: what a person most likely did.  A tab
+ * is told by the character where the parser stopped.
+ */
+static const char *
+syntax_hint(const yaml_parser_t *p, const char *buf, size_t len)
+{
+	static const struct {
+		const char	*problem;
+		const char	*hint;
+	} hints[] = {
+		{ "did not find expected key", ": a line is indented "
+		    "differently from the keys beside it" },
+		{ "did not find expected '-' indicator", ": a list item is "
+		    "indented differently from the others" },
+		{ "mapping values are not allowed", ": a value holds "
+		    "\": \" (quote it), or a line is indented too far" },
+		{ "could not find expected ':'", ": a key without its "
+		    "colon, or a quote left open on an earlier line" },
+		{ "found unexpected end of stream", ": a quote left open" },
+		{ "did not find expected ',' or ']'", ": a [ list left "
+		    "open" },
+		{ "did not find expected ',' or '}'", ": a { mapping left "
+		    "open" },
+		{ "did not find expected node content", ": a value is "
+		    "missing, or a [ or { was left open" },
+		{ "found unknown escape character", ": inside double quotes "
+		    "a backslash starts an escape; write a pattern in "
+		    "single quotes, or double its backslashes" },
+		{ "cannot start any token", ": a value starting with a "
+		    "character YAML reserves (` @ %): quote it" },
+	};
+	size_t	 i, off = p->problem_mark.index;
+
+	if (off < len && buf[off] == '\t')
+		return (": a tab; YAML indents with spaces only");
+	if (p->problem == NULL)
+		return ("");
+	for (i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
+		if (strstr(p->problem, hints[i].problem) != NULL)
+			return (hints[i].hint);
+	return ("");
+}
+
 static void
 ysyntax(struct yfile *yf, yaml_parser_t *p, const char *buf, size_t len)
 {
 	const char	*problem;
+	char		 where[PATH_MAX + 32];
 	int		 line;
 
 	if (p->error == YAML_MEMORY_ERROR)
 		fatalx("%s: libyaml: out of memory", yf->path);
 	problem = p->problem != NULL ? p->problem : "unknown error";
-	if (p->error == YAML_READER_ERROR)
-		line = line_at(buf, len, p->problem_offset);
-	else
-		line = (int)p->problem_mark.line + 1;
-	if (p->context != NULL)
-		yerr(yf->ld, yf->path, line, "syntax error: %s (%s at line %d)",
-		    problem, p->context, (int)p->context_mark.line + 1);
-	else
-		yerr(yf->ld, yf->path, line, "syntax error: %s", problem);
+	if (p->error == YAML_READER_ERROR) {
+		yerr(yf->ld, yf->path, line_at(buf, len, p->problem_offset),
+		    "syntax error: %s", problem);
+		return;
+	}
+	line = (int)p->problem_mark.line + 1;
+	/* file:line:column, then what it most likely means. */
+	snprintf(where, sizeof(where), "%s:%d:%d", yf->path, line,
+	    (int)p->problem_mark.column + 1);
+	yerr(yf->ld, where, 0, "syntax error: %s%s", problem,
+	    syntax_hint(p, buf, len));
 }
 
 /* Levels below n, n included. */
@@ -1732,7 +1779,7 @@ check_root(struct yfile *yf, struct ynode *root, int empty_ok)
 {
 	if (root == NULL || (root->type == Y_SCALAR && root->null)) {
 		if (!empty_ok)
-			yerr(yf->ld, yf->path, root != NULL ? root->line : 1,
+			yerr(yf->ld, yf->path, 1,
 			    "the file is empty: an empty or half-written "
 			    "file is never taken for the defaults");
 		return (0);

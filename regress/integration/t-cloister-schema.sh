@@ -174,7 +174,7 @@ try() {
 		"$GD" -n -f "$f" >/dev/null 2>"$d/err"; rc=$?
 	else
 		f=$d/projects/p.yaml
-		: >"$d/config.yaml"
+		echo "hostexec: {}" >"$d/config.yaml"
 		yaml_at "$path" "$val" >"$f"
 		"$GD" -n -f "$d/config.yaml" -p p -- true >/dev/null \
 		    2>"$d/err"; rc=$?
@@ -268,7 +268,7 @@ printf 'Hostexec:\n  auto_approve:\n    - pattern: "^ls$"\n' >"$T/typo/config.ya
 [ $rc -eq 1 ] && grep -q "^$T/typo/config.yaml:1: unknown key \`Hostexec\` at the top level, which cloister refuses; did you mean \`hostexec\`?" "$T/err" &&
     ok "Hostexec: refused, with the hint" ||
     not_ok "Hostexec: refused ($rc: $(cat "$T/err"))"
-: >"$T/typo/config.yaml"
+echo "hostexec: {}" >"$T/typo/config.yaml"
 printf 'guardian:\n  evn:\n    pass: [PATH]\n' >"$T/typo/guardiand.yaml"
 "$GD" -n -f "$T/typo/config.yaml" 2>"$T/err"; rc=$?
 [ $rc -eq 1 ] && grep -q "^$T/typo/guardiand.yaml:2: unknown key \`evn\` in section \`guardian\`; did you mean \`env\`?" "$T/err" &&
@@ -329,7 +329,7 @@ out=$("$GD" -n -f "$P/config.yaml" -p odd -- make test --all 2>/dev/null)
 
 C=$T/chk
 mkdir -p "$C/wt" "$C/run/x"
-: >"$C/config.yaml"
+echo "hostexec: {}" >"$C/config.yaml"
 # nck DESC WANT-RC REGEX: guardiand -n on $C, its stderr matched.
 nck() {
 	"$GD" -n -f "$C/config.yaml" 2>"$T/err"; rc=$?
@@ -342,7 +342,7 @@ nck "a non-loopback UI address is refused" 1 \
 printf 'guardian:\n  ui_allow_remote: true\n' >"$C/guardiand.yaml"
 nck "... unless ui_allow_remote" 0 \
     "^$C/config.yaml:2: warning: listening on non-loopback address 0.0.0.0:$UPORT"
-: >"$C/config.yaml"
+echo "hostexec: {}" >"$C/config.yaml"
 printf 'guardian:\n  request_listen: "no-such-host.invalid:1"\n' >"$C/guardiand.yaml"
 nck "an address that does not resolve is refused" 1 \
     "^$C/guardiand.yaml:2: no-such-host.invalid:1: "

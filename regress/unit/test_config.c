@@ -129,7 +129,10 @@ check_err(const char *errs, const char *file, int line, const char *msg)
 	const char	*p;
 	size_t		 len;
 
-	if (line > 0)
+	/* ":COL: ..." for the errors that name a column too. */
+	if (line > 0 && *msg == ':')
+		want = xasprintf("%s:%d%s\n", file, line, msg);
+	else if (line > 0)
 		want = xasprintf("%s:%d: %s\n", file, line, msg);
 	else
 		want = xasprintf("%s: %s\n", file, msg);
@@ -146,6 +149,9 @@ check_err(const char *errs, const char *file, int line, const char *msg)
 	free(want);
 	fail();
 }
+
+/* The least cloister's file can say: an empty one is refused. */
+#define MINIMAL_CONF	"hostexec: {}\n"
 
 /* Exactly one error, this one. */
 static void
@@ -173,7 +179,7 @@ one_gerr(const char *gyaml, int line, const char *msg)
 	char	*dir, *path, *gpath, *errs;
 
 	dir = newdir();
-	path = wfile(dir, "config.yaml", "");
+	path = wfile(dir, "config.yaml", MINIMAL_CONF);
 	gpath = wfile(dir, "guardiand.yaml", gyaml);
 	errs = load_bad(path);
 	check_err(errs, gpath, line, msg);
@@ -899,7 +905,7 @@ test_migration(void **state)
 	one_gerr("guardian:\n  dfault: deny\n", 2, "unknown key `dfault` in "
 	    "section `guardian`; did you mean `default`?");
 	dir = newdir();
-	path = wfile(dir, "config.yaml", "");
+	path = wfile(dir, "config.yaml", MINIMAL_CONF);
 	free(wfile(dir, "guardiand.yaml", "hostexec:\n  auto_approve: []\n"));
 	errs = load_bad(path);
 	want = xasprintf("%s/guardiand.yaml:1: `hostexec` is cloister's "
@@ -1003,11 +1009,9 @@ test_defaults(void **state)
 	static const struct {
 		const char	*yaml, *gyaml;
 	} files[] = {
-		{ "", NULL },
-		{ "# nothing but a comment\n", "" },
-		{ "---\n", "---\n" },
-		{ "~\n", "~\n" },
-		{ "\xef\xbb\xbf# a UTF-8 byte order mark\n", NULL },
+		{ MINIMAL_CONF, NULL },
+		{ "\xef\xbb\xbf# a UTF-8 byte order mark\n" MINIMAL_CONF,
+		  NULL },
 		{ "proxy:\n  listen: \":3128\"\n", "guardian:\n" },
 		/* Empty sections and null values mean "not given". */
 		{ "request:\n"
@@ -1037,6 +1041,27 @@ test_defaults(void **state)
 		config_free(conf);
 		free(path);
 		free(dir);
+	}
+}
+
+/*
+ * An empty file, or one that says nothing, is refused: a truncated
+ * file must never pass for the defaults.
+ */
+static void
+test_err_empty(void **state)
+{
+	static const char *const empty[] = {
+		"", "# nothing but a comment\n", "---\n", "~\n",
+		"\xef\xbb\xbf# a UTF-8 byte order mark\n",
+	};
+	size_t	 i;
+
+	for (i = 0; i < NITEMS(empty); i++) {
+		one_err(empty[i], 1, "the file is empty: an empty or "
+		    "half-written file is never taken for the defaults");
+		one_gerr(empty[i], 1, "the file is empty: an empty or "
+		    "half-written file is never taken for the defaults");
 	}
 }
 
@@ -1170,7 +1195,7 @@ test_facilities(void **state)
 	for (i = 0; i < NITEMS(t); i++) {
 		yaml = xasprintf("guardian:\n  audit:\n    syslog: %s\n",
 		    t[i].name);
-		path = wconf(dir, "", yaml);
+		path = wconf(dir, MINIMAL_CONF, yaml);
 		conf = load_ok(path);
 		assert_int_equal(conf->audit_facility, t[i].fac);
 		config_free(conf);
@@ -1208,7 +1233,7 @@ test_cloisters(void **state)
 	    "    - {name: wide, project: \"my pr\xc3\xb8j++\", worktree: /w,"
 	    " token: wide-token-0123456789}\n",
 	    tok1, tok2);
-	path = wconf(dir, "", yaml);
+	path = wconf(dir, MINIMAL_CONF, yaml);
 	conf = load_ok(path);
 
 	c = TAILQ_FIRST(&conf->cloisters);
@@ -1374,7 +1399,7 @@ test_project_names(void **state)
 	dir = newdir();
 	pdir = xasprintf("%s/projects", dir);
 	assert_int_equal(mkdir(pdir, 0700), 0);
-	path = wfile(dir, "config.yaml", "");
+	path = wfile(dir, "config.yaml", MINIMAL_CONF);
 	for (i = 0; i < NITEMS(good); i++) {
 		fname = xasprintf("%s.yaml", good[i]);
 		free(wfile(pdir, fname, "hostexec:\n  auto_approve: "
@@ -1460,14 +1485,15 @@ test_project_ignored(void **state)
 		{ "hostexec:\n  auto_approve: [{pattern: \"\"}]\n", 2,
 		  "empty pattern in `hostexec.auto_approve`" },
 		{ "hostexec:\n  auto_approve: [\n", 3,
-		  "syntax error: did not find expected node content (while "
-		  "parsing a flow node at line 3)" },
+		  ":1: syntax error: did not find expected node content: a "
+		  "value is missing, or a [ or { was left open" },
 		{ "- a\n", 1,
 		  "the top level must be a mapping of sections, not a list" },
 	};
 	struct config		*conf;
 	struct project_conf	*pc;
 	char			*dir, *pdir, *gdir, *path, *p, *want, *errs;
+	const char		*col;
 	size_t			 i;
 
 	for (i = 0; i < NITEMS(t); i++) {
@@ -1482,10 +1508,13 @@ test_project_ignored(void **state)
 		free(wfile(gdir, "p.yaml", "guardian:\n  deny: "
 		    "[{pattern: \"^rm\"}]\n"));
 		conf = load_ok(path);
-		want = xasprintf("%s:%d: warning: %s\n"
+		/* ":COL: ..." for the errors that name a column too. */
+		col = *t[i].msg == ':' ? strchr(t[i].msg + 1, ':') : t[i].msg;
+		want = xasprintf("%s:%d%.*s: warning: %s\n"
 		    "%s: warning: ignored, as cloister ignores it: project "
 		    "`p` gets the global patterns only\n", p, t[i].line,
-		    t[i].msg, p);
+		    (int)(col - t[i].msg), t[i].msg,
+		    col == t[i].msg ? col : col + 2, p);
 		if (conf->warnings == NULL ||
 		    strcmp(conf->warnings, want) != 0) {
 			print_message("want:\n%sgot:\n%s", want,
@@ -1511,7 +1540,7 @@ test_project_ignored(void **state)
 	dir = newdir();
 	pdir = xasprintf("%s/projects", dir);
 	assert_int_equal(mkdir(pdir, 0700), 0);
-	path = wfile(dir, "config.yaml", "");
+	path = wfile(dir, "config.yaml", MINIMAL_CONF);
 	p = wfile(pdir, "web.yaml", "hostexec:\n  deny: [{pattern: x}]\n"
 	    "commands:\n  deny: [{pattern: y}]\n");
 	errs = load_bad(path);
@@ -1763,16 +1792,16 @@ static void
 test_err_syntax(void **state)
 {
 	static const struct errcase t[] = {
-		{ "request:\n  listen: [a\n", 3, "syntax error: did not find "
-		    "expected ',' or ']' (while parsing a flow sequence at "
-		    "line 2)" },
-		{ "a: b: c\n", 1, "syntax error: mapping values are not "
-		    "allowed in this context" },
-		{ "request:\n\tlisten: x\n", 2, "syntax error: found "
-		    "character that cannot start any token (while scanning "
-		    "for the next token at line 2)" },
-		{ "a: 1\nb: \"x\n", 3, "syntax error: found unexpected end "
-		    "of stream (while scanning a quoted scalar at line 2)" },
+		{ "request:\n  listen: [a\n", 3, ":1: syntax error: did not "
+		    "find expected ',' or ']': a [ list left open" },
+		{ "a: b: c\n", 1, ":5: syntax error: mapping values are not "
+		    "allowed in this context: a value holds \": \" (quote "
+		    "it), or a line is indented too far" },
+		{ "request:\n\tlisten: x\n", 2, ":1: syntax error: found "
+		    "character that cannot start any token: a tab; YAML "
+		    "indents with spaces only" },
+		{ "a: 1\nb: \"x\n", 3, ":1: syntax error: found unexpected "
+		    "end of stream: a quote left open" },
 		{ "a: 1\nb: \"\x01\"\n", 2, "syntax error: control "
 		    "characters are not allowed" },
 		{ "a: 1\n---\nb: 2\n", 2, "only one YAML document is "
@@ -2136,7 +2165,7 @@ test_err_duplicates(void **state)
 	gerr_table(g, NITEMS(g));
 
 	dir = newdir();
-	path = wconf(dir, "", many);
+	path = wconf(dir, MINIMAL_CONF, many);
 	gpath = xasprintf("%s/guardiand.yaml", dir);
 	errs = load_bad(path);
 	check_err(errs, gpath, 6, "duplicate key `A` (first at line 4)");
@@ -2242,7 +2271,7 @@ test_err_nesting(void **state)
 	free(yaml);
 
 	yaml = nested("guardian:\n  env: ", 63);
-	path = wconf(dir, "", yaml);
+	path = wconf(dir, MINIMAL_CONF, yaml);
 	gpath = xasprintf("%s/guardiand.yaml", dir);
 	errs = load_bad(path);
 	check_err(errs, gpath, 2, "nested deeper than 64 levels");
@@ -2448,7 +2477,7 @@ token_err(const char *dir, const char *tokpath, int line_of_tok,
 
 	yaml = xasprintf("guardian:\n  cloisters:\n    - name: c1\n"
 	    "      worktree: /w\n      token_file: %s\n", tokpath);
-	path = wconf(dir, "", yaml);
+	path = wconf(dir, MINIMAL_CONF, yaml);
 	gpath = xasprintf("%s/guardiand.yaml", dir);
 	errs = load_bad(path);
 	want = xasprintf("cloister `c1`: token file %s%s", tokpath, why);
@@ -2526,7 +2555,7 @@ test_token_file_max(void **state)
 	tok = xasprintf("%s/tok", dir);
 	yaml = xasprintf("guardian:\n  cloisters:\n"
 	    "    - {name: a, worktree: /w, token_file: %s}\n", tok);
-	path = wconf(dir, "", yaml);
+	path = wconf(dir, MINIMAL_CONF, yaml);
 
 	free(wfilen(dir, "tok", buf, 1025, 0600));
 	conf = load_ok(path);
@@ -2582,8 +2611,8 @@ test_err_projects(void **state)
 	    "%s/projects/p2.yaml", dir);
 	check_err(errs, p2, 4, want);
 	free(want);
-	check_err(errs, p3, 3, "syntax error: did not find expected node "
-	    "content (while parsing a flow node at line 3)");
+	check_err(errs, p3, 3, ":1: syntax error: did not find expected "
+	    "node content: a value is missing, or a [ or { was left open");
 	check_err(errs, p4, 1, "the top level must be a mapping of sections, "
 	    "not a list");
 	check_err(errs, p5, 2, "empty pattern in `guardian.deny`");
@@ -2599,7 +2628,7 @@ test_err_projects(void **state)
 	free(dir);
 
 	dir = newdir();
-	path = wfile(dir, "config.yaml", "");
+	path = wfile(dir, "config.yaml", MINIMAL_CONF);
 	p1 = wfile(dir, "projects", "a file\n");
 	errs = load_bad(path);
 	check_err(errs, p1, 0, "Not a directory");
@@ -2680,7 +2709,7 @@ test_too_many_errors(void **state)
 	for (i = 0; i < 150; i++)
 		p += snprintf(p, len - (p - yaml), "  k%03zu: 1\n", i);
 	dir = newdir();
-	path = wconf(dir, "", yaml);
+	path = wconf(dir, MINIMAL_CONF, yaml);
 	gpath = xasprintf("%s/guardiand.yaml", dir);
 	errs = load_bad(path);
 	check_err(errs, gpath, 2, "unknown key `k000` in section `guardian`");
@@ -2733,6 +2762,7 @@ main(void)
 		cmocka_unit_test(test_migration),
 		cmocka_unit_test(test_listen_precedence),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_err_empty),
 		cmocka_unit_test(test_guardian_section),
 		cmocka_unit_test(test_facilities),
 		cmocka_unit_test(test_cloisters),

@@ -76,7 +76,8 @@ patterns_of(const struct config *conf, int k, struct strvec *sv)
 				fatal(NULL);
 			vec_add(sv, s);
 		}
-	qsort(sv->v, sv->n, sizeof(*sv->v), str_cmp);
+	if (sv->n > 1)
+		qsort(sv->v, sv->n, sizeof(*sv->v), str_cmp);
 }
 
 static void

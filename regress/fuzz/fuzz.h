@@ -55,10 +55,18 @@ fuzz_fail(const char *file, int line, const char *what)
 	abort();
 }
 
-/* Log records go nowhere: neither syslog nor a terminal gets a flood. */
+/*
+ * Log records go nowhere, neither syslog nor a terminal gets a flood;
+ * but each must be one line without a raw control character, whatever
+ * the input put in it (no log injection).
+ */
 static inline void
 fuzz_log_sink(int pri, const char *msg)
 {
+	const unsigned char	*p;
+
+	for (p = (const unsigned char *)msg; *p != '\0'; p++)
+		FUZZ_CHECK(*p >= 0x20 && *p != 0x7f);
 }
 
 static inline int

@@ -18,11 +18,11 @@
  * The audit renderer (guardiand/audit.c, DESIGN 6.7).  The input is
  * two bytes, then a record's values separated by NUL bytes: event,
  * id, project, cloister, cmd, and up to three more, whose keys the
- * first byte picks among those guardiand uses.  Its bit 7 makes the
- * last value long (over the syslog limit, with bit 6 over the
- * file's), so that records are cut; the second byte leaves id,
- * project, cloister or cmd out.  syslog(3) is replaced here to see
- * what audit.c sends it.
+ * first byte picks among those guardiand uses; when it is 0xfe the
+ * last value is made long, over the syslog limit, when it is 0xff
+ * over the file's, so that records are cut.  The second byte leaves
+ * id, project, cloister or cmd out.  syslog(3) is replaced here to
+ * see what audit.c sends it.
  *
  * Oracle: the file gets one line, the timestamp and the record; it
  * and the syslog record are valid UTF-8 without a raw control or
@@ -289,8 +289,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return (0);
 	}
 	/* Long: beyond syslog's limit, or beyond the file's. */
-	if ((sel & 0x80) && (len = strlen(given[nv - 1])) > 0) {
-		want = sel & 0x40 ? AUDIT_MAX + 4096 : AUDIT_SYSLOG_MAX * 2;
+	if (sel >= 0xfe && (len = strlen(given[nv - 1])) > 0) {
+		want = sel == 0xff ? AUDIT_MAX + 4096 : AUDIT_SYSLOG_MAX + 512;
 		if ((big = malloc(want + len + 1)) == NULL)
 			abort();
 		for (i = 0; i < want; i += len)

@@ -221,6 +221,14 @@ unsigned int req_count(enum req_state);
 /* Shutdown: kill every command's process group, forget everything. */
 void	 req_shutdown(void);
 
+/*
+ * parent_msg.c: IMSG_LOG from a child (its role's name), and
+ * IMSG_UI_APPROVE / IMSG_UI_DENY from the ui child (the answer goes to
+ * its channel).
+ */
+void	 parent_child_log(const char *, struct imsg *);
+void	 parent_ui_decision(struct imsg *, int, struct imsgev *);
+
 /* parent.c */
 /* A child broke the protocol: log, take the daemon down. */
 __attribute__((__noreturn__, __format__ (printf, 1, 2)))

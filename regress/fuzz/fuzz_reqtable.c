@@ -15,24 +15,26 @@
  */
 
 /*
- * The parent's decoders of what the request and policy children send
- * (guardiand/reqtable.c: IMSG_REQ_NEW, IMSG_REQ_CANCEL,
- * IMSG_POLICY_VERDICT), driving the request table's state machine,
- * with a human's decisions (req_decide) in between.  The input is a
- * sequence of messages: a kind byte, a peer byte, a length (two
- * bytes, big-endian), the payload.  The registry has one cloister, whose token the seeds use;
- * the policy child's checks are read off its channel, so a verdict
- * can answer the oldest one (or, from an odd peer byte, one never
- * asked).
+ * The parent's decoders of what its children send (guardiand/
+ * reqtable.c: IMSG_REQ_NEW, IMSG_REQ_CANCEL, IMSG_POLICY_VERDICT;
+ * parent_msg.c: IMSG_LOG, IMSG_UI_APPROVE, IMSG_UI_DENY), driving the
+ * request table's state machine, with decisions of the operator
+ * (req_decide) in between.  The input is a sequence of messages: a
+ * kind byte, a peer byte, a length (two bytes, big-endian), the
+ * payload.  The registry has one cloister and the UI one live session,
+ * whose token and id the seeds use; the policy child's checks are read
+ * off its channel, so a verdict can answer the oldest one (or, from an
+ * odd peer byte, one never asked).
  *
  * parent_fatalx() is defined here: it jumps back, so a message the
  * parent refuses as a protocol violation (which takes the daemon
  * down) ends that message, not the test.  exec_spawn() is defined
  * here too, and fails: nothing from the input is ever run.
  *
- * Oracle: no crash, no leak, and when every connection is cancelled
- * and every check answered, the table is empty: no request is stuck
- * in any state.
+ * Oracle: no crash, no leak, nothing a child says reaches the log
+ * raw (the log sink checks every record is one printable line), and
+ * when every connection is cancelled and every check answered, the
+ * table is empty: no request is stuck in any state.
  */
 
 #include <sys/types.h>
@@ -58,6 +60,10 @@
 #include "ruleset.h"
 
 #define TOKEN		"token-aaaaaaaaaaaaaaaa"
+#define SESSION		"89abcdef89abcdef89abcdef89abcdef" \
+			"89abcdef89abcdef89abcdef89abcdef"
+#define CSRF		"0123456789abcdef0123456789abcdef" \
+			"0123456789abcdef0123456789abcdef"
 #define NCHECKS		4096
 
 /* guardiand.c is not in the library. */
@@ -132,7 +138,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct listen_addr	*la;
 	const char		*err;
-	char			 buf[512];
+	char			 buf[512], *path;
 	int			 sp[2], r;
 
 	log_setsink(fuzz_log_sink);
@@ -158,6 +164,16 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	cc.line = 1;
 	TAILQ_INSERT_TAIL(&conf.cloisters, &cc, entry);
 	if (registry_init(&conf, buf, sizeof(buf)) == -1)
+		abort();
+	/* A live session of the approval UI, for its decisions. */
+	snprintf(buf, sizeof(buf), "%s\t%s\t1\t%lld\n", SESSION, CSRF,
+	    (long long)now_ms() + 3 * 24 * 3600 * 1000LL);
+	if (asprintf(&path, "%s/ui-sessions", conf.state_dir) == -1)
+		abort();
+	fuzz_write(path, buf, strlen(buf));
+	free(path);
+	uisession_init();
+	if (uisession_count() != 1)
 		abort();
 	for (r = ROLE_POLICY; r <= ROLE_UI; r++) {
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0,
@@ -231,6 +247,14 @@ message(uint32_t type, uint32_t peerid, const uint8_t *p, size_t len)
 				memmove(checks, checks + 1,
 				    --nchecks * sizeof(*checks));
 			break;
+		case IMSG_LOG:
+			parent_child_log("request", &imsg);
+			break;
+		case IMSG_UI_APPROVE:
+		case IMSG_UI_DENY:
+			parent_ui_decision(&imsg, type == IMSG_UI_APPROVE,
+			    &chan[ROLE_UI]);
+			break;
 		}
 	}
 	imsg_free(&imsg);
@@ -251,7 +275,7 @@ pick_pending(const struct request *r, void *arg)
 		strlcpy(pk->id, r->id, sizeof(pk->id));
 }
 
-/* A human decides the n-th pending request (or an unknown one). */
+/* The operator decides the n-th pending request (or an unknown one). */
 static void
 decide(uint8_t n, const uint8_t *p, size_t len)
 {
@@ -293,7 +317,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		p += 2;
 		if (len > (size_t)(end - p))
 			len = end - p;
-		switch (kind % 4) {
+		switch (kind % 7) {
 		case 0:
 			message(IMSG_REQ_NEW, peer, p, len);
 			break;
@@ -306,6 +330,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 3:
 			decide(peer, p, len);
+			break;
+		case 4:
+			message(IMSG_LOG, peer, p, len);
+			break;
+		case 5:
+			message(IMSG_UI_APPROVE, peer, p, len);
+			break;
+		case 6:
+			message(IMSG_UI_DENY, peer, p, len);
 			break;
 		}
 		p += len;

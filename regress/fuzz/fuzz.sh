@@ -33,7 +33,7 @@ for name in "$@"; do
 	[ -f "regress/fuzz/$name.options" ] &&
 	    read -r -a extra < "regress/fuzz/$name.options" &&
 	    opts+=("${extra[@]}")
-	before=$(ls "$B/crashes" | grep -c "^$name-")
+	touch "$B/tmp/start"
 	"$B/fuzz_$name" "${opts[@]}" "$corpus" "regress/fuzz/corpus/$name" \
 	    >"$log" 2>&1
 	rc=$?
@@ -43,8 +43,8 @@ for name in "$@"; do
 		failed+=("$name")
 		printf '%-12s FAILED after %s runs (%s), see %s\n' "$name" \
 		    "${execs:-?}" "${cov:-cov: ?}" "$log"
-		ls "$B/crashes" | grep "^$name-" | tail -n +$((before + 1)) |
-		    sed "s|^|    reproduce: $B/fuzz_$name $B/crashes/|"
+		find "$B/crashes" -name "$name-*" -newer "$B/tmp/start" |
+		    sed "s|^|    reproduce: $B/fuzz_$name |"
 		grep -m 3 'ERROR: \|expectation failed\|SUMMARY' "$log" |
 		    sed 's/^/    /'
 		continue

@@ -3,6 +3,7 @@
 #   make run        build, then start guardiand on the demo configuration
 #   make test       build and run the whole suite
 #   make sanitize   the suite again, built with ASan+UBSan
+#   make fuzz       libFuzzer on every fuzz test, FUZZTIME seconds in all
 #   make bench      benchmarks
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make static     a static hostexec for container images
@@ -27,7 +28,15 @@ UCD	= /usr/share/unicode/UnicodeData.txt
 OPT	?= -O2 -g
 WARN	= -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
 	  -Wmissing-prototypes -Wno-unused-parameter
-ifeq ($(SAN),1)
+ifeq ($(FUZZ),1)
+# make fuzz: clang, coverage for libFuzzer, ASan+UBSan.  clang also
+# warns of libseccomp's own macros.
+HARDEN	= -fsanitize=fuzzer-no-link,address,undefined \
+	  -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
+	  -DGUARDIAND_SANITIZE
+HLDFLAGS = -fsanitize=address,undefined
+WARN	+= -Wno-missing-field-initializers
+else ifeq ($(SAN),1)
 HARDEN	= -fsanitize=address,undefined -fno-omit-frame-pointer \
 	  -fno-sanitize-recover=undefined -DGUARDIAND_SANITIZE
 HLDFLAGS = -fsanitize=address,undefined
@@ -54,16 +63,22 @@ GUARDIAND_SRCS	= $(filter-out guardiand/guardiand.c guardiand/testhook.c, \
 LIB_OBJS	= $(patsubst %.c,$(O)/obj/%.o,$(COMMON_SRCS) $(GUARDIAND_SRCS))
 UNIT_SRCS	= $(wildcard regress/unit/test_*.c)
 UNIT_BINS	= $(patsubst regress/unit/%.c,$(O)/regress/%,$(UNIT_SRCS))
+# Fuzz tests: regress/fuzz/fuzz_NAME.c, its corpus regress/fuzz/corpus/NAME.
+FUZZ_NAMES	= $(patsubst regress/fuzz/fuzz_%.c,%, \
+		  $(wildcard regress/fuzz/fuzz_*.c))
+FUZZ_REPLAY	= $(patsubst %,$(O)/regress/fuzz/%,$(FUZZ_NAMES))
+FUZZTIME	?= 600
+FUZZMERGE	?= 0
 
 WWW_FILES	= $(sort $(wildcard www/*))
 
 PROGS	= $(O)/guardiand $(O)/hostexec \
 	  $(if $(wildcard guardianctl/guardianctl.c),$(O)/guardianctl)
 TESTPROGS = $(O)/guardiand-test $(O)/regress/re2conf $(O)/regress/schemacheck \
-	    $(UNIT_BINS)
+	    $(UNIT_BINS) $(FUZZ_REPLAY)
 
 .PHONY: all deps test sanitize bench run install static clean lint screenshot \
-	uniformat
+	uniformat fuzz fuzz-build
 .DELETE_ON_ERROR:
 
 all: $(O)/.deps $(PROGS)
@@ -165,6 +180,35 @@ $(O)/regress/schemacheck: regress/schemacheck.c $(O)/.deps
 	$(CC) -O2 -g $(WARN) -std=gnu11 -D_GNU_SOURCE \
 	    $(shell pkg-config --cflags yaml-0.1) -o $@ $< \
 	    $(shell pkg-config --libs yaml-0.1)
+
+# A fuzz test replayed over its corpus, for make test: the normal
+# compiler and flags (ASan+UBSan under make sanitize).
+$(O)/regress/fuzz/%: regress/fuzz/fuzz_%.c regress/fuzz/replay.c \
+    regress/fuzz/fuzz.h $(O)/libguardiand.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Iregress/fuzz $(LDFLAGS) -o $@ $< \
+	    regress/fuzz/replay.c $(O)/libguardiand.a $(PKG_LIBS)
+
+# The same under libFuzzer (FUZZ=1, O=build/fuzz: see fuzz below).
+$(O)/fuzz_%: regress/fuzz/fuzz_%.c regress/fuzz/fuzz.h $(O)/libguardiand.a
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Iregress/fuzz -fsanitize=fuzzer \
+	    $(LDFLAGS) -o $@ $< $(O)/libguardiand.a $(PKG_LIBS)
+
+fuzz-build: $(O)/.deps $(patsubst %,$(O)/fuzz_%,$(FUZZ_NAMES))
+
+# Every fuzz test under libFuzzer for FUZZTIME seconds in all, one after
+# the other, on a copy of its corpus (FUZZMERGE=1 merges what is new
+# into the committed one).  A crash fails, naming the input.
+fuzz:
+	@command -v clang >/dev/null || { \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		echo "installing clang"; \
+		$$SUDO apt-get install -y -q clang >/dev/null || \
+		{ $$SUDO apt-get update -q >/dev/null && \
+		  $$SUDO apt-get install -y -q clang >/dev/null; }; }
+	$(MAKE) O=build/fuzz FUZZ=1 CC=clang OPT="-O1 -g" fuzz-build
+	bash regress/fuzz/fuzz.sh build/fuzz $(FUZZTIME) $(FUZZMERGE) \
+	    $(FUZZ_NAMES)
 
 # Browser tests of the approval UI: Debian's chromium driven by a
 # pinned playwright-core; no browser is downloaded.

@@ -56,7 +56,6 @@
 #define CTL_MAXCONN	16
 #define CTL_TIMEOUT	10		/* seconds */
 #define CTL_BACKLOG	16
-#define CTL_REASON_MAX	1024		/* bytes of a deny reason */
 /* Stop listing before the imsgbuf refuses more: room for the end. */
 #define CTL_QUEUE_MAX	(IMSG_MAXQUEUE - 2 * IMSG_MAXSIZE)
 
@@ -121,13 +120,11 @@ static void	 ctl_register(struct ctl_conn *, const char *, const char *,
 static void	 ctl_unregister(struct ctl_conn *, const char *);
 static void	 ctl_reloaded(void *, int, const char *);
 static void	 fmt_age(char *, size_t, int64_t);
-static const char *printable(const char *, char *, size_t);
 static void	 listeners(char **, struct listen_list *);
 static void	 req_width(const struct request *, void *);
 static void	 req_line(const struct request *, void *);
 static void	 cl_width(const struct cloister *, void *);
 static void	 cl_line(const struct cloister *, void *);
-static int	 valid_reason(const char *);
 static void	 register_flags(struct ctl_conn *, const char *,
 		    const char *);
 
@@ -526,87 +523,18 @@ replyf(struct ctl_conn *c, uint32_t type, const char *fmt, ...)
 	free(s);
 }
 
-/* s, safe to echo in a message: bounded, control characters escaped. */
-static const char *
-printable(const char *s, char *buf, size_t len)
-{
-	size_t	 i, o = 0;
-
-	for (i = 0; s[i] != '\0' && o + 5 < len; i++) {
-		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
-			o += snprintf(buf + o, len - o, "\\x%02x",
-			    (unsigned char)s[i]);
-		else
-			buf[o++] = s[i];
-	}
-	buf[o] = '\0';
-	return (buf);
-}
-
-/* Printable UTF-8, no control characters (C0, DEL, C1), bounded. */
-static int
-valid_reason(const char *s)
-{
-	size_t	 i, len = strlen(s);
-
-	if (len > CTL_REASON_MAX || !utf8_valid(s, len))
-		return (0);
-	for (i = 0; i < len; i++) {
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return (0);
-		/* C1: U+0080-U+009F, c2 80 - c2 9f. */
-		if ((unsigned char)s[i] == 0xc2 && i + 1 < len &&
-		    (unsigned char)s[i + 1] < 0xa0)
-			return (0);
-	}
-	return (1);
-}
-
 static void
 control_request(struct ctl_conn *c, struct imsg *imsg)
 {
-	struct imsg_dec	 dec;
-	char		*a = NULL, *b = NULL, *d = NULL, *e = NULL;
+	struct ctl_msg	 m;
 
-	if (imsg->fd != -1)
-		goto bad;
-	imsg_dec_init(&dec, imsg);
-	switch (imsg->hdr.type) {
-	case CTL_STATUS:
-	case CTL_SHOW_REQUESTS:
-	case CTL_SHOW_CLOISTERS:
-	case CTL_RELOAD:
-	case CTL_UI:
-	case CTL_LOG_VERBOSE:
-	case CTL_LOG_BRIEF:
-		if (imsg_dec_end(&dec) == -1)
-			goto bad;
-		break;
-	case CTL_APPROVE:
-	case CTL_UNREGISTER:
-		a = imsg_get_str(&dec);
-		if (imsg_dec_end(&dec) == -1)
-			goto bad;
-		break;
-	case CTL_DENY:
-		a = imsg_get_str(&dec);
-		b = imsg_get_str(&dec);
-		if (imsg_dec_end(&dec) == -1)
-			goto bad;
-		break;
-	case CTL_REGISTER:
-		a = imsg_get_str(&dec);
-		b = imsg_get_str(&dec);
-		d = imsg_get_str(&dec);
-		e = imsg_get_str(&dec);
-		if (imsg_dec_end(&dec) == -1)
-			goto bad;
-		break;
-	default:
-		goto bad;
+	if (ctl_decode(imsg, &m) == -1) {
+		log_warnx("control: bad request (type %u) from pid %d",
+		    imsg->hdr.type, (int)c->pid);
+		reply(c, CTL_ERROR, "bad request");
+		return;
 	}
-
-	switch (imsg->hdr.type) {
+	switch (m.type) {
 	case CTL_STATUS:
 		ctl_status(c);
 		break;
@@ -617,16 +545,16 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 		ctl_show_cloisters(c);
 		break;
 	case CTL_APPROVE:
-		ctl_decide(c, a, 1, NULL);
+		ctl_decide(c, m.a, 1, NULL);
 		break;
 	case CTL_DENY:
-		ctl_decide(c, a, 0, b);
+		ctl_decide(c, m.a, 0, m.b);
 		break;
 	case CTL_REGISTER:
-		ctl_register(c, a, b, d, e);
+		ctl_register(c, m.a, m.b, m.c, m.d);
 		break;
 	case CTL_UNREGISTER:
-		ctl_unregister(c, a);
+		ctl_unregister(c, m.a);
 		break;
 	case CTL_RELOAD:
 		log_info("control: reload requested by %s", c->user);
@@ -660,17 +588,7 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 		reply(c, CTL_OK, "");
 		break;
 	}
-	goto done;
- bad:
-	log_warnx("control: bad request (type %u) from pid %d",
-	    imsg->hdr.type, (int)c->pid);
-	reply(c, CTL_ERROR, "bad request");
- done:
-	free(a);
-	free(b);
-	free(d);
-	if (e != NULL)
-		freezero(e, strlen(e));
+	ctl_msg_clear(&m);
 }
 
 static void
@@ -869,14 +787,14 @@ ctl_decide(struct ctl_conn *c, const char *id, int approve,
 {
 	char	 buf[128];
 
-	if (!approve && !valid_reason(reason)) {
+	if (!approve && !ctl_valid_reason(reason)) {
 		replyf(c, CTL_ERROR, "the reason must be at most %d bytes "
 		    "of printable UTF-8", CTL_REASON_MAX);
 		return;
 	}
 	if (req_decide(id, approve, c->user, reason) == -1) {
 		replyf(c, CTL_ERROR, "no pending request %s",
-		    printable(id, buf, 64));
+		    ctl_printable(id, buf, 64));
 		return;
 	}
 	log_info("control: request %s %s by %s", id,

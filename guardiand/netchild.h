@@ -53,6 +53,30 @@ void	 ui_init(struct netchild *);
 void	 ui_presandbox(void);
 void	 ui_dispatch_imsg(struct netchild *, struct imsg *);
 
+/*
+ * ui_parse.c: what a browser sends, judged without a connection (so
+ * it can be fuzzed alone).  ui_host_ok(host, local address): 1 if the
+ * Host header names it.  ui_cookie_session(cookie, id): 1 and the
+ * session id if the Cookie header names one.  ui_post_check(host,
+ * origin, sec_fetch_site, csrf, session's csrf): NULL, or why a
+ * state-changing request is refused.  ui_request_id(id): 1 if it can
+ * be a request id.  ui_decide_body(body, len, &o, &reason, &why): 0,
+ * or the status to refuse a decision's body with.
+ * ui_login_secret(query, secret): 1 and the secret of a login link.
+ */
+#define UI_REASON_MAX	1024	/* bytes of a denial's reason */
+#define UI_BODY_MAX	(16 * 1024)	/* of an approval or denial */
+struct json_t;
+int	 ui_secret_eq(const char *, const char *);
+int	 ui_host_ok(const char *, const struct sockaddr *);
+int	 ui_cookie_session(const char *, char [UI_SECRET_LEN + 1]);
+const char *ui_post_check(const char *, const char *, const char *,
+	    const char *, const char *);
+int	 ui_request_id(const char *);
+int	 ui_decide_body(const char *, size_t, struct json_t **,
+	    const char **, const char **);
+int	 ui_login_secret(const char *, char [UI_SECRET_LEN + 1]);
+
 /* netchild.c */
 uint32_t netchild_door(const struct sockaddr *, socklen_t);
 void	 http_error(struct evhttp_request *, int, const char *);

@@ -25,13 +25,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <event.h>
 
-#include "canon.h"
 #include "config.h"
 #include "log.h"
 #include "parent.h"
@@ -77,12 +75,10 @@ static __dead void parent_shutdown(int);
 static void	 parent_send_patterns(struct config *);
 static void	 parent_settings(struct child *);
 static void	 parent_start_net(struct child *, struct listen_list *);
-static void	 parent_log(struct child *, struct imsg *);
 static char	*escape_lines(char *);
 static void	 parent_loaded(struct imsg *);
 static void	 parent_ready(struct child *);
 static void	 parent_tell(const char *, size_t);
-static void	 parent_ui_decision(struct imsg *, int);
 static void	 parent_sighup_done(void *, int, const char *);
 
 static const enum role child_roles[] = { ROLE_POLICY, ROLE_REQUEST, ROLE_UI };
@@ -310,7 +306,7 @@ child_drain(struct child *c)
 		n = imsg_read(&c->iev.ibuf);
 		while (imsg_get(&c->iev.ibuf, &imsg) == 1) {
 			if (imsg.hdr.type == IMSG_LOG)
-				parent_log(c, &imsg);
+				parent_child_log(role_name(c->role), &imsg);
 			imsg_free(&imsg);
 		}
 	} while (n > 0);
@@ -376,7 +372,7 @@ parent_dispatch(int fd, short event, void *arg)
 			    role_name(c->role), imsg.hdr.type);
 		switch (imsg.hdr.type) {
 		case IMSG_LOG:
-			parent_log(c, &imsg);
+			parent_child_log(role_name(c->role), &imsg);
 			break;
 		case IMSG_READY:
 			if (imsg.datalen != 0 || c->ready)
@@ -399,10 +395,10 @@ parent_dispatch(int fd, short event, void *arg)
 			req_cancel(imsg.hdr.peerid);
 			break;
 		case IMSG_UI_APPROVE:
-			parent_ui_decision(&imsg, 1);
+			parent_ui_decision(&imsg, 1, &pa.children[ROLE_UI].iev);
 			break;
 		case IMSG_UI_DENY:
-			parent_ui_decision(&imsg, 0);
+			parent_ui_decision(&imsg, 0, &pa.children[ROLE_UI].iev);
 			break;
 		case IMSG_UI_LOGIN:
 			uisession_login(&imsg, &pa.children[ROLE_UI].iev);
@@ -420,95 +416,6 @@ parent_dispatch(int fd, short event, void *arg)
 		parent_fatalx("garbled message from %s child",
 		    role_name(c->role));
 	imsgev_update(&c->iev);
-}
-
-/*
- * A child's log record: every byte escaped, since a child is not
- * trusted, so that it stays one line and can pass for no other.
- */
-static void
-parent_log(struct child *c, struct imsg *imsg)
-{
-	struct imsg_dec	 dec;
-	char		*msg, *safe;
-	uint8_t		 pri;
-
-	imsg_dec_init(&dec, imsg);
-	pri = imsg_get_u8(&dec);
-	msg = imsg_get_str(&dec);
-	if (imsg_dec_end(&dec) == -1 || pri > LOG_DEBUG || strlen(msg) > 4096) {
-		free(msg);
-		parent_fatalx("bad log message from %s child",
-		    role_name(c->role));
-	}
-	if ((safe = log_escape(msg)) == NULL)
-		fatal(NULL);
-	if (pri == LOG_DEBUG)
-		log_debug("%s: %s", role_name(c->role), safe);
-	else if (pri >= LOG_INFO)
-		log_info("%s: %s", role_name(c->role), safe);
-	else
-		log_warnx("%s: %s", role_name(c->role), safe);
-	free(safe);
-	free(msg);
-}
-
-/*
- * A human's decision from the ui child; it hears back either way.  It
- * counts only through a session the parent opened and that is still
- * live, and the parent names the user from its own record of it: a
- * compromised ui child can neither approve with nobody logged in nor
- * put another name in the audit.  A session may expire between the
- * click and this check, so a dead one is refused, not a violation.
- */
-static void
-parent_ui_decision(struct imsg *imsg, int approve)
-{
-	struct imsg_dec	 dec;
-	struct imsg_enc	 enc;
-	char		*id, *sid, *reason = NULL, *safe, user[128], why[64];
-	const char	*status;
-	uint32_t	 code;
-
-	imsg_dec_init(&dec, imsg);
-	id = imsg_get_str(&dec);
-	sid = imsg_get_str(&dec);
-	if (!approve)
-		reason = imsg_get_str(&dec);
-	if (imsg_dec_end(&dec) == -1 || strlen(id) > REQ_ID_LEN ||
-	    strlen(sid) > UI_SECRET_LEN || (reason != NULL &&
-	    (strlen(reason) > 1024 || !utf8_valid(reason, strlen(reason))))) {
-		free(id);
-		free(sid);
-		free(reason);
-		parent_fatalx("bad decision from the ui child");
-	}
-	if (uisession_user(sid, user, sizeof(user), why, sizeof(why)) == -1) {
-		/* The id is the ui child's word: escaped. */
-		if ((safe = log_escape(id)) == NULL)
-			fatal("log_escape");
-		log_warnx("approval UI: %s of request %s refused: %s",
-		    approve ? "approval" : "denial", safe, why);
-		free(safe);
-		code = 403;
-		status = "no live session";
-	} else if (req_decide(id, approve, user, reason) == 0) {
-		code = 200;
-		status = approve ? "approved" : "denied";
-	} else {
-		code = 404;
-		status = "not pending";
-	}
-	imsg_enc_init(&enc);
-	imsg_put_u32(&enc, code);
-	imsg_put_str(&enc, id);
-	imsg_put_str(&enc, status);
-	if (imsgev_compose_enc(&pa.children[ROLE_UI].iev, IMSG_UI_DECIDED,
-	    imsg->hdr.peerid, -1, &enc) == -1)
-		fatal("compose");
-	free(id);
-	freezero(sid, strlen(sid));
-	free(reason);
 }
 
 /* Lines of text from a child, each escaped as a log record is: freed. */

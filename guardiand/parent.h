@@ -224,6 +224,14 @@ unsigned int req_count(enum req_state);
 /* Shutdown: kill every command's process group, forget everything. */
 void	 req_shutdown(void);
 
+/*
+ * parent_msg.c: IMSG_LOG from a child (its role's name), and
+ * IMSG_UI_APPROVE / IMSG_UI_DENY from the ui child (the answer goes to
+ * its channel).
+ */
+void	 parent_child_log(const char *, struct imsg *);
+void	 parent_ui_decision(struct imsg *, int, struct imsgev *);
+
 /* parent.c */
 /* A child broke the protocol: log, take the daemon down. */
 __attribute__((__noreturn__, __format__ (printf, 1, 2)))
@@ -250,6 +258,25 @@ char		*parent_ui_login(void);
 /* control.c */
 int	 control_init(const char *, char *, size_t);
 void	 control_cleanup(void);
+
+/*
+ * control_msg.c: a control client's request, apart from its socket.
+ * ctl_decode(): 0 and the request's strings in m (per control.h: a
+ * id or name, b reason or worktree, c project, d token), or -1 if it
+ * is not a request.  ctl_valid_reason(): 1 if a denial's reason is
+ * printable UTF-8 of at most CTL_REASON_MAX bytes.  ctl_printable():
+ * s bounded and escaped in buf, to echo.
+ */
+#define CTL_REASON_MAX	1024		/* bytes of a deny reason */
+struct ctl_msg {
+	uint32_t	 type;
+	char		*a, *b, *c, *d;
+};
+struct imsg;
+int	 ctl_decode(const struct imsg *, struct ctl_msg *);
+void	 ctl_msg_clear(struct ctl_msg *);
+int	 ctl_valid_reason(const char *);
+const char *ctl_printable(const char *, char *, size_t);
 /*
  * control_peer.c: why the peer (pid) of a control connection (fd) is
  * refused, NULL if it is not: another user, pid or mount namespace,

@@ -525,6 +525,19 @@ req_detach(struct request *r)
 	}
 }
 
+/*
+ * A protocol violation in IMSG_REQ_NEW: what was decoded goes first,
+ * the token wiped, as every decoder leaves nothing behind.
+ */
+static __dead void
+req_new_bad(char *token, char *peer, const char *what)
+{
+	if (token != NULL)
+		freezero(token, strlen(token));
+	free(peer);
+	parent_fatalx("%s from the request child", what);
+}
+
 /* IMSG_REQ_NEW from the request child: validate everything. */
 void
 req_new(struct imsg *imsg)
@@ -553,22 +566,22 @@ req_new(struct imsg *imsg)
 	    (mode != REQ_MODE_BUFFERED && mode != REQ_MODE_STREAM) ||
 	    argc == 0 || argc > REQ_ARGV_MAX || strlen(peer) > 128 ||
 	    (door != 0 && door_owner(door, &doorname) == -1))
-		parent_fatalx("bad new request from the request child");
+		req_new_bad(token, peer, "bad new request");
 
 	r = req_alloc(imsg->hdr.peerid, mode);
 	if ((r->argv = calloc(argc + 1, sizeof(*r->argv))) == NULL)
 		fatal(NULL);
 	for (i = 0; i < argc; i++) {
 		if ((r->argv[i] = imsg_get_str(&dec)) == NULL)
-			parent_fatalx("bad argument from the request child");
+			req_new_bad(token, peer, "bad argument");
 		r->argc++;
 		total += strlen(r->argv[i]);
 		if (total > REQ_ARGV_MAX ||
 		    !utf8_valid(r->argv[i], strlen(r->argv[i])))
-			parent_fatalx("bad argument from the request child");
+			req_new_bad(token, peer, "bad argument");
 	}
 	if (imsg_dec_end(&dec) == -1)
-		parent_fatalx("bad new request from the request child");
+		req_new_bad(token, peer, "bad new request");
 	/*
 	 * Through a cloister's own socket only its token opens: a token
 	 * that leaked to another container is no good there.  Checked

@@ -69,11 +69,6 @@
 #define LINGER_MS	1000	/* after a canned error, before closing */
 #define WRITE_MAX	(1024 * 1024)	/* bytes per write(2) to a client */
 
-/* Where the scan of a request head is. */
-#define H_FIRST		0	/* the request line */
-#define H_HEADERS	1
-#define H_DONE		2	/* the head is over: nothing to see */
-
 RB_HEAD(conn_tree, conn);
 
 static struct netchild	*rnc;
@@ -524,68 +519,6 @@ conn_refuse(struct conn *c, int code, const char *reason)
 }
 
 /*
- * One line of a request head, as far as it fits in c->hline.  -1 if
- * it announces a body over the limit.
- */
-static int
-head_line(struct conn *c)
-{
-	const char	*p, *end;
-	uint64_t	 v = 0;
-	size_t		 len = c->hlen;
-	int		 ndigits = 0, big = 0;
-
-	if (len > 0 && len < sizeof(c->hline) && c->hline[len - 1] == '\r')
-		len--;
-	if (c->hstate == H_FIRST) {
-		if (len > 0)
-			c->hstate = H_HEADERS;
-		return (0);
-	}
-	if (len == 0) {
-		c->hstate = H_DONE;
-		return (0);
-	}
-	if (len < 15 || strncasecmp(c->hline, "content-length:", 15) != 0)
-		return (0);
-	p = c->hline + 15;
-	end = c->hline + len;
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	for (; p < end && *p >= '0' && *p <= '9'; p++, ndigits++) {
-		if (v > (UINT64_MAX - 9) / 10)
-			big = 1;
-		else
-			v = v * 10 + (*p - '0');
-	}
-	if (ndigits > 0 && (big || v > rnc->settings.body_max))
-		return (-1);
-	return (0);
-}
-
-/*
- * 0, or the HTTP status to refuse the request with: a body over the
- * limit, or a NUL byte, which evhttp would silently cut a header at.
- */
-static int
-head_scan(struct conn *c, const unsigned char *p, size_t n)
-{
-	size_t	 i;
-
-	for (i = 0; i < n && c->hstate != H_DONE; i++) {
-		if (p[i] == '\n') {
-			if (head_line(c) == -1)
-				return (413);
-			c->hlen = 0;
-		} else if (p[i] == '\0')
-			return (400);
-		else if (c->hlen < sizeof(c->hline))
-			c->hline[c->hlen++] = p[i];
-	}
-	return (0);
-}
-
-/*
  * Every change of a connection's input buffer.  Bytes are added here
  * before evhttp's read callback parses (and drains) them, so the head
  * of a request is seen whole, however it is cut into reads.
@@ -615,7 +548,7 @@ conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 	case CONN_READING:
 		break;
 	}
-	if (c->hstate == H_DONE)
+	if (c->head.state == H_DONE)
 		return;
 	len = evbuffer_get_length(buf);
 	off = len - info->n_added;
@@ -629,7 +562,8 @@ conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 		for (i = 0; i < n && done < info->n_added; i++) {
 			if (v[i].iov_len > info->n_added - done)
 				v[i].iov_len = info->n_added - done;
-			switch (head_scan(c, v[i].iov_base, v[i].iov_len)) {
+			switch (head_scan(&c->head, rnc->settings.body_max,
+			    v[i].iov_base, v[i].iov_len)) {
 			case 0:
 				break;
 			case 413:
@@ -645,7 +579,7 @@ conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 			}
 			done += v[i].iov_len;
 		}
-		if (n <= 0 || c->hstate == H_DONE)
+		if (n <= 0 || c->head.state == H_DONE)
 			return;
 	}
 }
@@ -657,8 +591,7 @@ conn_complete(struct evhttp_request *req, void *arg)
 	struct conn	*c = arg;
 
 	c->state = CONN_IDLE;
-	c->hstate = H_FIRST;
-	c->hlen = 0;
+	head_scan_init(&c->head);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
 	conn_write_timeout(c, 1);
 	conn_timer_set(c, rnc->settings.idle_timeout);
@@ -772,42 +705,19 @@ request_gencb(struct evhttp_request *req, void *arg)
 	request_exec(c, req, mode);
 }
 
-/*
- * The token, as the client gave it.  We do not judge it; one that
- * could not possibly be valid (config.h: printable ASCII, at most
- * CONFIG_TOKEN_MAX) is passed on as missing.
- */
-static const char *
-request_token(struct evhttp_request *req)
-{
-	struct evkeyvalq	*h = evhttp_request_get_input_headers(req);
-	const char		*t, *p;
-
-	if ((t = evhttp_find_header(h, "X-Cloister-Token")) == NULL) {
-		if ((t = evhttp_find_header(h, "Authorization")) == NULL ||
-		    strncasecmp(t, "Bearer ", 7) != 0)
-			return ("");
-		for (t += 7; *t == ' ' || *t == '\t'; t++)
-			;
-	}
-	for (p = t; *p != '\0'; p++)
-		if (*p <= ' ' || *p > '~' || p - t >= 1024)
-			return ("");
-	return (t);
-}
-
 /* POST /request or /v1/exec: check the body, then ask the parent. */
 static void
 request_exec(struct conn *c, struct evhttp_request *req, int mode)
 {
-	struct evbuffer	*body = evhttp_request_get_input_buffer(req);
-	struct imsg_enc	 enc;
-	json_error_t	 jerr;
-	json_t		*root, *args, *v;
-	struct rq	*rq;
-	const char	*s;
-	size_t		 len, argc, i, total = 0;
-	const char	*data;
+	struct evbuffer		*body = evhttp_request_get_input_buffer(req);
+	struct evkeyvalq	*h = evhttp_request_get_input_headers(req);
+	struct imsg_enc		 enc;
+	json_t			*root, *args;
+	struct rq		*rq;
+	size_t			 len, argc, i;
+	const char		*data;
+	char			 reason[512];
+	int			 code;
 
 	len = evbuffer_get_length(body);
 	if (len > rnc->settings.body_max) {
@@ -819,64 +729,23 @@ request_exec(struct conn *c, struct evhttp_request *req, int mode)
 		reply_error(req, 503, "out of memory");
 		return;
 	}
-	root = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
-	    &jerr);
-	if (root == NULL) {
-		reply_error(req, 400, "invalid JSON at byte %d: %s",
-		    jerr.position, jerr.text);
+	if ((code = request_body(data, len, rnc->settings.args_max, &root,
+	    &args, reason, sizeof(reason))) != 0) {
+		reply_error(req, code, "%s", reason);
 		return;
 	}
-	if (!json_is_object(root)) {
-		reply_error(req, 400, "the body must be a JSON object");
-		goto done;
-	}
-	if ((args = json_object_get(root, "args")) == NULL) {
-		reply_error(req, 400, "missing \"args\"");
-		goto done;
-	}
-	if (!json_is_array(args)) {
-		reply_error(req, 400, "\"args\" must be an array of strings");
-		goto done;
-	}
-	if ((argc = json_array_size(args)) == 0) {
-		reply_error(req, 400, "\"args\" is empty");
-		goto done;
-	}
-	if (argc > rnc->settings.args_max) {
-		reply_error(req, 400, "too many arguments: %zu, at most %u",
-		    argc, rnc->settings.args_max);
-		goto done;
-	}
-	for (i = 0; i < argc; i++) {
-		v = json_array_get(args, i);
-		if (!json_is_string(v)) {
-			reply_error(req, 400, "args[%zu] is not a string", i);
-			goto done;
-		}
-		s = json_string_value(v);
-		if (strlen(s) != json_string_length(v)) {
-			reply_error(req, 400, "args[%zu] contains a NUL byte",
-			    i);
-			goto done;
-		}
-		total += json_string_length(v);
-		if (total > REQ_ARGV_MAX) {
-			reply_error(req, 413, "command too long: its "
-			    "arguments exceed %d bytes", REQ_ARGV_MAX);
-			goto done;
-		}
-	}
+	argc = json_array_size(args);
 
 	imsg_enc_init(&enc);
 	imsg_put_u8(&enc, mode);
-	imsg_put_str(&enc, request_token(req));
+	imsg_put_str(&enc, request_token(evhttp_find_header(h,
+	    "X-Cloister-Token"), evhttp_find_header(h, "Authorization")));
 	imsg_put_str(&enc, c->peer);
 	imsg_put_u32(&enc, c->door);
 	imsg_put_u32(&enc, argc);
 	for (i = 0; i < argc; i++)
 		imsg_put_str(&enc, json_string_value(json_array_get(args, i)));
 	json_decref(root);
-	root = NULL;
 	/* The body is no longer needed while the request waits. */
 	evbuffer_drain(body, len);
 
@@ -893,7 +762,4 @@ request_exec(struct conn *c, struct evhttp_request *req, int mode)
 	}
 	c->rq = rq;
 	conn_watch(c);
- done:
-	if (root != NULL)
-		json_decref(root);
 }

@@ -25,6 +25,7 @@
 
 #include <event.h>
 #include <evhttp.h>
+#include <jansson.h>
 
 #include "netchild.h"
 
@@ -40,6 +41,16 @@ enum conn_state {
 	CONN_IDLE,		/* keep-alive, between requests */
 	CONN_BUSY,		/* a request is ours to answer */
 	CONN_REFUSING		/* a canned error sent, draining input */
+};
+
+/* The head of a request being read, scanned as it arrives. */
+#define H_FIRST		0	/* the request line */
+#define H_HEADERS	1
+#define H_DONE		2	/* the head is over: nothing to see */
+struct head_scan {
+	int			 state;		/* H_* */
+	size_t			 len;
+	char			 line[48];
 };
 
 struct rq;
@@ -65,9 +76,7 @@ struct conn {
 	int			 penalty_status;
 	char			*penalty_reason;
 	/* The head of the request being read, scanned as it arrives. */
-	int			 hstate;
-	size_t			 hlen;
-	char			 hline[48];
+	struct head_scan	 head;
 };
 
 struct rq_pipe {
@@ -119,6 +128,24 @@ void		 conn_authed(struct conn *);
 void		 conn_request_done(struct conn *);
 int		 to_parent(uint32_t, uint32_t, struct imsg_enc *);
 int64_t		 mono_ms(void);
+
+/*
+ * request_parse.c: what a client sends, judged without a connection
+ * (so it can be fuzzed alone).  head_scan() sees the bytes of a
+ * request head as they come: 0, or the status to refuse it with
+ * (413: a Content-Length over body_max, 400: a NUL byte).
+ * request_token() is the token of the X-Cloister-Token or
+ * Authorization header (either may be NULL), "" if none could be
+ * valid.  request_body() checks a body: 0 with the parsed body in
+ * *rootp and its "args" array in *argsp, or the status to refuse it
+ * with and why in reason.
+ */
+void		 head_scan_init(struct head_scan *);
+int		 head_scan(struct head_scan *, uint64_t, const unsigned char *,
+		    size_t);
+const char	*request_token(const char *, const char *);
+int		 request_body(const char *, size_t, uint32_t, json_t **,
+		    json_t **, char *, size_t);
 
 /* request_json.c */
 const char	*http_phrase(int);

@@ -18,10 +18,6 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
-#include <netinet/in.h>
-#include <arpa/inet.h>
-
-#include <ctype.h>
 #include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -60,7 +56,6 @@
 #define SSE_BUFFERED_MAX (256 * 1024)	/* a client this far behind goes */
 #define SSE_HEARTBEAT_S	15
 #define RECENT_MAX	20
-#define REASON_MAX	1024
 #define POSTS_MAX	256
 
 /*
@@ -155,16 +150,6 @@ rfc3339(char *buf, size_t len, int64_t ms)
 	gmtime_r(&t, &tm);
 	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf, len, "%s.%03dZ", base, (int)(ms % 1000));
-}
-
-static int
-secret_eq(const char *a, const char *b)
-{
-	size_t	 la = strlen(a), lb = strlen(b);
-
-	if (la != lb)
-		return (0);
-	return (timingsafe_bcmp(a, b, la) == 0);
 }
 
 static void
@@ -678,11 +663,7 @@ reply_page(struct evhttp_request *req, int code, const char *title,
 	http_reply(req, code, "text/html; charset=utf-8", buf, n);
 }
 
-/*
- * DNS rebinding: the Host header must name the address this
- * connection came in on (or localhost for a loopback listener), with
- * its port; a name that merely resolves to it is refused.
- */
+/* DNS rebinding: see ui_host_ok(). */
 static int
 host_ok(struct evhttp_request *req)
 {
@@ -690,38 +671,16 @@ host_ok(struct evhttp_request *req)
 	struct bufferevent	*bev;
 	struct sockaddr_storage	 ss;
 	socklen_t		 slen = sizeof(ss);
-	const char		*host;
-	char			 addr[INET6_ADDRSTRLEN], want[INET6_ADDRSTRLEN + 16];
-	char			 lh[32];
-	int			 port, fd, loopback;
+	int			 fd;
 
-	host = evhttp_find_header(evhttp_request_get_input_headers(req),
-	    "Host");
-	if (host == NULL || conn == NULL ||
+	if (conn == NULL ||
 	    (bev = evhttp_connection_get_bufferevent(conn)) == NULL ||
 	    (fd = bufferevent_getfd(bev)) == -1 ||
 	    getsockname(fd, (struct sockaddr *)&ss, &slen) == -1)
 		return (0);
-	if (ss.ss_family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		inet_ntop(AF_INET, &sin->sin_addr, addr, sizeof(addr));
-		port = ntohs(sin->sin_port);
-		loopback = (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
-		snprintf(want, sizeof(want), "%s:%d", addr, port);
-	} else if (ss.ss_family == AF_INET6) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		inet_ntop(AF_INET6, &sin6->sin6_addr, addr, sizeof(addr));
-		port = ntohs(sin6->sin6_port);
-		loopback = IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr);
-		snprintf(want, sizeof(want), "[%s]:%d", addr, port);
-	} else
-		return (0);
-	if (strcasecmp(host, want) == 0)
-		return (1);
-	snprintf(lh, sizeof(lh), "localhost:%d", port);
-	return (loopback && strcasecmp(host, lh) == 0);
+	return (ui_host_ok(evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "Host"),
+	    (struct sockaddr *)&ss));
 }
 
 /* The session named by the cookie, if any and still alive. */
@@ -729,33 +688,18 @@ static struct session *
 session_get(struct evhttp_request *req)
 {
 	struct session	*s;
-	const char	*cookie, *p;
 	char		 id[UI_SECRET_LEN + 1];
-	size_t		 n;
 	int64_t		 now = now_ms();
 
 	sessions_sweep(now);
-	cookie = evhttp_find_header(evhttp_request_get_input_headers(req),
-	    "Cookie");
-	if (cookie == NULL)
+	if (!ui_cookie_session(evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "Cookie"), id))
 		return (NULL);
-	for (p = cookie; (p = strstr(p, SESSION_COOKIE "=")) != NULL;
-	    p += sizeof(SESSION_COOKIE)) {
-		if (p != cookie && p[-1] != ' ' && p[-1] != ';')
-			continue;
-		p += sizeof(SESSION_COOKIE);
-		n = strcspn(p, "; ");
-		if (n != UI_SECRET_LEN)
-			return (NULL);
-		memcpy(id, p, n);
-		id[n] = '\0';
-		TAILQ_FOREACH(s, &sessions, entry) {
-			if (secret_eq(s->id, id)) {
-				s->last = now;
-				return (s);
-			}
+	TAILQ_FOREACH(s, &sessions, entry) {
+		if (ui_secret_eq(s->id, id)) {
+			s->last = now;
+			return (s);
 		}
-		return (NULL);
 	}
 	return (NULL);
 }
@@ -803,16 +747,11 @@ post_new(struct evhttp_request *req, int login)
 static void
 ui_login(struct evhttp_request *req, const struct evhttp_uri *uri)
 {
-	struct evkeyvalq	 q;
 	struct ui_post		*p;
 	struct imsg_enc		 enc;
-	const char		*token = NULL, *query;
+	char			 token[UI_SECRET_LEN + 1];
 
-	TAILQ_INIT(&q);
-	if ((query = evhttp_uri_get_query(uri)) != NULL &&
-	    evhttp_parse_query_str(query, &q) == 0)
-		token = evhttp_find_header(&q, "token");
-	if (token == NULL || !uisession_secret(token))
+	if (!ui_login_secret(evhttp_uri_get_query(uri), token))
 		login_refused(req);
 	else if ((p = post_new(req, 1)) != NULL) {
 		imsg_enc_init(&enc);
@@ -822,7 +761,7 @@ ui_login(struct evhttp_request *req, const struct evhttp_uri *uri)
 			fatal("compose");
 		imsgev_update(&ui_nc->iev);
 	}
-	evhttp_clear_headers(&q);
+	explicit_bzero(token, sizeof(token));
 }
 
 static void
@@ -929,31 +868,15 @@ ui_events(struct evhttp_request *req)
 	json_decref(o);
 }
 
-/*
- * Cross-site requests cannot change state: Origin (when sent) must be
- * this very origin, Sec-Fetch-Site (when sent) same-origin, and the
- * session's CSRF token must come back in a header no form can set.
- */
 static const char *
 post_check(struct evhttp_request *req, struct session *s)
 {
 	struct evkeyvalq	*in = evhttp_request_get_input_headers(req);
-	const char		*origin, *site, *csrf, *host;
-	char			 want[300];
 
-	host = evhttp_find_header(in, "Host");
-	if ((origin = evhttp_find_header(in, "Origin")) != NULL) {
-		snprintf(want, sizeof(want), "http://%s", host ? host : "");
-		if (strcasecmp(origin, want) != 0)
-			return ("cross-origin request refused");
-	}
-	if ((site = evhttp_find_header(in, "Sec-Fetch-Site")) != NULL &&
-	    strcmp(site, "same-origin") != 0)
-		return ("cross-site request refused");
-	if ((csrf = evhttp_find_header(in, "X-CSRF-Token")) == NULL ||
-	    !secret_eq(s->csrf, csrf))
-		return ("missing or wrong CSRF token");
-	return (NULL);
+	return (ui_post_check(evhttp_find_header(in, "Host"),
+	    evhttp_find_header(in, "Origin"),
+	    evhttp_find_header(in, "Sec-Fetch-Site"),
+	    evhttp_find_header(in, "X-CSRF-Token"), s->csrf));
 }
 
 static void
@@ -963,45 +886,25 @@ ui_decide(struct evhttp_request *req, struct session *s, const char *id,
 	struct evbuffer	*body = evhttp_request_get_input_buffer(req);
 	struct imsg_enc	 enc;
 	struct ui_post	*p;
-	json_error_t	 jerr;
-	json_t		*o = NULL, *r;
-	const char	*why, *reason = "";
-	size_t		 len, i;
+	json_t		*o;
+	const char	*why, *reason;
+	size_t		 len;
+	int		 code;
 
 	if ((why = post_check(req, s)) != NULL) {
 		http_error(req, 403, why);
 		return;
 	}
-	len = strlen(id);
-	for (i = 0; i < len; i++)
-		if (!isxdigit((unsigned char)id[i]) || isupper((unsigned char)id[i]))
-			break;
-	if (len != REQ_ID_LEN || i != len) {
+	if (!ui_request_id(id)) {
 		http_error(req, 404, "no such pending request");
 		return;
 	}
-	if ((len = evbuffer_get_length(body)) > 0) {
-		if (len > 16 * 1024) {
-			http_error(req, 413, "body too large");
-			return;
-		}
-		o = json_loadb((const char *)evbuffer_pullup(body, len), len,
-		    JSON_REJECT_DUPLICATES, &jerr);
-		if (o == NULL || !json_is_object(o)) {
-			json_decref(o);
-			http_error(req, 400, "body must be a JSON object");
-			return;
-		}
-		if ((r = json_object_get(o, "reason")) != NULL) {
-			if (!json_is_string(r) ||
-			    json_string_length(r) > REASON_MAX) {
-				json_decref(o);
-				http_error(req, 400, "reason must be a string "
-				    "of at most 1024 bytes");
-				return;
-			}
-			reason = json_string_value(r);
-		}
+	len = evbuffer_get_length(body);
+	if ((code = ui_decide_body(len > 0 && len <= UI_BODY_MAX ?
+	    (const char *)evbuffer_pullup(body, len) : "", len, &o, &reason,
+	    &why)) != 0) {
+		http_error(req, code, why);
+		return;
 	}
 	if ((p = post_new(req, 0)) == NULL) {
 		json_decref(o);

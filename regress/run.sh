@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs the whole suite: unit tests (cmocka, TAP), the RE2/Go
-# conformance corpus, then the integration scripts against the real
-# daemon.  Every test prints "ok - ..." or "not ok - ..."; the last
-# line is "N passed, N failed".
+# Runs the whole suite: unit tests (cmocka, TAP), the fuzz tests'
+# corpora, the RE2/Go conformance corpus, then the integration scripts
+# against the real daemon.  Every test prints "ok - ..." or
+# "not ok - ..."; the last line is "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
 O=${O:-build}
@@ -75,6 +75,13 @@ export CMOCKA_MESSAGE_OUTPUT=TAP
 for t in "$O"/regress/test_*; do
 	[ -x "$t" ] || continue
 	run_one "unit/$(basename "$t")" "$t"
+done
+
+# Each fuzz test once over its committed corpus.
+for t in "$O"/regress/fuzz/*; do
+	[ -x "$t" ] || continue
+	name=$(basename "$t")
+	run_one "fuzz/$name" "$t" "regress/fuzz/corpus/$name"
 done
 
 if [ -x "$O/regress/re2conf" ]; then

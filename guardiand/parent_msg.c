@@ -1,0 +1,120 @@
+/*
+ * Copyright (c) 2026 The guardiand authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include <sys/types.h>
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "canon.h"
+#include "log.h"
+#include "parent.h"
+
+/*
+ * The parent's decoders of what children send besides requests and
+ * verdicts (reqtable.c) and logins (uisession.c): a child's log
+ * record, a human's decision from the ui child.  A child is not
+ * trusted: a message that does not decode exactly is a protocol
+ * violation, and what a child says is escaped before it is logged,
+ * so that it cannot forge a line of our log.
+ */
+
+/* IMSG_LOG from the child who: logged here, escaped. */
+void
+parent_child_log(const char *who, struct imsg *imsg)
+{
+	struct imsg_dec	 dec;
+	char		*msg, *safe;
+	uint8_t		 pri;
+
+	imsg_dec_init(&dec, imsg);
+	pri = imsg_get_u8(&dec);
+	msg = imsg_get_str(&dec);
+	if (imsg_dec_end(&dec) == -1 || pri > LOG_DEBUG || strlen(msg) > 4096) {
+		free(msg);
+		parent_fatalx("bad log message from %s child", who);
+	}
+	if ((safe = log_escape(msg)) == NULL)
+		fatal(NULL);
+	if (pri == LOG_DEBUG)
+		log_debug("%s: %s", who, safe);
+	else if (pri >= LOG_INFO)
+		log_info("%s: %s", who, safe);
+	else
+		log_warnx("%s: %s", who, safe);
+	free(safe);
+	free(msg);
+}
+
+/*
+ * A human's decision from the ui child; it hears back either way, on
+ * ui.  It counts only through a session the parent opened and that is
+ * still live, and the parent names the user from its own record of
+ * it: a compromised ui child can neither approve with nobody logged in
+ * nor put another name in the audit.  A session may expire between
+ * the click and this check, so a dead one is refused, not a violation.
+ */
+void
+parent_ui_decision(struct imsg *imsg, int approve, struct imsgev *ui)
+{
+	struct imsg_dec	 dec;
+	struct imsg_enc	 enc;
+	char		*id, *sid, *reason = NULL, *safe, user[128], why[64];
+	const char	*status;
+	uint32_t	 code;
+
+	imsg_dec_init(&dec, imsg);
+	id = imsg_get_str(&dec);
+	sid = imsg_get_str(&dec);
+	if (!approve)
+		reason = imsg_get_str(&dec);
+	if (imsg_dec_end(&dec) == -1 || strlen(id) > REQ_ID_LEN ||
+	    strlen(sid) > UI_SECRET_LEN || (reason != NULL &&
+	    (strlen(reason) > 1024 || !utf8_valid(reason, strlen(reason))))) {
+		free(id);
+		free(sid);
+		free(reason);
+		parent_fatalx("bad decision from the ui child");
+	}
+	if (uisession_user(sid, user, sizeof(user), why, sizeof(why)) == -1) {
+		/* The id is the ui child's word: escaped. */
+		if ((safe = log_escape(id)) == NULL)
+			fatal(NULL);
+		log_warnx("approval UI: %s of request %s refused: %s",
+		    approve ? "approval" : "denial", safe, why);
+		free(safe);
+		code = 403;
+		status = "no live session";
+	} else if (req_decide(id, approve, user, reason) == 0) {
+		code = 200;
+		status = approve ? "approved" : "denied";
+	} else {
+		code = 404;
+		status = "not pending";
+	}
+	imsg_enc_init(&enc);
+	imsg_put_u32(&enc, code);
+	imsg_put_str(&enc, id);
+	imsg_put_str(&enc, status);
+	if (imsgev_compose_enc(ui, IMSG_UI_DECIDED, imsg->hdr.peerid, -1,
+	    &enc) == -1)
+		fatal("compose");
+	free(id);
+	freezero(sid, strlen(sid));
+	free(reason);
+}

@@ -135,7 +135,7 @@ bad=$(awk '
 	END { for (id in seen) if (closed[id] != 1)
 		printf "%s:%d ", id, closed[id] }' "$AUD")
 n=$(grep -c ' HOSTEXEC REQUEST ' "$AUD")
-[ -z "$bad" ] && [ "$n" -ge 4 ] &&
+[ -z "$bad" ] && [ "$n" -ge 3 ] &&
     ok "every request ($n) has exactly one closing record" ||
     not_ok "closing records: $bad (requests: $n)"
 exit 0

@@ -138,4 +138,18 @@ n=$(grep -c ' HOSTEXEC REQUEST ' "$AUD")
 [ -z "$bad" ] && [ "$n" -ge 3 ] &&
     ok "every request ($n) has exactly one closing record" ||
     not_ok "closing records: $bad (requests: $n)"
+
+# --- The keys, with file:line errors.
+gconf <<YAML
+guardian:
+  audit:
+    on_failure: maybe
+    syslog_required: yes
+YAML
+out=$("$GUARDIAND" -n -f "$CONF" 2>&1) && not_ok "bad audit keys refused" || {
+	echo "$out" | grep -q 'guardiand.yaml:3: `guardian.audit.on_failure`' &&
+	echo "$out" | grep -q 'guardiand.yaml:4: `guardian.audit.syslog_required`' &&
+	    ok "bad audit keys refused with file:line" ||
+	    not_ok "bad audit keys refused with file:line: $out"
+}
 exit 0

@@ -22,6 +22,15 @@
  * sent to syslog and, if configured, appended to a file with one
  * write(2) per record, after an RFC 3339 UTC timestamp.
  *
+ * It fails closed: a record that does not reach the file (or syslog,
+ * where syslog_required says so) makes audit_log() say so, and the
+ * caller does not do what the record was to announce (unless
+ * on_failure: continue).  syslog(3) reports nothing, so a required
+ * syslog gets its records through our own socket to /dev/log, whose
+ * send(2) does.  A record cut short (a full disk) leaves the file's
+ * last line unterminated: the next record, or the next start, ends it
+ * first, so no record is ever glued to a torn one.
+ *
  * A value is written as is when it is non-empty and holds only
  * A-Za-z0-9 and ._:/@+=,- ; otherwise, and always for cmd, pattern,
  * reason, user and worktree, it is double-quoted.  Inside the quotes
@@ -38,7 +47,9 @@
  */
 
 #include <sys/types.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -64,6 +75,8 @@
 #define MARKER			"\xe2\x80\xa6truncated"	/* U+2026 */
 #define MARKER_LEN		(sizeof(MARKER) - 1)
 #define UNIT_MAX		12		/* longest escape: \u{HHHHHH} */
+#define SYSLOG_PATH		"/dev/log"
+#define WARN_EVERY		60	/* s between two warnings of failure */
 
 struct field {
 	const char	*key;		/* NULL: the event itself */
@@ -78,13 +91,23 @@ static struct {
 	int		 facility;
 	int		 fd;
 	char		*path;
-} audit = { LOG_AUTHPRIV, -1, NULL };
+	int		 torn;		/* the file's last line is unterminated */
+	int		 cont;		/* on_failure: continue */
+	int		 syslog_required;
+	int		 logfd;		/* our socket to SYSLOG_PATH */
+	time_t		 warned;
+	unsigned int	 unwarned;	/* failures since the last warning */
+} audit = { LOG_AUTHPRIV, -1, NULL, 0, 0, 0, -1, 0, 0 };
 
 static const char *const always_quoted[] = {
 	"cmd", "pattern", "reason", "user", "worktree", NULL
 };
 
 static int	 audit_open(const char *, char *, size_t);
+static int	 tail_torn(int, const char *);
+static int	 file_write(const char *, size_t);
+static int	 syslog_send(int, const char *);
+static void	 audit_failed(const char *, const char *, int);
 static int	 mkparents(const char *);
 static int	 is_hidden(uint32_t);
 static size_t	 esc_unit(const unsigned char *, size_t, char *, size_t *);
@@ -98,6 +121,8 @@ audit_init(struct config *conf, char *err, size_t errlen)
 {
 	audit_close();
 	audit.facility = conf->audit_facility;
+	audit.cont = conf->audit_continue;
+	audit.syslog_required = conf->audit_syslog_required;
 	if (conf->audit_file == NULL)
 		return (0);
 	if ((audit.fd = audit_open(conf->audit_file, err, errlen)) == -1)
@@ -107,6 +132,7 @@ audit_init(struct config *conf, char *err, size_t errlen)
 		audit_close();
 		return (-1);
 	}
+	audit.torn = tail_torn(audit.fd, audit.path);
 	return (0);
 }
 
@@ -122,6 +148,8 @@ audit_reload(struct config *conf, char *err, size_t errlen)
 	int	 fd;
 
 	audit.facility = conf->audit_facility;
+	audit.cont = conf->audit_continue;
+	audit.syslog_required = conf->audit_syslog_required;
 	if (conf->audit_file == NULL) {
 		audit_close();
 		return (0);
@@ -138,6 +166,7 @@ audit_reload(struct config *conf, char *err, size_t errlen)
 	free(audit.path);
 	audit.fd = fd;
 	audit.path = path;
+	audit.torn = tail_torn(fd, path);
 	return (0);
 }
 
@@ -149,6 +178,30 @@ audit_close(void)
 	audit.fd = -1;
 	free(audit.path);
 	audit.path = NULL;
+	audit.torn = 0;
+	if (audit.logfd != -1)
+		close(audit.logfd);
+	audit.logfd = -1;
+}
+
+/*
+ * Whether the file ends in the middle of a line (a write cut short
+ * before a crash or by a full disk): then it is ended here, and if
+ * even that cannot be written, by the next record.
+ */
+static int
+tail_torn(int fd, const char *path)
+{
+	struct stat	 st;
+	char		 c;
+
+	if (fstat(fd, &st) == -1 || st.st_size == 0)
+		return (0);
+	if (pread(fd, &c, 1, st.st_size - 1) != 1 || c == '\n')
+		return (0);
+	log_warnx("audit file %s: its last line was cut short; ending it",
+	    path);
+	return (write(fd, "\n", 1) != 1);
 }
 
 static int
@@ -157,7 +210,8 @@ audit_open(const char *path, char *err, size_t errlen)
 	struct stat	 st;
 	int		 fd, flags;
 
-	flags = O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+	/* Read too: a torn last line is looked for at start. */
+	flags = O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
 	    O_NOCTTY | O_NONBLOCK;
 	fd = open(path, flags, 0600);
 	/* ~/.local/share/cloister may not be there yet. */
@@ -392,7 +446,7 @@ render(struct field *f, size_t nf, size_t max, size_t *lenp)
 	return (buf);
 }
 
-void
+int
 audit_log(const char *event, const char *id, const char *project,
     const char *cloister, const char *cmd, ...)
 {
@@ -401,9 +455,9 @@ audit_log(const char *event, const char *id, const char *project,
 	time_t		 now;
 	va_list		 ap;
 	const char	*key, *val, *fixed[4][2];
-	char		*rec, *srec, *line, unit[UNIT_MAX];
+	char		*rec, *srec, *line, *p, unit[UNIT_MAX];
 	size_t		 nf = 0, i, j, k, adv, len, slen;
-	ssize_t		 n;
+	int		 failed = 0;
 
 	f[nf].key = NULL;
 	f[nf].val = "HOSTEXEC";
@@ -459,8 +513,8 @@ audit_log(const char *event, const char *id, const char *project,
 
 	if ((rec = render(f, nf, AUDIT_MAX - AUDIT_TSLEN - 1, &len)) ==
 	    NULL) {
-		log_warn("audit: %s record", event);
-		return;
+		audit_failed(event, "the audit trail", ENOMEM);
+		return (audit.cont ? 0 : -1);
 	}
 	srec = rec;
 	slen = len;
@@ -469,30 +523,136 @@ audit_log(const char *event, const char *id, const char *project,
 		log_warn("audit: %s record", event);
 		srec = rec;
 	}
-	syslog(audit.facility | LOG_NOTICE, "%s", srec);
+	if (!audit.syslog_required)
+		syslog(audit.facility | LOG_NOTICE, "%s", srec);
+	else if (syslog_send(audit.facility | LOG_NOTICE, srec) == -1) {
+		audit_failed(event, "syslog " SYSLOG_PATH, errno);
+		failed = 1;
+	}
 	if (guardiand_debug)
 		log_info("audit: %s", srec);
 	if (srec != rec)
 		free(srec);
 
 	if (audit.fd != -1) {
-		if ((line = malloc(AUDIT_TSLEN + len + 2)) == NULL) {
-			log_warn("audit: %s record", event);
+		/* A line left torn is ended first, in the same write. */
+		if ((line = malloc(1 + AUDIT_TSLEN + len + 1)) == NULL) {
+			audit_failed(event, audit.path, errno);
 			free(rec);
-			return;
+			return (audit.cont ? 0 : -1);
 		}
+		p = line;
+		if (audit.torn)
+			*p++ = '\n';
 		now = time(NULL);
 		gmtime_r(&now, &tm);
-		strftime(line, AUDIT_TSLEN + 1, "%Y-%m-%dT%H:%M:%SZ ", &tm);
-		memcpy(line + AUDIT_TSLEN, rec, len);
-		line[AUDIT_TSLEN + len] = '\n';
-		/* One write: appends of concurrent writers never mix. */
-		n = write(audit.fd, line, AUDIT_TSLEN + len + 1);
-		if (n == -1)
-			log_warn("audit file %s", audit.path);
-		else if ((size_t)n != AUDIT_TSLEN + len + 1)
-			log_warnx("audit file %s: short write", audit.path);
+		strftime(p, AUDIT_TSLEN + 1, "%Y-%m-%dT%H:%M:%SZ ", &tm);
+		memcpy(p + AUDIT_TSLEN, rec, len);
+		p[AUDIT_TSLEN + len] = '\n';
+		if (file_write(line, p - line + AUDIT_TSLEN + len + 1) == -1) {
+			audit_failed(event, audit.path, errno);
+			failed = 1;
+		}
 		free(line);
 	}
 	free(rec);
+	return (failed && !audit.cont ? -1 : 0);
+}
+
+/*
+ * One write: appends of concurrent writers never mix.  A write cut
+ * short leaves the line torn (what was written stays: O_APPEND cannot
+ * take it back), to be ended by the next one.
+ */
+static int
+file_write(const char *buf, size_t len)
+{
+	ssize_t	 n;
+
+	if ((n = write(audit.fd, buf, len)) == -1)
+		return (-1);
+	if ((size_t)n != len) {
+		if (n > 0)
+			audit.torn = buf[n - 1] != '\n';
+		errno = ENOSPC;
+		return (-1);
+	}
+	audit.torn = 0;
+	return (0);
+}
+
+/*
+ * A record to the syslog daemon through a socket of our own: unlike
+ * syslog(3), send(2) tells whether the daemon's socket took it.
+ */
+static int
+syslog_send(int pri, const char *msg)
+{
+	struct sockaddr_un	 sun;
+	struct tm		 tm;
+	time_t			 now;
+	char			*buf, ts[32];
+	int			 len, tries, saved;
+	ssize_t			 n = -1;
+
+	now = time(NULL);
+	localtime_r(&now, &tm);
+	strftime(ts, sizeof(ts), "%b %e %H:%M:%S", &tm);
+	if ((len = asprintf(&buf, "<%d>%s guardiand[%d]: %s", pri, ts,
+	    (int)getpid(), msg)) == -1)
+		return (-1);
+	/* A restarted daemon has a new socket: connect again, once. */
+	for (tries = 0; tries < 2 && n == -1; tries++) {
+		if (audit.logfd == -1) {
+			memset(&sun, 0, sizeof(sun));
+			sun.sun_family = AF_UNIX;
+			strlcpy(sun.sun_path, SYSLOG_PATH,
+			    sizeof(sun.sun_path));
+			if ((audit.logfd = socket(AF_UNIX, SOCK_DGRAM |
+			    SOCK_CLOEXEC, 0)) == -1)
+				break;
+			if (connect(audit.logfd, (struct sockaddr *)&sun,
+			    sizeof(sun)) == -1) {
+				saved = errno;
+				close(audit.logfd);
+				audit.logfd = -1;
+				errno = saved;
+				break;
+			}
+		}
+		if ((n = send(audit.logfd, buf, len, MSG_NOSIGNAL)) == -1) {
+			saved = errno;
+			close(audit.logfd);
+			audit.logfd = -1;
+			errno = saved;
+		}
+	}
+	free(buf);
+	if (n != -1 && n != len) {
+		errno = EMSGSIZE;
+		n = -1;
+	}
+	return (n == -1 ? -1 : 0);
+}
+
+/*
+ * A record that did not get where it must: said in the log, once a
+ * minute at most (a full disk fails every record), with the count of
+ * those not said.
+ */
+static void
+audit_failed(const char *event, const char *where, int error)
+{
+	time_t	 now = time(NULL);
+
+	if (audit.warned != 0 && now - audit.warned < WARN_EVERY) {
+		audit.unwarned++;
+		return;
+	}
+	log_warnx("audit: %s record not written to %s: %s; %s "
+	    "(%u more failures since the last warning)", event, where,
+	    strerror(error), audit.cont ? "on_failure: continue, going on" :
+	    "refusing what it records", audit.unwarned);
+	audit.warned = now;
+	audit.unwarned = 0;
 }

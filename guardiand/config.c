@@ -1340,7 +1340,9 @@ static const struct {
 	{ "local7", LOG_LOCAL7 },
 };
 
-static const char *const audit_keys[] = { "syslog", "file", NULL };
+static const char *const audit_keys[] = {
+	"syslog", "file", "on_failure", "syslog_required", NULL
+};
 
 static void
 conf_audit(struct yfile *yf, struct ynode *sec)
@@ -1359,6 +1361,26 @@ conf_audit(struct yfile *yf, struct ynode *sec)
 		if (k == 1) {
 			set_path(yf, v, "guardian.audit.file",
 			    &conf->audit_file);
+			continue;
+		}
+		if (k == 2) {
+			if ((s = get_str(yf, v, "guardian.audit.on_failure")) ==
+			    NULL)
+				continue;
+			if (strcmp(s, "refuse") == 0)
+				conf->audit_continue = 0;
+			else if (strcmp(s, "continue") == 0)
+				conf->audit_continue = 1;
+			else
+				yerr(yf->ld, yf->path, v->line,
+				    "`guardian.audit.on_failure`: \"%s\" is "
+				    "neither refuse nor continue",
+				    esc(s, v->len, eb));
+			continue;
+		}
+		if (k == 3) {
+			get_bool(yf, v, "guardian.audit.syslog_required",
+			    &conf->audit_syslog_required);
 			continue;
 		}
 		if ((s = get_str(yf, v, "guardian.audit.syslog")) == NULL)

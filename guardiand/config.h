@@ -138,6 +138,8 @@ struct config {
 	struct env_list		 env_set;
 	int			 audit_facility;	/* LOG_AUTHPRIV etc. */
 	char			*audit_file;		/* NULL: none */
+	int			 audit_continue;	/* on_failure: continue */
+	int			 audit_syslog_required;	/* syslog_required */
 	char			*control_path;		/* guardian.control */
 	char			*state_dir;		/* guardian.state_dir */
 	char			*user;			/* guardian.user */

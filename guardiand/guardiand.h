@@ -23,6 +23,7 @@
 
 #include "imsgev.h"
 
+#define GUARDIAND_VERSION	"0.1"	/* the one place it is said */
 #define GUARDIAND_USER_AGENT	"guardiand"
 #define PARENT_SOCK_FILENO	3	/* a child's channel to the parent */
 /* Sanitizer build: where each child writes its reports (ROLE.PID.log). */

@@ -71,7 +71,8 @@ static void	 child_drain(struct child *);
 static void	 child_status(struct child *, pid_t, int);
 static __dead void child_lost(struct child *, const char *);
 static void	 parent_dispatch(int, short, void *);
-static __dead void parent_shutdown(int);
+static __dead void parent_shutdown(int, const char *);
+static void	 parent_audit_start(struct config *);
 static void	 parent_send_patterns(struct config *);
 static void	 parent_settings(struct child *);
 static void	 parent_start_net(struct child *, struct listen_list *);
@@ -100,6 +101,9 @@ parent_main(struct config *conf, int readyfd)
 		fatalx("%s", err);
 	if (audit_init(conf, err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	parent_audit_start(conf);
+	/* What a crash left open is closed in the audit trail. */
+	journal_init(registry_statedir());
 	uisession_init();
 	reqtable_init(conf);
 	if ((ctl = conf->control_path) == NULL &&
@@ -146,7 +150,37 @@ parent_main(struct config *conf, int readyfd)
 	}
 
 	event_dispatch();
-	parent_shutdown(1);
+	parent_shutdown(1, "event loop ended");
+}
+
+/*
+ * The START record.  If it cannot be written (on_failure: refuse) the
+ * daemon does not start: nothing it did would be recorded.
+ */
+static void
+parent_audit_start(struct config *conf)
+{
+	struct listen_addr	*la;
+	struct listen_list	*lists[2];
+	char			*buf = NULL;
+	size_t			 len = 0, i;
+	FILE			*mf;
+
+	lists[0] = &conf->request_listen;
+	lists[1] = &conf->ui_listen;
+	if ((mf = open_memstream(&buf, &len)) == NULL)
+		fatal(NULL);
+	for (i = 0; i < 2; i++)
+		TAILQ_FOREACH(la, lists[i], entry)
+			fprintf(mf, "%s%s%s", ftell(mf) > 0 ?
+			    "," : "", i == 0 ? "request:" : "ui:", la->spec);
+	if (fclose(mf) != 0)
+		fatal(NULL);
+	if (audit_log("START", NULL, NULL, NULL, NULL, "version",
+	    GUARDIAND_VERSION, "config", conf->path, "listen", buf,
+	    (char *)NULL) == -1)
+		fatalx("the audit log cannot be written: not starting");
+	free(buf);
 }
 
 struct imsgev *
@@ -177,7 +211,7 @@ parent_fatalx(const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	log_warnx("protocol violation: %s", buf);
-	parent_shutdown(1);
+	parent_shutdown(1, "protocol violation");
 }
 
 static void
@@ -268,7 +302,7 @@ parent_sig(int sig, short event, void *arg)
 	case SIGTERM:
 	case SIGINT:
 		log_info("received %s, shutting down", strsignal(sig));
-		parent_shutdown(0);
+		parent_shutdown(0, sig == SIGTERM ? "SIGTERM" : "SIGINT");
 		break;
 	case SIGHUP:
 		log_info("received SIGHUP, reloading the configuration");
@@ -285,7 +319,7 @@ parent_sig(int sig, short event, void *arg)
 				c->pid = 0;
 				child_drain(c);
 				child_status(c, pid, status);
-				parent_shutdown(1);
+				parent_shutdown(1, "child died");
 			}
 		}
 		break;
@@ -344,7 +378,7 @@ child_lost(struct child *c, const char *why)
 		}
 		usleep(10000);
 	}
-	parent_shutdown(1);
+	parent_shutdown(1, "child lost");
 }
 
 static void
@@ -467,7 +501,7 @@ parent_loaded(struct imsg *imsg)
 				if (*line != '\0')
 					log_warnx("%s", line);
 			free(errs);
-			parent_shutdown(1);
+			parent_shutdown(1, "bad patterns");
 		}
 		free(errs);
 		pa.loaded = 1;
@@ -643,7 +677,7 @@ parent_ready(struct child *c)
  * killed.  No process of ours is left behind.
  */
 static __dead void
-parent_shutdown(int code)
+parent_shutdown(int code, const char *reason)
 {
 	struct child	*c;
 	struct pollfd	 pfd;
@@ -693,6 +727,10 @@ parent_shutdown(int code)
 	listen_close(&pa.conf->request_listen);
 	listen_close(&pa.conf->ui_listen);
 	log_info("exiting");
+	/* Requests still open (commands killed above) close at next start. */
+	(void)audit_log("STOP", NULL, NULL, NULL, NULL, "reason", reason,
+	    (char *)NULL);
+	journal_shutdown();
 	audit_close();
 	exit(code);
 }

@@ -136,11 +136,28 @@ int	 audit_reload(struct config *, char *, size_t);
  * audit_log("COMPLETE", id, project, cloister, cmd, "exit", "0",
  *     "duration", "2.3s", NULL): key/value pairs after the fixed
  * fields; values quoted and escaped as needed.  NULL id/project/
- * cloister/cmd are left out.
+ * cloister/cmd are left out.  -1 if the record did not reach every
+ * place it must (the file; syslog if syslog_required) and on_failure
+ * is refuse: then what it records must not happen.  The failure is
+ * logged (at most once a minute).
  */
-void	 audit_log(const char *, const char *, const char *, const char *,
+int	 audit_log(const char *, const char *, const char *, const char *,
 	    const char *, ...) __attribute__((__sentinel__));
 void	 audit_close(void);
+
+/*
+ * journal.c: the requests open (REQUESTed, not yet closed), in
+ * STATEDIR/open-requests, so that those a crash left open get their
+ * closing ABORT record at the next start.  journal_init(statedir)
+ * writes those records and empties the journal; journal_open() is
+ * called when a request arrives, before anything is done with it
+ * (-1 if it could not be written), journal_close() once it is closed.
+ */
+void	 journal_init(const char *);
+int	 journal_open(const char *, const char *, const char *,
+	    const char *);
+void	 journal_close(const char *);
+void	 journal_shutdown(void);
 
 /* exec.c */
 struct exec_req {
@@ -196,6 +213,7 @@ struct request {
 	int			 stop_kind;	/* EXIT_TIMEDOUT/KILLED */
 	int			 cancelled;
 	int			 humane;	/* a human approved it */
+	int			 journaled;	/* in the open-requests journal */
 	struct event		 timer;
 };
 RB_HEAD(req_id_tree, request);

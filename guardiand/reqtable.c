@@ -165,8 +165,9 @@ static void	 req_reject(struct request *, int, const char *);
 static void	 req_reject_after(struct request *, int, const char *,
 		    int64_t);
 static void	 req_timer(int, short, void *);
-static void	 req_audit(struct request *, const char *, ...)
+static int	 req_audit(struct request *, const char *, ...)
 		    __attribute__((__sentinel__));
+static void	 req_unaudited(struct request *);
 static int	 check_admit(struct request *);
 static void	 checks_pump(void);
 static void	 check_done(struct request *);
@@ -305,7 +306,8 @@ ui_removed(struct request *r, const char *outcome, const char *user)
 	to_ui(IMSG_UI_REMOVED, &enc);
 }
 
-static void
+/* -1: the record is not where it must be, and its action must not happen. */
+static int
 req_audit(struct request *r, const char *event, ...)
 {
 	const char	*kv[16];
@@ -318,9 +320,23 @@ req_audit(struct request *r, const char *event, ...)
 	va_end(ap);
 	for (; n < 16; n++)
 		kv[n] = NULL;
-	audit_log(event, r->id, r->project, r->cloister, r->canon,
+	return (audit_log(event, r->id, r->project, r->cloister, r->canon,
 	    kv[0], kv[1], kv[2], kv[3], kv[4], kv[5], kv[6], kv[7], kv[8],
-	    kv[9], kv[10], kv[11], kv[12], kv[13], (char *)NULL);
+	    kv[9], kv[10], kv[11], kv[12], kv[13], (char *)NULL));
+}
+
+/*
+ * Its record could not be written (on_failure: refuse): what it
+ * recorded does not happen.  The closing DENY is tried all the same:
+ * syslog, or a file that has room again, may take it.
+ */
+static void
+req_unaudited(struct request *r)
+{
+	(void)req_audit(r, "DENY", "reason", "the audit log cannot be "
+	    "written", (char *)NULL);
+	req_deny(r, DENY_ERROR, "the audit log cannot be written: refusing "
+	    "to run");
 }
 
 static void
@@ -497,6 +513,8 @@ req_free(struct request *r)
 	int	 i;
 
 	timer_clear(r);
+	if (r->journaled)
+		journal_close(r->id);
 	RB_REMOVE(req_id_tree, &reqs_by_id, r);
 	if (!r->cancelled)
 		RB_REMOVE(req_peer_tree, &reqs_by_peer, r);
@@ -627,7 +645,14 @@ req_new(struct imsg *imsg)
 	    (r->worktree = strdup(cl->worktree)) == NULL)
 		fatal(NULL);
 
-	req_audit(r, "REQUEST", (char *)NULL);
+	/* Known before anything happens to it, should we die. */
+	if (journal_open(r->id, r->cloister, r->project, r->canon) == 0)
+		r->journaled = 1;
+	if (req_audit(r, "REQUEST", (char *)NULL) == -1 ||
+	    (!r->journaled && !conf->audit_continue)) {
+		req_unaudited(r);
+		return;
+	}
 	if (check_admit(r) == -1) {
 		req_audit(r, "BUSY", "reason", "too many requests being "
 		    "checked", (char *)NULL);
@@ -842,8 +867,11 @@ req_verdict(struct imsg *imsg)
 		req_deny(r, DENY_POLICY, text);
 		return;
 	case VERDICT_AUTO:
-		req_audit(r, "AUTO_APPROVE", "pattern", r->pattern ?
-		    r->pattern : "", (char *)NULL);
+		if (req_audit(r, "AUTO_APPROVE", "pattern", r->pattern ?
+		    r->pattern : "", (char *)NULL) == -1) {
+			req_unaudited(r);
+			return;
+		}
 		req_start(r, 1);
 		return;
 	}
@@ -858,7 +886,10 @@ req_verdict(struct imsg *imsg)
 	}
 	r->expires = now_ms() + conf->approval_timeout;
 	fmt_duration(dur, sizeof(dur), conf->approval_timeout);
-	req_audit(r, "PENDING", "timeout", dur, (char *)NULL);
+	if (req_audit(r, "PENDING", "timeout", dur, (char *)NULL) == -1) {
+		req_unaudited(r);
+		return;
+	}
 	req_setstate(r, REQ_PENDING);
 	TAILQ_INSERT_TAIL(&pendingq, r, pending);
 	timer_set(r, conf->approval_timeout);
@@ -1113,7 +1144,12 @@ req_decide(const char *id, int approve, const char *user, const char *reason)
 	timer_clear(r);
 	TAILQ_REMOVE(&pendingq, r, pending);
 	if (approve) {
-		req_audit(r, "APPROVE", "user", user, (char *)NULL);
+		if (req_audit(r, "APPROVE", "user", user, (char *)NULL) ==
+		    -1) {
+			ui_removed(r, "denied", user);
+			req_unaudited(r);
+			return (0);
+		}
 		ui_removed(r, "approved", user);
 		r->humane = 1;
 		req_start(r, 0);

@@ -18,7 +18,9 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -81,6 +83,8 @@ static void	 parent_loaded(struct imsg *);
 static void	 parent_ready(struct child *);
 static void	 parent_tell(const char *, size_t);
 static void	 parent_sighup_done(void *, int, const char *);
+static int	 is_child(pid_t);
+static void	 orphans_kill(void);
 
 static const enum role child_roles[] = { ROLE_POLICY, ROLE_REQUEST, ROLE_UI };
 
@@ -193,6 +197,17 @@ struct config *
 parent_config(void)
 {
 	return (pa.conf);
+}
+
+static int
+is_child(pid_t pid)
+{
+	size_t	 i;
+
+	for (i = 0; i < ROLE_MAX; i++)
+		if (pa.children[i].pid == pid)
+			return (1);
+	return (0);
 }
 
 time_t
@@ -676,6 +691,49 @@ parent_ready(struct child *c)
  * the children: closing a channel ends its child; one that lingers is
  * killed.  No process of ours is left behind.
  */
+/*
+ * The parent is the child subreaper of every command: whatever a
+ * command left behind, even in a session of its own (setsid), became
+ * our child when its parent died.  At shutdown each of them goes, with
+ * its process group.  Our own children (policy, request, ui) are
+ * passed over: they are not commands' and go their own way.
+ */
+static void
+orphans_kill(void)
+{
+	DIR		*dir;
+	struct dirent	*de;
+	char		 path[64], buf[512], *p;
+	pid_t		 pid, self = getpid();
+	long		 ppid;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((dir = opendir("/proc")) == NULL)
+		return;
+	while ((de = readdir(dir)) != NULL) {
+		if ((pid = (pid_t)strtol(de->d_name, &p, 10)) <= 0 ||
+		    *p != '\0' || is_child(pid))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		/* "pid (comm) S ppid ...": comm may hold ')' too. */
+		if ((p = strrchr(buf, ')')) == NULL ||
+		    sscanf(p + 1, " %*c %ld", &ppid) != 1 || ppid != self)
+			continue;
+		(void)kill(-pid, SIGKILL);
+		(void)kill(pid, SIGKILL);
+		(void)waitpid(pid, NULL, 0);
+	}
+	closedir(dir);
+}
+
 static __dead void
 parent_shutdown(int code, const char *reason)
 {
@@ -685,6 +743,7 @@ parent_shutdown(int code, const char *reason)
 
 	req_shutdown_answer();
 	req_shutdown();
+	orphans_kill();
 	/* What the request child is still to tell clients goes first. */
 	c = &pa.children[ROLE_REQUEST];
 	for (tries = 0; c->pid > 0 && tries < 100 &&

@@ -1210,6 +1210,13 @@ req_reaped(pid_t pid, int status)
 	}
 	if (r->stop_kind != 0 && kind == EXIT_SIGNALED)
 		kind = r->stop_kind;
+	/*
+	 * Being stopped, the leader is gone: what is left of its group
+	 * ignored the SIGTERM, and its SIGKILL must not go with the
+	 * request we are about to free.
+	 */
+	if (r->stop_kind != 0)
+		(void)kill(-pid, SIGKILL);
 	snprintf(code, sizeof(code), "%d", value);
 	req_audit(r, "COMPLETE", kind == EXIT_EXITED ? "exit" : "signal",
 	    code, "duration", dur, kind == EXIT_TIMEDOUT ? "reason" : NULL,
@@ -1280,3 +1287,4 @@ req_shutdown(void)
 		}
 	}
 }
+

@@ -548,11 +548,13 @@ req_detach(struct request *r)
  * the token wiped, as every decoder leaves nothing behind.
  */
 static __dead void
-req_new_bad(char *token, char *peer, const char *what)
+req_new_bad(struct request *r, char *token, char *peer, const char *what)
 {
 	if (token != NULL)
 		freezero(token, strlen(token));
 	free(peer);
+	if (r != NULL)
+		req_free(r);
 	parent_fatalx("%s from the request child", what);
 }
 
@@ -584,22 +586,22 @@ req_new(struct imsg *imsg)
 	    (mode != REQ_MODE_BUFFERED && mode != REQ_MODE_STREAM) ||
 	    argc == 0 || argc > REQ_ARGV_MAX || strlen(peer) > 128 ||
 	    (door != 0 && door_owner(door, &doorname) == -1))
-		req_new_bad(token, peer, "bad new request");
+		req_new_bad(NULL, token, peer, "bad new request");
 
 	r = req_alloc(imsg->hdr.peerid, mode);
 	if ((r->argv = calloc(argc + 1, sizeof(*r->argv))) == NULL)
 		fatal(NULL);
 	for (i = 0; i < argc; i++) {
 		if ((r->argv[i] = imsg_get_str(&dec)) == NULL)
-			req_new_bad(token, peer, "bad argument");
+			req_new_bad(r, token, peer, "bad argument");
 		r->argc++;
 		total += strlen(r->argv[i]);
 		if (total > REQ_ARGV_MAX ||
 		    !utf8_valid(r->argv[i], strlen(r->argv[i])))
-			req_new_bad(token, peer, "bad argument");
+			req_new_bad(r, token, peer, "bad argument");
 	}
 	if (imsg_dec_end(&dec) == -1)
-		req_new_bad(token, peer, "bad new request");
+		req_new_bad(r, token, peer, "bad new request");
 	/*
 	 * Through a cloister's own socket only its token opens: a token
 	 * that leaked to another container is no good there.  Checked

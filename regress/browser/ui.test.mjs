@@ -772,6 +772,13 @@ async function run(browser, problems) {
 			h.kill('SIGTERM');
 		await until(async () => await cards.count() === 0,
 		    'the cancelled cards leave', 60000);
+		/*
+		 * A page that fell behind on those events may have been
+		 * dropped by the daemon (it buffers little for a client
+		 * that does not read); it reconnects by itself.
+		 */
+		await until(async () => await connState(page) === 'connected',
+		    'the page is connected', 60000);
 	});
 
 	// Restart: banner, then recovery without a reload, and without a

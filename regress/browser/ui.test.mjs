@@ -772,14 +772,17 @@ async function run(browser, problems) {
 			h.kill('SIGTERM');
 		await until(async () => await cards.count() === 0,
 		    'the cancelled cards leave', 60000);
-		/*
-		 * A page that fell behind on those events may have been
-		 * dropped by the daemon (it buffers little for a client
-		 * that does not read); it reconnects by itself.
-		 */
-		await until(async () => await connState(page) === 'connected',
-		    'the page is connected', 60000);
 	});
+	/*
+	 * A page that fell behind on those events may have been dropped
+	 * by the daemon, which buffers little for a client that does not
+	 * read; the steps after this one start from a fresh page.
+	 */
+	await page.reload();
+	await until(async () => await connState(page) === 'connected',
+	    'the page is connected', 30000);
+	/* The reload checks below count from here. */
+	await page.evaluate(() => { window.__marker = 'no reload'; });
 
 	// Restart: banner, then recovery without a reload, and without a
 	// new login: the daemon kept the session.  The page records every

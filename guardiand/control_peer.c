@@ -67,8 +67,8 @@ peer_pidfd(int fd, pid_t pid)
 }
 
 /* The parent of pid from /proc/PID/stat, or -1. */
-static pid_t
-parent_of(pid_t pid)
+pid_t
+proc_ppid(pid_t pid)
 {
 	char	 path[64], buf[512], *p;
 	ssize_t	 n;
@@ -140,7 +140,7 @@ control_peer_refusal(int fd, pid_t pid, char *buf, size_t len)
 		}
 		if (p <= 1)
 			break;
-		if ((p = parent_of(p)) == -1) {
+		if ((p = proc_ppid(p)) == -1) {
 			why = "cannot read its ancestry";
 			goto done;
 		}

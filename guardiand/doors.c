@@ -59,6 +59,7 @@ struct door {
 	uint32_t		 id;		/* never reused */
 	char			*cloister;
 	int			 fd;		/* listening */
+	int			 announced;	/* the request child has it */
 	dev_t			 dev;		/* of the socket file */
 	ino_t			 ino;
 };
@@ -77,8 +78,9 @@ static int	 door_name(const char *, char *, size_t);
 static int	 door_dir(const char *, char *, size_t);
 static int	 door_bind(const char *, int *, struct stat *, char *,
 		    size_t);
-static void	 door_announce(struct door *);
+static int	 door_announce(struct door *);
 static void	 door_close(struct door *, int);
+static void	 door_drop(struct door *, int);
 static void	 door_sweep(void);
 
 /* "NAME/request.sock", the address of a door. */
@@ -243,21 +245,31 @@ door_find(const char *cloister)
 	return (NULL);
 }
 
-/* The request child accepts on it from now on. */
-static void
+/*
+ * The request child accepts on it from now on; -1 if it cannot be
+ * handed over (out of descriptors, the channel full): said, and the
+ * caller decides, since a busy moment must not end the daemon.
+ */
+static int
 door_announce(struct door *d)
 {
 	struct imsg_enc	 enc;
 	int		 fd;
 
 	if (doors.iev == NULL)
-		return;
-	if ((fd = dup(d->fd)) == -1)
-		fatal("dup");
+		return (0);
+	if ((fd = dup(d->fd)) == -1) {
+		log_warn("cloister %s: socket", d->cloister);
+		return (-1);
+	}
 	imsg_enc_init(&enc);
 	imsg_put_u32(&enc, d->id);
-	if (imsgev_compose_enc(doors.iev, IMSG_LISTENER, 0, fd, &enc) == -1)
-		fatal("compose");
+	if (imsgev_compose_enc(doors.iev, IMSG_LISTENER, 0, fd, &enc) == -1) {
+		log_warn("cloister %s: socket", d->cloister);
+		return (-1);
+	}
+	d->announced = 1;
+	return (0);
 }
 
 int
@@ -284,7 +296,13 @@ door_open(const char *cloister, char *err, size_t errlen)
 	d->dev = st.st_dev;
 	d->ino = st.st_ino;
 	TAILQ_INSERT_TAIL(&doors.list, d, entry);
-	door_announce(d);
+	if (door_announce(d) == -1) {
+		/* The request child never heard of it: nothing to tell. */
+		door_drop(d, 1);
+		snprintf(err, errlen, "cannot serve its socket now: %s",
+		    strerror(errno));
+		return (-1);
+	}
 	log_debug("cloister %s: socket %s/%s/%s", cloister, doors.base,
 	    cloister, REQUEST_SOCK);
 	return (0);
@@ -298,16 +316,29 @@ static void
 door_close(struct door *d, int gone)
 {
 	struct imsg_enc	 enc;
-	struct stat	 st;
-	char		 name[PATH_MAX];
 
-	if (doors.iev != NULL) {
+	/*
+	 * Should the message not fit, the request child keeps accepting
+	 * on it, but every request through it is refused: its door is
+	 * gone (door_owner).
+	 */
+	if (doors.iev != NULL && d->announced) {
 		imsg_enc_init(&enc);
 		imsg_put_u32(&enc, d->id);
 		if (imsgev_compose_enc(doors.iev, IMSG_LISTENER_CLOSE, 0, -1,
 		    &enc) == -1)
-			fatal("compose");
+			log_warn("cloister %s: closing its socket", d->cloister);
 	}
+	door_drop(d, gone);
+}
+
+/* Forget a door: its socket goes if still ours, with gone its directory. */
+static void
+door_drop(struct door *d, int gone)
+{
+	struct stat	 st;
+	char		 name[PATH_MAX];
+
 	close(d->fd);
 	if (door_name(d->cloister, name, sizeof(name)) == 0 &&
 	    fstatat(doors.basefd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
@@ -389,7 +420,7 @@ doors_announce(struct imsgev *iev)
 
 	doors.iev = iev;
 	TAILQ_FOREACH(d, &doors.list, entry)
-		door_announce(d);
+		(void)door_announce(d);	/* said; the door stays unserved */
 }
 
 /*

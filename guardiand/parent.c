@@ -20,7 +20,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -703,29 +702,14 @@ orphans_kill(void)
 {
 	DIR		*dir;
 	struct dirent	*de;
-	char		 path[64], buf[512], *p;
+	char		*p;
 	pid_t		 pid, self = getpid();
-	long		 ppid;
-	ssize_t		 n;
-	int		 fd;
 
 	if ((dir = opendir("/proc")) == NULL)
 		return;
 	while ((de = readdir(dir)) != NULL) {
 		if ((pid = (pid_t)strtol(de->d_name, &p, 10)) <= 0 ||
-		    *p != '\0' || is_child(pid))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-			continue;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		buf[n] = '\0';
-		/* "pid (comm) S ppid ...": comm may hold ')' too. */
-		if ((p = strrchr(buf, ')')) == NULL ||
-		    sscanf(p + 1, " %*c %ld", &ppid) != 1 || ppid != self)
+		    *p != '\0' || is_child(pid) || proc_ppid(pid) != self)
 			continue;
 		(void)kill(-pid, SIGKILL);
 		(void)kill(pid, SIGKILL);

@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,15 +123,14 @@ runtime_path(const char *dirname, const char *name, int create)
  * guardiand -n, which checks a configuration without touching the
  * file system.
  */
-char *
-runtime_path_peek(const char *dirname, const char *name)
+static char *
+path_peek(const char *xdg, const char *dirname, const char *name)
 {
-	const char	*xdg;
 	char		*path;
 	struct stat	 st;
 	int		 rv;
 
-	if ((xdg = getenv("XDG_RUNTIME_DIR")) != NULL && *xdg == '/')
+	if (xdg != NULL && *xdg == '/')
 		rv = asprintf(&path, "%s/%s/%s", xdg, dirname, name);
 	else {
 		if (asprintf(&path, "/run/user/%u", (unsigned)geteuid()) == -1)
@@ -145,6 +145,99 @@ runtime_path_peek(const char *dirname, const char *name)
 			    (unsigned)geteuid(), dirname, name);
 	}
 	return (rv == -1 ? NULL : path);
+}
+
+char *
+runtime_path_peek(const char *dirname, const char *name)
+{
+	return (path_peek(getenv("XDG_RUNTIME_DIR"), dirname, name));
+}
+
+/* A word the shell reads back as itself: quoted unless plain. */
+static char *
+shell_word(const char *s)
+{
+	const char	*p;
+	char		*q, *w;
+
+	if (*s != '\0' && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789/._-+:@%=,") == strlen(s))
+		return (strdup(s));
+	/* Inside '...' everything is literal but ', written '\''. */
+	if ((w = malloc(strlen(s) * 4 + 3)) == NULL)
+		return (NULL);
+	q = w;
+	*q++ = '\'';
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '\'') {
+			memcpy(q, "'\\''", 4);
+			q += 4;
+		} else
+			*q++ = *p;
+	}
+	*q++ = '\'';
+	*q = '\0';
+	return (w);
+}
+
+/*
+ * How a human at a shell on the host reaches this daemon with
+ * guardianctl, for hints that must work when pasted: the program by
+ * name if the daemon's own PATH finds the one installed beside it,
+ * else by its path; and -s SOCKET unless the control socket is where
+ * guardianctl looks when a login shell runs it (XDG_RUNTIME_DIR is
+ * /run/user/UID there, or unset), which a daemon started with another
+ * runtime directory or guardian.control cannot assume.
+ */
+char *
+ctl_command(const char *ctl)
+{
+	char		 self[PATH_MAX], found[PATH_MAX];
+	char		*beside = NULL, *prog = NULL, *sock = NULL, *usual;
+	char		*path, *dir, *cmd = NULL;
+	struct stat	 a, b;
+	ssize_t		 n;
+	int		 byname = 1;
+
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
+		self[n] = '\0';
+		if ((dir = strrchr(self, '/')) != NULL) {
+			*dir = '\0';
+			if (asprintf(&beside, "%s/guardianctl", self) == -1)
+				beside = NULL;
+		}
+	}
+	if (beside != NULL && stat(beside, &a) == 0 && access(beside,
+	    X_OK) == 0) {
+		/* By name only if PATH leads to this very file. */
+		byname = 0;
+		if ((path = getenv("PATH")) != NULL &&
+		    (path = strdup(path)) != NULL) {
+			for (dir = strtok(path, ":"); dir != NULL;
+			    dir = strtok(NULL, ":")) {
+				if (*dir != '/' || (size_t)snprintf(found,
+				    sizeof(found), "%s/guardianctl", dir) >=
+				    sizeof(found) || stat(found, &b) == -1)
+					continue;
+				byname = a.st_dev == b.st_dev &&
+				    a.st_ino == b.st_ino;
+				break;
+			}
+			free(path);
+		}
+	}
+	prog = byname ? strdup("guardianctl") : shell_word(beside);
+	usual = path_peek(NULL, RUNDIR_CONTROL, CONTROL_SOCK);
+	if (usual == NULL || strcmp(usual, ctl) != 0)
+		sock = shell_word(ctl);
+	if (prog != NULL && asprintf(&cmd, "%s%s%s", prog,
+	    sock != NULL ? " -s " : "", sock != NULL ? sock : "") == -1)
+		cmd = NULL;
+	free(beside);
+	free(prog);
+	free(sock);
+	free(usual);
+	return (cmd);
 }
 
 /* $XDG_STATE_HOME/guardiand, else ~/.local/state/guardiand. */

@@ -36,5 +36,6 @@ char	*runtime_dir(const char *, int);
 char	*runtime_path(const char *, const char *, int);
 char	*runtime_path_peek(const char *, const char *);
 char	*state_dir(void);
+char	*ctl_command(const char *);
 
 #endif /* PATHS_H */

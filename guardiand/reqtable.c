@@ -35,6 +35,7 @@
 #include "frame.h"
 #include "log.h"
 #include "parent.h"
+#include "paths.h"
 #include "ruleset.h"
 
 /*
@@ -813,6 +814,28 @@ ui_where(char *buf, size_t len)
 	buf[0] = '\0';
 }
 
+/*
+ * guardianctl as a human on the host would type it to reach us (paths.c
+ * says when that needs its path or -s); the socket does not change
+ * while we run, so it is worked out once.
+ */
+static const char *
+ctl_where(void)
+{
+	static char	*cmd;
+	char		*ctl;
+
+	if (cmd != NULL)
+		return (cmd);
+	if ((ctl = conf->control_path) == NULL)
+		ctl = runtime_path_peek(RUNDIR_CONTROL, CONTROL_SOCK);
+	if (ctl != NULL)
+		cmd = ctl_command(ctl);
+	if (ctl != conf->control_path)
+		free(ctl);
+	return (cmd != NULL ? cmd : "guardianctl");
+}
+
 /* IMSG_POLICY_VERDICT: answers come in the order checks were asked. */
 void
 req_verdict(struct imsg *imsg)
@@ -820,7 +843,7 @@ req_verdict(struct imsg *imsg)
 	struct request	*r;
 	struct imsg_dec	 dec;
 	struct imsg_enc	 enc;
-	char		*pattern, text[512], where[128], dur[32];
+	char		*pattern, text[2048], where[128], dur[32];
 	uint8_t		 verdict, limit;
 
 	if ((r = TAILQ_FIRST(&checking)) == NULL ||
@@ -898,9 +921,9 @@ req_verdict(struct imsg *imsg)
 	ui_added(r);
 	ui_where(where, sizeof(where));
 	snprintf(text, sizeof(text), "waiting for approval%s or with "
-	    "`guardianctl approve %s` (request %s, expires in %llus)", where,
-	    r->id, r->id, (unsigned long long)(conf->approval_timeout +
-	    999) / 1000);
+	    "`%s approve %s` (request %s, expires in %llus)", where,
+	    ctl_where(), r->id, r->id, (unsigned long long)
+	    (conf->approval_timeout + 999) / 1000);
 	imsg_enc_init(&enc);
 	imsg_put_str(&enc, text);
 	imsg_put_u64(&enc, r->expires);

@@ -7,6 +7,7 @@
 #   make bench      benchmarks
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make static     a static hostexec for container images
+#   make deb        a Debian package (debhelper), checked by lintian
 
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
@@ -77,7 +78,7 @@ PROGS	= $(O)/guardiand $(O)/hostexec \
 TESTPROGS = $(O)/guardiand-test $(O)/regress/re2conf $(O)/regress/schemacheck \
 	    $(UNIT_BINS) $(FUZZ_REPLAY)
 
-.PHONY: all deps test sanitize bench run install static clean lint screenshot \
+.PHONY: all deps test sanitize bench run install static clean lint screenshot deb \
 	uniformat fuzz fuzz-build
 .DELETE_ON_ERROR:
 
@@ -265,6 +266,29 @@ install: all
 	    install -m 644 $$m $(DESTDIR)$(MANDIR)/man5/; done; true
 	for m in hostexec/*.1; do [ -f "$$m" ] && \
 	    install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/; done; true
+
+# The Debian package, built by debhelper from a copy of the tree in
+# $(O)/deb (dpkg-buildpackage writes beside the source), then checked
+# by lintian: an error fails.
+DEBTOOLS = debhelper lintian fakeroot dpkg-dev musl-tools
+deb:
+	@command -v dh >/dev/null && command -v lintian >/dev/null && \
+	    command -v musl-gcc >/dev/null && command -v fakeroot >/dev/null || { \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		echo "installing packaging tools: $(DEBTOOLS)"; \
+		$$SUDO apt-get install -y -q $(DEBTOOLS) >/dev/null || \
+		{ $$SUDO apt-get update -q >/dev/null && \
+		  $$SUDO apt-get install -y -q $(DEBTOOLS) >/dev/null; }; }
+	rm -rf $(O)/deb
+	mkdir -p $(O)/deb/guardiand
+	tar --exclude=./build --exclude=./.git --exclude=node_modules \
+	    --exclude='./$(O)' -cf - . | tar -C $(O)/deb/guardiand -xf -
+	cd $(O)/deb/guardiand && DEB_BUILD_OPTIONS=parallel=2 \
+	    dpkg-buildpackage -b -us -uc >../build.log 2>&1 || \
+	    { tail -n 30 ../build.log; exit 1; }
+	lintian --fail-on error --suppress-tags bad-distribution-in-changes-file \
+	    $(O)/deb/guardiand_*.deb
+	@ls $(O)/deb/*.deb
 
 clean:
 	rm -rf build

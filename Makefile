@@ -6,13 +6,15 @@
 #   make fuzz       libFuzzer on every fuzz test, FUZZTIME seconds in all
 #   make bench      benchmarks
 #   make install    PREFIX=/usr/local DESTDIR=
-#   make static     a static hostexec for container images
+#   make static     the static hostexec for container images (make builds it
+#                   too when musl is there, as it is after the dependencies)
 #   make deb        a Debian package (debhelper), checked by lintian
 
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
 SBINDIR	?= $(PREFIX)/sbin
 MANDIR	?= $(PREFIX)/share/man
+LIBDIR	?= $(PREFIX)/lib
 DESTDIR	?=
 CC	?= cc
 O	?= build
@@ -20,7 +22,7 @@ O	?= build
 # Debian packages this tree needs to build and test.
 DEBS	= build-essential pkg-config libevent-dev libbsd-dev libyaml-dev \
 	  libpcre2-dev libseccomp-dev libjansson-dev libcmocka-dev \
-	  mandoc curl jq procps psmisc file iproute2 unicode-data
+	  mandoc curl jq procps psmisc file iproute2 unicode-data musl-tools
 PKGS	= libevent libbsd-overlay yaml-0.1 libpcre2-8 libseccomp jansson
 # The Unicode database: common/uniformat.h is made from it, and
 # test_canon checks the canonical string against it.
@@ -73,7 +75,7 @@ FUZZMERGE	?= 0
 
 WWW_FILES	= $(sort $(wildcard www/*))
 
-PROGS	= $(O)/guardiand $(O)/hostexec \
+PROGS	= $(O)/guardiand $(O)/hostexec $(O)/hostexec-static \
 	  $(if $(wildcard guardianctl/guardianctl.c),$(O)/guardianctl)
 TESTPROGS = $(O)/guardiand-test $(O)/regress/re2conf $(O)/regress/schemacheck \
 	    $(UNIT_BINS) $(FUZZ_REPLAY)
@@ -91,6 +93,7 @@ $(O)/.deps:
 	@if ! pkg-config --exists $(PKGS) cmocka 2>/dev/null || \
 	    ! command -v mandoc >/dev/null || ! command -v curl >/dev/null || \
 	    ! command -v jq >/dev/null || ! command -v ip >/dev/null || \
+	    ! command -v musl-gcc >/dev/null || \
 	    { [ ! -r $(UCD) ] && command -v apt-get >/dev/null; }; then \
 		if command -v apt-get >/dev/null; then \
 			echo "installing build dependencies: $(DEBS)"; \
@@ -153,14 +156,22 @@ HOSTEXEC_SRCS = hostexec/hostexec.c common/frame.c common/canon.c
 $(O)/hostexec: $(patsubst %.c,$(O)/obj/%.o,$(HOSTEXEC_SRCS))
 	$(CC) $(LDFLAGS) -o $@ $^
 
-static: $(O)/.deps
-	@command -v musl-gcc >/dev/null || { \
-		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-		$$SUDO apt-get install -y -q musl-tools >/dev/null; }
-	@mkdir -p $(O)
-	musl-gcc -static -Os -Wall -Wextra -Werror -std=gnu11 \
-	    -D_GNU_SOURCE -fstack-protector-strong -Icommon \
-	    -o $(O)/hostexec-static $(HOSTEXEC_SRCS)
+# The client containers get: static (musl), so that one file works in
+# any image.  Built where musl is (Debian: musl-tools, a dependency);
+# elsewhere make says so and goes on with the dynamic one.
+$(O)/hostexec-static: $(HOSTEXEC_SRCS) common/frame.h \
+    common/canon.h $(O)/.deps
+	@if command -v musl-gcc >/dev/null; then \
+		echo "musl-gcc -static -o $@"; \
+		musl-gcc -static -Os -Wall -Wextra -Werror -std=gnu11 \
+		    -D_GNU_SOURCE -fstack-protector-strong -Icommon \
+		    -o $@ $(HOSTEXEC_SRCS); \
+	else \
+		echo "no musl-gcc: $@ (the static client) not built"; \
+	fi
+
+static: $(O)/hostexec-static
+	@test -x $(O)/hostexec-static
 	@echo "$(O)/hostexec-static: static, copy it into any container image"
 
 $(O)/regress/%: regress/unit/%.c $(O)/libguardiand.a
@@ -260,6 +271,9 @@ install: all
 	install -m 755 $(O)/guardiand $(DESTDIR)$(SBINDIR)/guardiand
 	install -m 755 $(O)/guardianctl $(DESTDIR)$(SBINDIR)/guardianctl
 	install -m 755 $(O)/hostexec $(DESTDIR)$(BINDIR)/hostexec
+	# The static client, for containers to mount (hostexec(1)).
+	[ ! -x $(O)/hostexec-static ] || install -D -m 755 \
+	    $(O)/hostexec-static $(DESTDIR)$(LIBDIR)/guardiand/hostexec
 	for m in guardiand/*.8 guardianctl/*.8; do [ -f "$$m" ] && \
 	    install -m 644 $$m $(DESTDIR)$(MANDIR)/man8/; done; true
 	for m in guardiand/*.5; do [ -f "$$m" ] && \

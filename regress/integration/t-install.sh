@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Man pages are clean mdoc; make install puts programs and pages where
-# PREFIX and DESTDIR say; make static builds a static client.
+# PREFIX and DESTDIR say, the static client among them; make static
+# builds it alone.
 . "$(dirname "$0")/../lib.sh"
 cd "$TOP" || exit 1
 
@@ -22,6 +23,14 @@ fi
 for f in sbin/guardiand sbin/guardianctl bin/hostexec; do
 	[ -x "$D/usr/local/$f" ] && ok "installed $f" || not_ok "installed $f"
 done
+# make builds the static client too (musl is a build dependency), and
+# make install puts it where a container can mount it.
+if file "$D/usr/local/lib/guardiand/hostexec" | grep -q 'statically linked'
+then
+	ok "installed lib/guardiand/hostexec, the static client"
+else
+	not_ok "installed lib/guardiand/hostexec, the static client"
+fi
 for f in man8/guardiand.8 man8/guardianctl.8 man5/guardiand.conf.5 \
     man1/hostexec.1; do
 	[ -f "$D/usr/local/share/man/$f" ] && ok "installed man page $f" ||

@@ -811,20 +811,68 @@ sse_send(struct sse_client *c, const char *event, const char *data)
 }
 
 /*
+ * An event as it goes on the wire, made once and shared: every client's
+ * output holds a reference to it, not a copy, and the last one to have
+ * sent it frees it.
+ */
+struct sse_event {
+	unsigned int	 refs;
+	size_t		 len;
+	char		 text[];
+};
+
+static void
+sse_event_unref(const void *data, size_t len, void *arg)
+{
+	struct sse_event	*ev = arg;
+
+	if (--ev->refs == 0)
+		free(ev);
+}
+
+static struct sse_event *
+sse_event_new(const char *event, const char *data)
+{
+	struct sse_event	*ev;
+	size_t			 len;
+
+	len = strlen("event: \ndata: \n\n") + strlen(event) + strlen(data);
+	if ((ev = malloc(sizeof(*ev) + len + 1)) == NULL)
+		return (NULL);
+	ev->refs = 1;
+	ev->len = snprintf(ev->text, len + 1, "event: %s\ndata: %s\n\n",
+	    event, data);
+	return (ev);
+}
+
+/*
  * One encoding for everybody; a client whose unsent output is already
  * above the mark does not read: it is dropped, not buffered for.
+ * evhttp_send_reply_chunk() moves the reference out of the scratch
+ * buffer into the client's output (and frames it), so one scratch
+ * buffer serves all of them.
  */
 static void
 sse_broadcast(const char *event, json_t *o)
 {
 	struct sse_client	*c, *t;
+	struct sse_event	*ev;
 	struct bufferevent	*bev;
+	struct evbuffer		*buf;
 	char			*js;
 
 	if (o == NULL || TAILQ_EMPTY(&sse_clients))
 		return;
 	if ((js = json_dumps(o, JSON_COMPACT)) == NULL)
 		return;
+	ev = sse_event_new(event, js);
+	free(js);
+	if (ev == NULL)
+		return;
+	if ((buf = evbuffer_new()) == NULL) {
+		sse_event_unref(NULL, 0, ev);
+		return;
+	}
 	TAILQ_FOREACH_SAFE(c, &sse_clients, entry, t) {
 		bev = evhttp_connection_get_bufferevent(c->conn);
 		if (bev != NULL && evbuffer_get_length(
@@ -834,9 +882,18 @@ sse_broadcast(const char *event, json_t *o)
 			sse_drop(c);
 			continue;
 		}
-		sse_send(c, event, js);
+		ev->refs++;
+		if (evbuffer_add_reference(buf, ev->text, ev->len,
+		    sse_event_unref, ev) == -1) {
+			ev->refs--;
+			continue;
+		}
+		evhttp_send_reply_chunk(c->req, buf);
+		/* Whatever it did not take goes, reference and all. */
+		evbuffer_drain(buf, evbuffer_get_length(buf));
 	}
-	free(js);
+	evbuffer_free(buf);
+	sse_event_unref(NULL, 0, ev);
 }
 
 static void

@@ -14,12 +14,15 @@
 #      while a client reads the same output at about 8 MB/s.
 #   3. cloister's kind of client (bash, curl, jq: POST /request) running
 #      true, beside hostexec.
+#   5. the approval page's event stream: the ui child's memory per open
+#      page and the time one event takes from the first page to the
+#      last, at 1,000 and 5,000 pages.
 #
 # Output: a table, then one line per metric,
 #   bench: NAME VALUE UNIT (target OP VALUE UNIT) [MISSED]
 # or "(context)" for a number without a target.  Per-run times are
 # kept in $O/bench/.  Knobs (environment): RUNS (500), CURL_RUNS (50),
-# SIZE_MB (256), CAT_RUNS (7), SLOW_SECS (10).
+# SIZE_MB (256), CAT_RUNS (7), SLOW_SECS (10), SSE_CLIENTS ("1000 5000").
 set -u
 cd "$(dirname "$0")/.." || exit 1
 O=${O:-build}
@@ -59,7 +62,8 @@ for h in spawnbench slowread; do
 done
 SB=$BB/spawnbench
 
-# The daemon: auto-approves true and cat, knows one cloister.
+# The daemon: auto-approves true and cat, asks a human for the event
+# stream's marker, knows one cloister.
 RP=$(free_port); UP=$(free_port)
 SOCK=$T/run/guardiand/request.sock
 TOKEN=bench-token-0123456789abcdef
@@ -71,6 +75,8 @@ hostexec:
   auto_approve:
     - pattern: "^true\$"
     - pattern: "^cat "
+  manual_approve:
+    - pattern: "^echo bench-sse-"
 YAML
 gconf "$T/config.yaml" <<YAML
 guardian:
@@ -285,12 +291,63 @@ else
 	row "bash + curl + jq client: skipped" "" "" "no $CLIENT_SH, curl or jq"
 fi
 
+# 5. The approval page's event stream: what each open page costs the ui
+# child, and how long one event takes to reach every page, at 1,000
+# and 5,000 pages.  The baseline is the ui child before they connect.
+TAB=$T/table.5
+SSE_LOAD=$BB/sse-load
+# shellcheck disable=SC2086
+${CC:-cc} $CWARN -o "$SSE_LOAD" regress/sse-load.c ||
+    die "cannot build regress/sse-load.c"
+LOGIN=$(grep -o 'approval UI login: http://[^ ]*' "$DLOG" | tail -1 |
+    sed 's/^approval UI login: //')
+curl -s -o /dev/null -c "$T/jar" "$LOGIN"
+COOKIE=$(awk '$6 == "guardiand_session" { print $7 }' "$T/jar")
+UIPID=$(child_pid ui)
+row "approval page event stream (SSE)" "per page" fan-out target
+HARD=$(ulimit -Hn)
+# Before any page: what a run with fewer pages left in the heap counts
+# against the larger run, never for it.
+rss0=$(awk '/^VmRSS:/ { print $2 }' "/proc/$UIPID/status")
+for n in ${SSE_CLIENTS:-1000 5000}; do
+	if [ "$HARD" != unlimited ] && [ "$HARD" -lt $((n + 100)) ]; then
+		row "  $n pages" skipped "" "hard descriptor limit $HARD"
+		continue
+	fi
+	say "5/5 event stream, $n pages"
+	mark=bench-sse-$n-$RANDOM
+	(ulimit -Sn $((n + 100)); exec "$SSE_LOAD" -p "$UP" -c "$COOKIE" \
+	    -n "$n" -w "$mark" -t 120) >"$T/sse.out" 2>&1 &
+	lpid=$!
+	k=0
+	until grep -q "^ready $n\$" "$T/sse.out" || [ $k -ge 1200 ] ||
+	    ! kill -0 "$lpid" 2>/dev/null; do
+		sleep 0.1; k=$((k + 1))
+	done
+	rss1=$(awk '/^VmRSS:/ { print $2 }' "/proc/$UIPID/status")
+	# Not auto-approved: it waits, and the page hears of it.
+	"$HOSTEXEC" -q echo "$mark" >/dev/null 2>&1 &
+	hpid=$!
+	wait "$lpid"
+	kill "$hpid" 2>/dev/null; wait "$hpid" 2>/dev/null
+	fan=$(sed -n 's/^fanout \([0-9.]*\) ms$/\1/p' "$T/sse.out")
+	if [ -z "$fan" ]; then
+		row "  $n pages" failed "" "$(tail -1 "$T/sse.out")"
+		continue
+	fi
+	per=$(( (rss1 - rss0) * 1024 / n ))
+	row "  $n pages" "$per B" "$fan ms" "<= 4096 B, <= 50 ms"
+	metric sse_${n}_bytes_per_page "$per" B "<=" 4096
+	metric sse_${n}_fanout "$fan" ms "<=" 50
+	metric sse_${n}_ui_rss "$rss1" kB
+done
+
 stop_daemon
 echo
 echo "guardiand benchmarks, $(date -u '+%Y-%m-%d'), $(nproc) cores" \
     "($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)," \
     "Linux $(uname -r)); load average $LOAD at the start"
-for f in "$T"/table.1 "$T"/table.2 "$T"/table.3 "$T"/table.4; do
+for f in "$T"/table.[0-9]*; do
 	echo
 	cat "$f"
 done

@@ -21,7 +21,8 @@
  *	Opens that many /events streams at once and prints "ready N" when
  *	every one has its first (state) event; then waits until every one
  *	has a request-added event whose data contains text, and prints
- *	"received N of M".  Exit 0 if all did.
+ *	"fanout MS" (from the first client's copy of it to the last's)
+ *	and "received N of M".  Exit 0 if all did.
  *
  *   sse-load -s -p port -c cookie [-t seconds]
  *	One stream that never reads (a tiny receive buffer), until its
@@ -56,6 +57,7 @@ struct client {
 	int	 got_want;
 	int	 closed;
 	int	 added;			/* current event is request-added */
+	double	 t_want;		/* when that event came */
 	size_t	 len;
 	char	*line;
 };
@@ -138,8 +140,10 @@ line(struct client *c)
 	else if (strncmp(l, "event: ", 7) == 0)
 		c->added = strcmp(l + 7, "request-added") == 0;
 	else if (c->added && strncmp(l, "data: ", 6) == 0 && want != NULL &&
-	    strstr(l, want) != NULL)
+	    strstr(l, want) != NULL && !c->got_want) {
 		c->got_want = 1;
+		c->t_want = now();
+	}
 }
 
 /* Read what there is; 0 while the stream is open, -1 once it ended. */
@@ -174,7 +178,7 @@ load(int n, double timeout)
 {
 	struct client	*cs;
 	struct pollfd	*pfd;
-	double		 end = now() + timeout;
+	double		 end = now() + timeout, first, last;
 	int		 i, ready = 0, got, open, announced = 0;
 
 	if ((cs = calloc(n, sizeof(*cs))) == NULL ||
@@ -224,6 +228,17 @@ load(int n, double timeout)
 			perror("poll");
 			return (1);
 		}
+	}
+	if (want != NULL && got == n) {
+		/* Fan-out: from the first client's copy to the last's. */
+		first = last = cs[0].t_want;
+		for (i = 1; i < n; i++) {
+			if (cs[i].t_want < first)
+				first = cs[i].t_want;
+			if (cs[i].t_want > last)
+				last = cs[i].t_want;
+		}
+		printf("fanout %.1f ms\n", (last - first) * 1000);
 	}
 	printf("ready %d of %d, received %d of %d, open %d of %d\n", ready, n,
 	    got, n, open, n);

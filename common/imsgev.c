@@ -17,7 +17,11 @@
 /*
  * An imsgbuf driven by one persistent libevent event on its socket:
  * always readable, writable only while something is queued, so an
- * idle channel never spins on EV_WRITE.  The event lives on the base
+ * idle channel never spins on EV_WRITE.  A message is written as soon
+ * as it is composed when nothing is queued before it (the socket is
+ * non-blocking): only what the socket does not take waits for
+ * EV_WRITE, which spares two epoll_ctl(2) calls and a loop turn per
+ * message.  The event lives on the base
  * that was current at imsgev_init() (each process's event_init()).
  */
 
@@ -76,13 +80,26 @@ imsgev_update(struct imsgev *iev)
 	imsgev_arm(iev, events);
 }
 
+/*
+ * Write what was just queued if nothing waits before it.  An error
+ * leaves the message queued: the handler meets it on EV_WRITE, where
+ * every channel already deals with a peer that went away.
+ */
+static void
+imsgev_flush(struct imsgev *iev)
+{
+	if ((iev->events & EV_WRITE) == 0)
+		(void)imsg_write(&iev->ibuf);
+	imsgev_update(iev);
+}
+
 int
 imsgev_compose(struct imsgev *iev, uint32_t type, uint32_t peerid, int fd,
     const void *data, size_t datalen)
 {
 	if (imsg_compose(&iev->ibuf, type, peerid, fd, data, datalen) == -1)
 		return (-1);
-	imsgev_update(iev);
+	imsgev_flush(iev);
 	return (0);
 }
 
@@ -92,6 +109,6 @@ imsgev_compose_enc(struct imsgev *iev, uint32_t type, uint32_t peerid,
 {
 	if (imsg_compose_enc(&iev->ibuf, type, peerid, fd, enc) == -1)
 		return (-1);
-	imsgev_update(iev);
+	imsgev_flush(iev);
 	return (0);
 }

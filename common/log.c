@@ -14,6 +14,10 @@
  * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
  */
 
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -30,20 +34,94 @@ static int		 log_debug_mode;
 static int		 log_verbose;
 static const char	*log_procname;
 static void		(*log_sink)(int, const char *);
+static int		 log_facility = LOG_DAEMON;
 
 /*
- * Open syslog now, while the process may still open sockets: a
+ * Records go to the syslog daemon through a socket of our own rather
+ * than syslog(3), which, with no syslog daemon (no /dev/log: many
+ * containers and minimal machines), tries to connect again on every
+ * record.  A failed connect is tried again at most every
+ * SYSLOG_RETRY_S seconds; records in between are dropped.
+ */
+#define SYSLOG_PATH	"/dev/log"
+#define SYSLOG_RETRY_S	5
+static int		 syslog_fd = -1;
+static time_t		 syslog_tried;
+
+static int
+syslog_connect(void)
+{
+	struct sockaddr_un	 sun;
+	time_t			 now = time(NULL);
+
+	if (syslog_fd != -1)
+		return (0);
+	if (syslog_tried != 0 && now - syslog_tried < SYSLOG_RETRY_S &&
+	    now >= syslog_tried)
+		return (-1);
+	syslog_tried = now;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strlcpy(sun.sun_path, SYSLOG_PATH, sizeof(sun.sun_path));
+	if ((syslog_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return (-1);
+	if (connect(syslog_fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		close(syslog_fd);
+		syslog_fd = -1;
+		return (-1);
+	}
+	syslog_tried = 0;
+	return (0);
+}
+
+/*
+ * One record, as syslog(3) with LOG_PID would send it; -1 if it did
+ * not reach the syslog daemon's socket.  A daemon restarted since we
+ * connected gets one fresh connect at once.
+ */
+int
+log_syslog(int pri, const char *msg)
+{
+	extern char	*__progname;
+	struct tm	 tm;
+	time_t		 now;
+	char		 ts[32], *buf;
+	int		 len, tries;
+	ssize_t		 n = -1;
+
+	if ((pri & LOG_FACMASK) == 0)
+		pri |= log_facility;
+	now = time(NULL);
+	localtime_r(&now, &tm);
+	strftime(ts, sizeof(ts), "%b %e %H:%M:%S", &tm);
+	if ((len = asprintf(&buf, "<%d>%s %s[%d]: %s", pri, ts, __progname,
+	    (int)getpid(), msg)) == -1)
+		return (-1);
+	for (tries = 0; tries < 2 && n == -1; tries++) {
+		if (syslog_connect() == -1)
+			break;
+		if ((n = send(syslog_fd, buf, len, MSG_NOSIGNAL)) == -1) {
+			close(syslog_fd);
+			syslog_fd = -1;
+			syslog_tried = 0;
+		}
+	}
+	free(buf);
+	return (n == len ? 0 : -1);
+}
+
+/*
+ * Connect to syslog now, while the process may still open sockets: a
  * sandboxed child must not need connect(2) later to log.
  */
 void
 log_init(int debug, int facility)
 {
-	extern char	*__progname;
-
 	log_debug_mode = debug;
 	log_verbose = debug;
+	log_facility = facility;
 	if (!debug)
-		openlog(__progname, LOG_PID | LOG_NDELAY, facility);
+		(void)syslog_connect();
 	tzset();
 }
 
@@ -92,8 +170,10 @@ vlog(int pri, const char *fmt, va_list ap)
 		else
 			fprintf(stderr, "%s\n", buf);
 		fflush(stderr);
-	} else
-		vsyslog(pri, fmt, ap);
+	} else {
+		vsnprintf(buf, sizeof(buf), fmt, ap);
+		(void)log_syslog(pri, buf);
+	}
 	errno = saved_errno;
 }
 

@@ -24,6 +24,7 @@
 #endif
 
 void	log_init(int, int);
+int	log_syslog(int, const char *);
 void	log_procinit(const char *);
 void	log_setsink(void (*)(int, const char *));
 void	log_setverbose(int);

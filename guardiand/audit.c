@@ -524,7 +524,7 @@ audit_log(const char *event, const char *id, const char *project,
 		srec = rec;
 	}
 	if (!audit.syslog_required)
-		syslog(audit.facility | LOG_NOTICE, "%s", srec);
+		(void)log_syslog(audit.facility | LOG_NOTICE, srec);
 	else if (syslog_send(audit.facility | LOG_NOTICE, srec) == -1) {
 		audit_failed(event, "syslog " SYSLOG_PATH, errno);
 		failed = 1;

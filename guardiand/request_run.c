@@ -22,6 +22,7 @@
 #include <sys/types.h>
 #include <sys/ioctl.h>
 #include <sys/tree.h>
+#include <sys/uio.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -59,6 +60,8 @@
 #define OUT_LOWAT	(256 * 1024)	/* resume at or below this */
 #define DISCARD_SIZE	(64 * 1024)
 #define CHUNK_HDR	10		/* "%08x\r\n" */
+/* Below this a frame is read and written as usual: fewer calls. */
+#define SPLICE_MIN	(16 * 1024)
 
 RB_HEAD(rq_tree, rq);
 
@@ -341,6 +344,76 @@ pipe_avail(int fd)
 	return (n > READ_MAX ? READ_MAX : (size_t)n);
 }
 
+/*
+ * Exactly len bytes of a frame's payload from the pipe into the output
+ * buffer, then the chunk's end: the pipe holds at least that much.
+ */
+static void
+stream_rest(struct rq *rq, struct rq_pipe *p, size_t len)
+{
+	struct evbuffer		*out = bufferevent_get_output(rq->conn->bev);
+	struct evbuffer_iovec	 v;
+	ssize_t			 n;
+
+	if (len > 0) {
+		if (evbuffer_reserve_space(out, len, &v, 1) != 1)
+			fatalx("evbuffer_reserve_space");
+		while ((n = read(p->fd, v.iov_base, len)) == -1 &&
+		    errno == EINTR)
+			;
+		if (n != (ssize_t)len)
+			fatalx("output pipe: %zd of %zu bytes it held", n, len);
+		v.iov_len = len;
+		evbuffer_commit_space(out, &v, 1);
+	}
+	if (rq->chunked)
+		evbuffer_add(out, "\r\n", 2);
+}
+
+/*
+ * The zero-copy path (DESIGN 7): when nothing is queued for the client,
+ * a frame's headers go straight to the connection and its payload moves
+ * from the pipe to the socket inside the kernel, splice(2).  What the
+ * socket does not take then goes the usual way, in order: the rest of
+ * the headers and of the payload through the output buffer.  1 if it
+ * sent a frame, 0 if the caller should read as usual.
+ */
+static int
+stream_splice(struct rq *rq, struct rq_pipe *p)
+{
+	struct evbuffer	*out = bufferevent_get_output(rq->conn->bev);
+	unsigned char	 hdr[CHUNK_HDR + FRAME_HDR_SIZE];
+	struct iovec	 iov;
+	size_t		 hlen, avail;
+	ssize_t		 n, moved;
+	int		 sock, navail;
+
+	sock = bufferevent_getfd(rq->conn->bev);
+	if (sock == -1 || evbuffer_get_length(out) != 0 ||
+	    ioctl(p->fd, FIONREAD, &navail) == -1 || navail < SPLICE_MIN)
+		return (0);
+	avail = (size_t)navail > READ_MAX ? READ_MAX : (size_t)navail;
+	hlen = rq->chunked ? CHUNK_HDR : 0;
+	if (rq->chunked)
+		hex8((char *)hdr, FRAME_HDR_SIZE + avail);
+	frame_hdr(hdr + hlen, p->type, avail);
+	iov.iov_base = hdr;
+	iov.iov_len = hlen + FRAME_HDR_SIZE;
+	/* Nothing written is no harm: the usual path reads this frame. */
+	if ((n = writev(sock, &iov, 1)) <= 0)
+		return (0);
+	moved = 0;
+	if ((size_t)n < iov.iov_len)
+		evbuffer_add(out, hdr + n, iov.iov_len - n);
+	else if ((moved = splice(p->fd, NULL, sock, NULL, avail,
+	    SPLICE_F_MOVE | SPLICE_F_NONBLOCK)) == -1)
+		moved = 0;	/* a full or broken socket: the rest queues */
+	stream_rest(rq, p, avail - moved);
+	if (evbuffer_get_length(out) > OUT_HIWAT)
+		rq_pause(rq);
+	return (1);
+}
+
 /* 1 read something, 0 nothing for now, -1 end of file (closed). */
 static int
 stream_read(struct rq *rq, struct rq_pipe *p)
@@ -352,6 +425,8 @@ stream_read(struct rq *rq, struct rq_pipe *p)
 	ssize_t			 n;
 
 	stream_start(rq);
+	if (stream_splice(rq, p))
+		return (1);
 	want = pipe_avail(p->fd);
 	hlen = rq->chunked ? CHUNK_HDR : 0;
 	/* Read into the output buffer itself: the one copy is the kernel's. */

@@ -288,6 +288,12 @@ seccomp_request(scmp_filter_ctx ctx)
 	    SCMP_A2(SCMP_CMP_EQ, SO_PEERCRED));
 	/* send(2) of a refusal to a connection over the limit; no address. */
 	allow1(ctx, SCMP_SYS(sendto), SCMP_A4(SCMP_CMP_EQ, 0));
+	/*
+	 * Command output moved from its pipe to the client's socket in the
+	 * kernel (stream_splice()); no offsets: pipe to socket only.
+	 */
+	allow2(ctx, SCMP_SYS(splice), SCMP_A1(SCMP_CMP_EQ, 0),
+	    SCMP_A3(SCMP_CMP_EQ, 0));
 }
 
 static void

@@ -13,6 +13,17 @@ if [ ! -f "$SHARED/cloister-default.yaml" ]; then
 	echo "ok - # SKIP $SHARED/cloister-default.yaml is missing"
 	exit 0
 fi
+# guardiand -n on cloister's own file says the same, and shows both
+# strings.
+out=$("$BIN/guardiand" -n -f "$SHARED/cloister-default.yaml" -- docker ps $'a\nb' 2>/dev/null)
+[ "$out" = $'deny\t\tdocker ps $\'a\\nb\'\ncloister\t\t"docker ps \'a\\nb\'"' ] &&
+    ok "guardiand -n: deny, with both strings" ||
+    not_ok "guardiand -n: deny, with both strings ($out)"
+out=$("$BIN/guardiand" -n -f "$SHARED/cloister-default.yaml" -- docker ps -a 2>/dev/null)
+[ "$out" = $'auto_approve\t^docker ps.*$\tdocker ps -a' ] &&
+    ok "guardiand -n: docker ps -a is auto-approved, one string" ||
+    not_ok "guardiand -n: docker ps -a is auto-approved ($out)"
+
 request_conf 2s
 AUDIT=$T/audit.log
 # cloister's hostexec section as it writes it, on a free port.

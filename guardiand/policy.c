@@ -31,8 +31,8 @@
 
 /*
  * The policy child: holds the compiled patterns and answers which rule
- * matches a command, given its arguments.  It touches no file, socket or process;
- * the patterns arrive from the parent, one message each.
+ * matches a command, given its arguments.  It touches no file, socket
+ * or process; the patterns arrive from the parent, one message each.
  */
 
 #define ERRS_MAX	(IMSG_MAXSIZE - IMSG_HDR_SIZE - 64)

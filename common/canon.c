@@ -278,8 +278,51 @@ canon_arg(char *out, size_t outsz, const char *arg, size_t len)
 	return (k.len);
 }
 
-char *
-canon_argv(int argc, char *const *argv)
+/*
+ * cloister's canonical form of one argument, as its shellQuote()
+ * builds it from Go's runes: a word as is, anything else in '...'
+ * with each ' written '\'' and every other character raw, a byte
+ * that is not part of valid UTF-8 as U+FFFD (Go's range loop yields
+ * RuneError for it, one byte at a time, which WriteRune encodes).
+ * Never $'...': the result is what cloister matches its patterns
+ * against, raw newlines and all.
+ */
+size_t
+canon_cloister_arg(char *out, size_t outsz, const char *arg, size_t len)
+{
+	const unsigned char	*s = (const unsigned char *)arg;
+	struct sink		 k = { out, outsz, 0 };
+	uint32_t		 cp;
+	size_t			 i, j, n;
+
+	if (len == 0)
+		sink_puts(&k, "''");
+	else if (is_word(s, len)) {
+		for (i = 0; i < len; i++)
+			sink_putc(&k, s[i]);
+	} else {
+		sink_putc(&k, '\'');
+		for (i = 0; i < len; i += n) {
+			if ((n = utf8_decode(s + i, len - i, &cp)) == 0) {
+				sink_puts(&k, "\xef\xbf\xbd");
+				n = 1;
+			} else if (cp == '\'')
+				sink_puts(&k, "'\\''");
+			else
+				for (j = 0; j < n; j++)
+					sink_putc(&k, s[i + j]);
+		}
+		sink_putc(&k, '\'');
+	}
+	if (outsz > 0)
+		out[k.len < outsz ? k.len : outsz - 1] = '\0';
+	return (k.len);
+}
+
+/* The arguments rendered by fn, joined by single spaces, malloc'd. */
+static char *
+join(int argc, char *const *argv, size_t (*fn)(char *, size_t,
+    const char *, size_t))
 {
 	size_t	 total = 1, n, off;
 	char	*out;
@@ -295,7 +338,7 @@ canon_argv(int argc, char *const *argv)
 			errno = EINVAL;
 			return (NULL);
 		}
-		n = canon_arg(NULL, 0, argv[i], strlen(argv[i]));
+		n = fn(NULL, 0, argv[i], strlen(argv[i]));
 		if (n > SIZE_MAX - total - 1) {
 			errno = ENOMEM;
 			return (NULL);
@@ -308,8 +351,19 @@ canon_argv(int argc, char *const *argv)
 	for (i = 0, off = 0; i < argc; i++) {
 		if (i > 0)
 			out[off++] = ' ';
-		off += canon_arg(out + off, total - off, argv[i],
-		    strlen(argv[i]));
+		off += fn(out + off, total - off, argv[i], strlen(argv[i]));
 	}
 	return (out);
+}
+
+char *
+canon_argv(int argc, char *const *argv)
+{
+	return (join(argc, argv, canon_arg));
+}
+
+char *
+canon_cloister_argv(int argc, char *const *argv)
+{
+	return (join(argc, argv, canon_cloister_arg));
 }

@@ -38,6 +38,17 @@ size_t	 canon_arg(char *, size_t, const char *, size_t);
 /* Malloc'd canonical string of argv[0..argc-1]; NULL on ENOMEM. */
 char	*canon_argv(int, char *const *);
 
+/*
+ * cloister's own canonical string (DESIGN section 4), which patterns
+ * are matched against as well: plain single quotes with every
+ * character raw inside (newlines, controls, bidi), bytes that are not
+ * UTF-8 as U+FFFD.  Always valid UTF-8; equal to the canonical
+ * string when every argument is printable.  Same conventions as
+ * canon_arg() and canon_argv().
+ */
+size_t	 canon_cloister_arg(char *, size_t, const char *, size_t);
+char	*canon_cloister_argv(int, char *const *);
+
 /* 1 if s[0..len) is valid UTF-8 (no overlongs, no surrogates,
  * nothing above U+10FFFF), else 0. */
 int	 utf8_valid(const char *, size_t);

@@ -224,7 +224,10 @@ void		 listen_addr_free(struct listen_addr *);
 /*
  * limits.args at most: with 64 KiB of arguments in all, each rendered
  * in at most 4 bytes a byte plus 4 an argument, the canonical string
- * and every message carrying it stay well inside a 512 KiB frame.
+ * and every message carrying it stay well inside a 512 KiB frame; so
+ * does the policy check, which carries the arguments themselves (4
+ * bytes of length each, 128 KiB in all) rather than the two strings
+ * the policy child forms from them.
  */
 #define CONFIG_ARGS_MAX		16384
 /* Cloister names: [A-Za-z0-9][A-Za-z0-9._-]{0,63}. */

@@ -52,6 +52,7 @@ static const char *const role_names[ROLE_MAX] = {
 static __dead void	 usage(void);
 static int		 check_config(struct config *, const char *, int,
 			    char **);
+static void		 print_form(const char *);
 static int		 daemonize(void);
 static void		 listen_default_unix(struct config *);
 static void		 resolve_user(struct config *);
@@ -391,7 +392,7 @@ check_config(struct config *conf, const char *project, int argc,
 	struct ruleset		*rs;
 	struct project_conf	*pc;
 	struct pattern_src	*ps;
-	char			*errs = NULL, *canon;
+	char			*errs = NULL, *canon, *clform;
 	int			 k, rv = 0;
 
 	if (conf->warnings != NULL)
@@ -427,18 +428,60 @@ check_config(struct config *conf, const char *project, int argc,
 		fprintf(stderr, "guardiand: %s is ignored: only the global "
 		    "patterns apply\n", pc->file);
 	if (argc > 0) {
-		if ((canon = canon_argv(argc, argv)) == NULL)
+		if ((canon = canon_argv(argc, argv)) == NULL ||
+		    (clform = canon_cloister_argv(argc, argv)) == NULL)
 			err(1, NULL);
-		ruleset_check(rs, project, canon, strlen(canon),
-		    conf->default_manual, &res);
+		ruleset_check(rs, project, canon, strlen(canon), clform,
+		    strlen(clform), conf->default_manual, &res);
 		printf("%s\t%s\t%s\n", verdict_name(res.verdict),
 		    res.pattern != NULL ? res.pattern : "", canon);
+		if (strcmp(canon, clform) != 0)
+			print_form(clform);
 		free(canon);
+		free(clform);
 	} else if (guardiand_verbose)
 		fprintf(stderr, "configuration OK\n");
 	ruleset_free(rs);
 	config_free(conf);
 	return (0);
+}
+
+/*
+ * -n: cloister's form of the command, which patterns are matched
+ * against too, when it is not the canonical string: on a line of its
+ * own, in double quotes, written as the audit log writes values (\\,
+ * \", \n, \t, \r, \xHH for other controls, \u{HHHH} for hidden
+ * characters), so that its raw newlines and controls show and reach
+ * no terminal.  It is always valid UTF-8.
+ */
+static void
+print_form(const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	uint32_t		 cp;
+	size_t			 len = strlen(s), i, n;
+
+	fputs("cloister\t\t\"", stdout);
+	for (i = 0; i < len; i += n) {
+		if ((n = utf8_decode(p + i, len - i, &cp)) == 0) {
+			printf("\\x%02x", p[i]);
+			n = 1;
+		} else if (cp == '\\' || cp == '"')
+			printf("\\%c", (int)cp);
+		else if (cp == '\n')
+			fputs("\\n", stdout);
+		else if (cp == '\t')
+			fputs("\\t", stdout);
+		else if (cp == '\r')
+			fputs("\\r", stdout);
+		else if (cp < 0x20 || cp == 0x7f)
+			printf("\\x%02x", (unsigned int)cp);
+		else if (canon_hidden(cp))
+			printf("\\u{%04x}", (unsigned int)cp);
+		else
+			fwrite(p + i, 1, n, stdout);
+	}
+	fputs("\"\n", stdout);
 }
 
 /*

@@ -59,8 +59,9 @@ enum imsg_type {
 	IMSG_POLICY_PATTERN,	/* u8 kind, str project, str re, str file,
 				   u32 line */
 	IMSG_POLICY_COMMIT,	/* compile what came, swap if all good */
-	IMSG_POLICY_CHECK,	/* peerid req; str project, str canon,
-				   u8 default_manual */
+	IMSG_POLICY_CHECK,	/* peerid req; str project,
+				   u8 default_manual, u32 argc,
+				   str arg... (1 to REQ_ARGV_MAX) */
 
 	/* any child -> parent */
 	IMSG_LOG,		/* u8 priority, str text */

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "canon.h"
 #include "config.h"
 #include "guardiand.h"
 #include "log.h"
@@ -30,8 +31,8 @@
 
 /*
  * The policy child: holds the compiled patterns and answers which rule
- * matches a canonical command.  It touches no file, socket or process;
- * the patterns arrive from the parent, one message each.
+ * matches a command, given its arguments.  It touches no file, socket
+ * or process; the patterns arrive from the parent, one message each.
  */
 
 #define ERRS_MAX	(IMSG_MAXSIZE - IMSG_HDR_SIZE - 64)
@@ -158,23 +159,38 @@ policy_commit(void)
 	staging_errs = NULL;
 }
 
+/*
+ * A check: the command's arguments, from which both strings its
+ * patterns are matched against are formed here (DESIGN 4 and 5).
+ */
 static void
 policy_check(struct imsg *imsg)
 {
 	struct imsg_dec		 dec;
 	struct imsg_enc		 enc;
 	struct verdict_result	 res;
-	char			*project, *canon;
+	char			*project, **argv, *canon, *clform;
+	uint32_t		 argc, i;
 	uint8_t			 default_manual;
 
 	imsg_dec_init(&dec, imsg);
 	project = imsg_get_str(&dec);
-	canon = imsg_get_str(&dec);
 	default_manual = imsg_get_u8(&dec);
+	argc = imsg_get_u32(&dec);
+	if (project == NULL || argc == 0 || argc > REQ_ARGV_MAX)
+		fatalx("bad check message");
+	if ((argv = calloc(argc + 1, sizeof(*argv))) == NULL)
+		fatal(NULL);
+	for (i = 0; i < argc; i++)
+		if ((argv[i] = imsg_get_str(&dec)) == NULL)
+			fatalx("bad check message");
 	if (imsg_dec_end(&dec) == -1)
 		fatalx("bad check message");
-	ruleset_check(current, project, canon, strlen(canon),
-	    default_manual, &res);
+	if ((canon = canon_argv(argc, argv)) == NULL ||
+	    (clform = canon_cloister_argv(argc, argv)) == NULL)
+		fatal(NULL);
+	ruleset_check(current, project, canon, strlen(canon), clform,
+	    strlen(clform), default_manual, &res);
 	if (res.limit_hit)
 		log_warnx("pattern match limit hit on request %08x, "
 		    "failing closed", imsg->hdr.peerid);
@@ -185,6 +201,10 @@ policy_check(struct imsg *imsg)
 	if (imsgev_compose_enc(&policy_iev, IMSG_POLICY_VERDICT,
 	    imsg->hdr.peerid, -1, &enc) == -1)
 		fatal("compose");
+	for (i = 0; i < argc; i++)
+		free(argv[i]);
+	free(argv);
 	free(project);
 	free(canon);
+	free(clform);
 }

@@ -169,6 +169,7 @@ static void	 req_timer(int, short, void *);
 static int	 req_audit(struct request *, const char *, ...)
 		    __attribute__((__sentinel__));
 static void	 req_unaudited(struct request *);
+static size_t	 check_size(const struct request *);
 static int	 check_admit(struct request *);
 static void	 checks_pump(void);
 static void	 check_done(struct request *);
@@ -695,13 +696,30 @@ clcount_put(struct clcount *cc)
 	}
 }
 
+/*
+ * What a check weighs: the canonical string held while it waits, and
+ * the message that asks it (the arguments, each with its length;
+ * the policy child forms both strings it matches from them).
+ */
+static size_t
+check_size(const struct request *r)
+{
+	size_t	 n;
+	int	 i;
+
+	n = strlen(r->canon) + strlen(r->project) + 64;
+	for (i = 0; i < r->argc; i++)
+		n += 4 + strlen(r->argv[i]);
+	return (n);
+}
+
 /* A place among the checks, for this cloister and in all: 0, or -1. */
 static int
 check_admit(struct request *r)
 {
 	struct clcount	*cc = clcount_get(r->cloister);
 
-	r->check_bytes = strlen(r->canon) + strlen(r->project) + 64;
+	r->check_bytes = check_size(r);
 	if (cc->bytes + r->check_bytes > CHECKS_CLOISTER_BYTES ||
 	    checks_bytes + r->check_bytes > CHECKS_ALL_BYTES ||
 	    nwaiting + ninflight >= CHECKS_MAX) {
@@ -755,6 +773,7 @@ checks_pump(void)
 	struct request	*r;
 	struct imsg_enc	 enc;
 	size_t		 size;
+	int		 i;
 
 	while (ninflight < CHECKS_INFLIGHT &&
 	    (r = TAILQ_FIRST(&waitq)) != NULL) {
@@ -766,8 +785,10 @@ checks_pump(void)
 		r->seq = ++next_seq;
 		imsg_enc_init(&enc);
 		imsg_put_str(&enc, r->project);
-		imsg_put_str(&enc, r->canon);
 		imsg_put_u8(&enc, conf->default_manual);
+		imsg_put_u32(&enc, r->argc);
+		for (i = 0; i < r->argc; i++)
+			imsg_put_str(&enc, r->argv[i]);
 		if (imsgev_compose_enc(parent_channel(ROLE_POLICY),
 		    IMSG_POLICY_CHECK, r->seq, -1, &enc) == -1) {
 			log_warn("request %s: cannot queue its check", r->id);

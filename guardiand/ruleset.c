@@ -192,37 +192,59 @@ ruleset_add(struct ruleset *rs, const char *project, enum pat_kind kind,
 	return (0);
 }
 
+/* What a command is matched against: one string, or two. */
+struct subjects {
+	const char	*s[2];
+	size_t		 len[2];
+	int		 n;
+};
+
 /*
- * The first rule of rl that decides, or NULL.  A limit (or matcher
- * failure) decides for deny only.
+ * Whether r decides for its kind: a deny pattern if it matches any
+ * subject, the others only if they match every one.  A limit (or
+ * matcher failure) counts as a match for deny only.
  */
+static int
+rule_decides(const struct rule *r, int kind, const struct subjects *sub,
+    int *limit_hit)
+{
+	int	 i, rc;
+
+	for (i = 0; i < sub->n; i++) {
+		rc = pattern_match(r->pat, sub->s[i], sub->len[i]);
+		if (rc != PATTERN_MATCH && rc != PATTERN_NOMATCH) {
+			*limit_hit = 1;
+			rc = kind == PAT_DENY ? PATTERN_MATCH : PATTERN_NOMATCH;
+		}
+		if (kind == PAT_DENY && rc == PATTERN_MATCH)
+			return (1);
+		if (kind != PAT_DENY && rc == PATTERN_NOMATCH)
+			return (0);
+	}
+	return (kind != PAT_DENY);
+}
+
+/* The first rule of rl that decides, or NULL. */
 static const struct rule *
-rules_match(const struct rule_list *rl, int kind, const char *canon,
-    size_t len, int *limit_hit)
+rules_match(const struct rule_list *rl, int kind,
+    const struct subjects *sub, int *limit_hit)
 {
 	const struct rule	*r;
-	int			 rc;
 
-	TAILQ_FOREACH(r, rl, entry) {
-		rc = pattern_match(r->pat, canon, len);
-		if (rc == PATTERN_MATCH)
+	TAILQ_FOREACH(r, rl, entry)
+		if (rule_decides(r, kind, sub, limit_hit))
 			return (r);
-		if (rc != PATTERN_NOMATCH) {
-			*limit_hit = 1;
-			if (kind == PAT_DENY)
-				return (r);
-		}
-	}
 	return (NULL);
 }
 
 void
 ruleset_check(const struct ruleset *rs, const char *project,
-    const char *canon, size_t len, int default_manual,
-    struct verdict_result *res)
+    const char *canon, size_t len, const char *clform, size_t cllen,
+    int default_manual, struct verdict_result *res)
 {
 	const struct rproject	*rp = NULL;
 	const struct rule	*r;
+	struct subjects		 sub;
 	int			 k;
 
 	res->verdict = default_manual ? VERDICT_MANUAL : VERDICT_DENY;
@@ -232,13 +254,19 @@ ruleset_check(const struct ruleset *rs, const char *project,
 		res->verdict = VERDICT_DENY;
 		return;
 	}
+	sub.s[0] = canon;
+	sub.len[0] = len;
+	sub.s[1] = clform;
+	sub.len[1] = cllen;
+	/* Printable arguments: one string, matched once. */
+	sub.n = clform == NULL || (cllen == len &&
+	    memcmp(canon, clform, len) == 0) ? 1 : 2;
 	if (project != NULL && *project != '\0')
 		rp = project_find(rs, project);
 	for (k = 0; k < PAT_NKINDS; k++) {
-		r = rules_match(&rs->global[k], k, canon, len,
-		    &res->limit_hit);
+		r = rules_match(&rs->global[k], k, &sub, &res->limit_hit);
 		if (r == NULL && rp != NULL)
-			r = rules_match(&rp->kind[k], k, canon, len,
+			r = rules_match(&rp->kind[k], k, &sub,
 			    &res->limit_hit);
 		if (r != NULL) {
 			res->verdict = kind_verdict[k];

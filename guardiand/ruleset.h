@@ -30,9 +30,11 @@
  * auto_approve, then manual_approve, then the default (deny, or
  * manual_approve if default_manual).  Within a kind the global patterns
  * come first, then the project's, each in the order added; the first
- * match decides.  A match that hits a pcre2 limit (or fails otherwise)
- * counts as a match for deny and as no match for the others (fail
- * closed), and sets limit_hit so that the caller can log it.
+ * match decides.  A command is matched as two strings, guardiand's
+ * canonical one and cloister's (ruleset_check()).  A match that hits a
+ * pcre2 limit (or fails otherwise) counts as a match for deny and as
+ * no match for the others (fail closed), and sets limit_hit so that
+ * the caller can log it.
  */
 
 enum verdict {
@@ -62,9 +64,18 @@ void		 ruleset_free(struct ruleset *);
 int		 ruleset_add(struct ruleset *, const char *, enum pat_kind,
 		    const char *, const char *, int, char **);
 
-/* The verdict for canonical command canon (len bytes, valid UTF-8). */
+/*
+ * The verdict for a command of project, from its canonical string
+ * canon (len bytes) and cloister's form of it, clform (cllen bytes;
+ * canon_cloister_argv()), both valid UTF-8.  An auto_approve or
+ * manual_approve pattern matches only if it matches both, a deny
+ * pattern if it matches either (DESIGN section 5): no verdict is
+ * more permissive than cloister's on its own string.  clform NULL:
+ * canon alone.
+ */
 void		 ruleset_check(const struct ruleset *, const char *,
-		    const char *, size_t, int, struct verdict_result *);
+		    const char *, size_t, const char *, size_t, int,
+		    struct verdict_result *);
 
 /* "deny", "auto_approve", "manual_approve". */
 const char	*verdict_name(enum verdict);

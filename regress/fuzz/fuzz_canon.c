@@ -23,6 +23,11 @@
  * character (controls, invisible and bidi formatting); a printable
  * argument is never $'...'-quoted (cloister's form); and canon_arg()
  * into a short buffer gives a prefix of the whole, like snprintf.
+ * cloister's own form (canon_cloister_argv) is checked against one
+ * written here from cloister's shellQuote(), Go's rune loop and all
+ * (a byte that is not UTF-8 becomes U+FFFD): valid UTF-8, equal to
+ * the canonical string when every argument is printable, a prefix
+ * when cut short.
  */
 
 #include <stddef.h>
@@ -231,6 +236,83 @@ printable(const unsigned char *s, size_t len)
 	return (1);
 }
 
+/*
+ * cloister's shellQuote() of one argument, appended at out: words as
+ * they are, the rest in '...' rune by rune, ' as '\'', what Go's range
+ * loop yields as RuneError (one byte that starts no valid sequence)
+ * as U+FFFD.  Returns the bytes written.
+ */
+static size_t
+go_quote(unsigned char *out, const unsigned char *s, size_t len)
+{
+	uint32_t	 cp;
+	size_t		 o = 0, i, n;
+
+	for (i = 0; i < len && plain(s[i]); i++)
+		;
+	if (len > 0 && i == len) {
+		memcpy(out, s, len);
+		return (len);
+	}
+	out[o++] = '\'';
+	for (i = 0; i < len; i += n) {
+		if ((n = get_utf8(s + i, len - i, &cp)) == 0) {
+			o += put_utf8(out + o, 0xfffd);
+			n = 1;
+		} else if (cp == '\'') {
+			memcpy(out + o, "'\\''", 4);
+			o += 4;
+		} else {
+			memcpy(out + o, s + i, n);
+			o += n;
+		}
+	}
+	out[o++] = '\'';
+	return (o);
+}
+
+/* canon_cloister_argv() and canon_cloister_arg() against go_quote(). */
+static void
+check_cloister(const struct arg *args, char **argv, int argc,
+    const char *canon, int allprintable, size_t cut)
+{
+	unsigned char	*want;
+	char		*got, small[16];
+	size_t		 total = 1, o = 0, n, i;
+	uint32_t	 cp;
+
+	for (i = 0; i < (size_t)argc; i++)
+		total += 4 * args[i].len + 3;
+	if ((want = malloc(total)) == NULL)
+		abort();
+	for (i = 0; i < (size_t)argc; i++) {
+		if (i > 0)
+			want[o++] = ' ';
+		n = go_quote(want + o, args[i].p, args[i].len);
+		/* Cut short like snprintf, whole size returned. */
+		memset(small, 'X', sizeof(small));
+		FUZZ_CHECK(canon_cloister_arg(small, cut, argv[i],
+		    args[i].len) == n);
+		if (cut > 0) {
+			FUZZ_CHECK(strlen(small) == (n < cut ? n : cut - 1));
+			FUZZ_CHECK(memcmp(small, want + o, strlen(small)) == 0);
+		} else
+			FUZZ_CHECK(small[0] == 'X');
+		o += n;
+	}
+	want[o] = '\0';
+	got = canon_cloister_argv(argc, argv);
+	FUZZ_CHECK(got != NULL);
+	FUZZ_CHECK(strlen(got) == o && memcmp(got, want, o) == 0);
+	for (i = 0; i < o; i += n)
+		FUZZ_CHECK((n = get_utf8((unsigned char *)got + i, o - i,
+		    &cp)) > 0);
+	if (allprintable)
+		FUZZ_CHECK(strcmp(got, canon) == 0);
+	free(got);
+	free(want);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -279,6 +361,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	FUZZ_CHECK(*s == '\0');
 	free(word);
+
+	for (i = 0, n = 1; i < (size_t)argc; i++)
+		n &= printable(args[i].p, args[i].len);
+	check_cloister(args, argv, argc, canon, n,
+	    size > 0 ? data[0] % 16 : 5);
 
 	for (i = 0; i < (size_t)argc; i++) {
 		/* Printable arguments keep cloister's form. */

@@ -67,9 +67,51 @@ out=$("$GD" -n -f "$T/full/config.yaml" -- git push origin main --force)
 [ "$out" = $'deny\t^git push origin main --force\tgit push origin main --force' ] &&
     ok "verdict line: deny wins over manual" || not_ok "verdict line: deny ($out)"
 out=$("$GD" -n -f "$T/full/config.yaml" -- ls $'a\nb' "it's")
-[ "$out" = "deny"$'\t\t'"ls \$'a\\nb' 'it'\\''s'" ] &&
-    ok "verdict line: default deny, canonical quoting" ||
+[ "$out" = "deny"$'\t\t'"ls \$'a\\nb' 'it'\\''s'"$'\n'"cloister"$'\t\t'"\"ls 'a\\nb' 'it'\\\\''s'\"" ] &&
+    ok "verdict line: default deny, canonical quoting, cloister's form" ||
     not_ok "verdict line: default deny ($out)"
+
+# Patterns match guardiand's canonical string and cloister's (DESIGN
+# 5): an approval must match both, a deny pattern either.  -n shows
+# cloister's form on a second line when it differs.
+mkdir "$T/dual"
+cat >"$T/dual/config.yaml" <<'YAML'
+hostexec:
+  auto_approve:
+    - pattern: "^docker ps.*$"
+  manual_approve:
+    - pattern: "^gh pr view( .+)?$"
+YAML
+gconf "$T/dual/config.yaml" <<'YAML'
+guardian:
+  deny:
+    - pattern: "\\x{202E}"
+    - pattern: "[[:cntrl:]]\\[0m"
+YAML
+dual() {
+	local want=$1; shift
+	local out
+	out=$("$GD" -n -f "$T/dual/config.yaml" -- "$@" 2>"$T/v.err")
+	if [ "$out" = "$want" ]; then
+		ok "two forms: $(printf '%q ' "$@")→ ${want%%$'\t'*}"
+	else
+		not_ok "two forms: $(printf '%q ' "$@")→ $(printf '%q' "$want") (got $(printf '%q' "$out") $(cat "$T/v.err"))"
+	fi
+}
+dual $'deny\t\tdocker ps $\'a\\nb\'\ncloister\t\t"docker ps \'a\\nb\'"' \
+    docker ps $'a\nb'
+dual $'auto_approve\t^docker ps.*$\tdocker ps -a' docker ps -a
+dual $'auto_approve\t^docker ps.*$\tdocker ps $\'a\\tb\'\ncloister\t\t"docker ps \'a\\tb\'"' \
+    docker ps $'a\tb'
+dual $'deny\t\tgh pr view $\'1\\n2\'\ncloister\t\t"gh pr view \'1\\n2\'"' \
+    gh pr view $'1\n2'
+dual $'manual_approve\t^gh pr view( .+)?$\tgh pr view 12' gh pr view 12
+dual $'deny\t\\x{202E}\tgh pr view $\'\\u202e\'\ncloister\t\t"gh pr view \'\\u{202e}\'"' \
+    gh pr view $'\u202e'
+dual $'deny\t[[:cntrl:]]\\[0m\tdocker ps $\'\\x1b[0m\'\ncloister\t\t"docker ps \'\\x1b[0m\'"' \
+    docker ps $'\e[0m'
+dual $'auto_approve\t^docker ps.*$\tdocker ps $\'\\xff\'\ncloister\t\t"docker ps \'\xef\xbf\xbd\'"' \
+    docker ps $'\xff'
 
 # Per-project patterns with -p.
 mkdir -p "$T/full/projects"

@@ -442,7 +442,7 @@ check(const struct ruleset *rs, const char *project, const char *cmd,
 {
 	struct verdict_result	 res;
 
-	ruleset_check(rs, project, cmd, strlen(cmd), dm, &res);
+	ruleset_check(rs, project, cmd, strlen(cmd), NULL, 0, dm, &res);
 	if (res.verdict != v)
 		fail_msg("%s (project %s): %s, want %s", cmd,
 		    project ? project : "-", verdict_name(res.verdict),
@@ -534,7 +534,7 @@ test_ruleset_limit(void **state)
 	s[n + 1] = '\0';
 
 	rs = rs_build(deny);
-	ruleset_check(rs, NULL, s, n + 1, 0, &res);
+	ruleset_check(rs, NULL, s, n + 1, NULL, 0, 0, &res);
 	if (res.limit_hit) {
 		assert_int_equal(res.verdict, VERDICT_DENY);
 		assert_string_equal(res.pattern, "^(a+)+$");
@@ -545,9 +545,94 @@ test_ruleset_limit(void **state)
 	ruleset_free(rs);
 
 	rs = rs_build(autos);
-	ruleset_check(rs, "p", s, n + 1, 0, &res);
+	ruleset_check(rs, "p", s, n + 1, NULL, 0, 0, &res);
 	assert_int_equal(res.verdict, VERDICT_MANUAL);
 	assert_string_equal(res.pattern, "b$");
+	ruleset_free(rs);
+	free(s);
+}
+
+/* check2: as check, on guardiand's string and cloister's. */
+static void
+check2(const struct ruleset *rs, const char *canon, const char *clform,
+    enum verdict v, const char *pat)
+{
+	struct verdict_result	 res;
+
+	ruleset_check(rs, NULL, canon, strlen(canon), clform,
+	    strlen(clform), 0, &res);
+	if (res.verdict != v)
+		fail_msg("%s / %s: %s, want %s", canon, clform,
+		    verdict_name(res.verdict), verdict_name(v));
+	if (pat == NULL)
+		assert_null(res.pattern);
+	else {
+		assert_non_null(res.pattern);
+		assert_string_equal(res.pattern, pat);
+	}
+}
+
+/*
+ * Two strings (DESIGN 5): auto_approve and manual_approve patterns
+ * must match both, a deny pattern either; the first that decides
+ * names itself.
+ */
+static void
+test_ruleset_two_forms(void **state)
+{
+	static const char *const spec[] = {
+		"deny", NULL, "\\x1b",
+		"deny", NULL, "\\x{202e}",
+		"auto", NULL, "^ls .*$",
+		"auto", NULL, "^docker ps.*$",
+		"manual", NULL, "\\t",
+		"manual", NULL, "^docker ps ",
+		NULL
+	};
+	static const char *const limit[] = {
+		"auto", NULL, "^(a+)+$",
+		NULL
+	};
+	struct ruleset		*rs = rs_build(spec);
+	struct verdict_result	 res;
+	char			*s;
+	size_t			 n = 100000;
+
+	/* .* refuses cloister's raw newline: no approval at all */
+	check2(rs, "ls $'a\\nb'", "ls 'a\nb'", VERDICT_DENY, NULL);
+	/* ... or the next kind's pattern that matches both decides */
+	check2(rs, "docker ps $'a\\nb'", "docker ps 'a\nb'",
+	    VERDICT_MANUAL, "^docker ps ");
+	/* the same string twice is the same as one */
+	check2(rs, "docker ps a", "docker ps a", VERDICT_AUTO,
+	    "^docker ps.*$");
+	/* . takes a raw tab: both match */
+	check2(rs, "ls $'\\t'", "ls '\t'", VERDICT_AUTO, "^ls .*$");
+	/* a pattern on the raw tab matches cloister's form alone */
+	check2(rs, "echo $'\\t'", "echo '\t'", VERDICT_DENY, NULL);
+	/* a deny pattern on a raw character, in cloister's form only */
+	check2(rs, "docker ps $'\\x1b[0m'", "docker ps '\x1b[0m'",
+	    VERDICT_DENY, "\\x1b");
+	check2(rs, "ls $'\\u202e'", "ls '\xe2\x80\xae'", VERDICT_DENY,
+	    "\\x{202e}");
+	/* in the escaped form only: deny too */
+	check2(rs, "ls '\x1b'", "ls 'x'", VERDICT_DENY, "\\x1b");
+	ruleset_free(rs);
+
+	/* A limit on either string: no approval. */
+	assert_non_null(s = malloc(n + 2));
+	memset(s, 'a', n);
+	s[n] = 'b';
+	s[n + 1] = '\0';
+	rs = rs_build(limit);
+	ruleset_check(rs, NULL, "aaa", 3, s, n + 1, 0, &res);
+	assert_int_equal(res.verdict, VERDICT_DENY);
+	assert_null(res.pattern);
+	ruleset_check(rs, NULL, s, n + 1, "aaa", 3, 0, &res);
+	assert_int_equal(res.verdict, VERDICT_DENY);
+	ruleset_check(rs, NULL, "aaa", 3, "aa", 2, 0, &res);
+	assert_int_equal(res.verdict, VERDICT_AUTO);
+	assert_int_equal(res.limit_hit, 0);
 	ruleset_free(rs);
 	free(s);
 }
@@ -598,6 +683,7 @@ main(void)
 		cmocka_unit_test(test_ruleset_order),
 		cmocka_unit_test(test_ruleset_projects),
 		cmocka_unit_test(test_ruleset_limit),
+		cmocka_unit_test(test_ruleset_two_forms),
 		cmocka_unit_test(test_ruleset_errors),
 	};
 

@@ -2138,17 +2138,31 @@ pattern_compile(const char *src, char *err, size_t errlen)
 	return (NULL);
 }
 
-int
-pattern_match(const struct pattern *pat, const char *s, size_t len)
+/*
+ * One match data for every match of the process (single-threaded): a
+ * match needs only to know whether there is one, and allocating it per
+ * call was a malloc and a free per pattern tried.
+ */
+static pcre2_match_data *
+match_data(void)
+{
+	static pcre2_match_data	*md;
+
+	if (md == NULL)
+		md = pcre2_match_data_create(1, NULL);
+	return (md);
+}
+
+static int
+match(const struct pattern *pat, const char *s, size_t len, uint32_t opts)
 {
 	pcre2_match_data	*md;
 	int			 rc;
 
-	if ((md = pcre2_match_data_create(1, NULL)) == NULL)
+	if ((md = match_data()) == NULL)
 		return (PATTERN_ERROR);
 	rc = pcre2_match(pat->code, (PCRE2_SPTR)(s != NULL ? s : ""), len,
-	    0, 0, md, pat->mctx);
-	pcre2_match_data_free(md);
+	    0, opts, md, pat->mctx);
 	if (rc >= 0)
 		return (PATTERN_MATCH);
 	switch (rc) {
@@ -2161,6 +2175,114 @@ pattern_match(const struct pattern *pat, const char *s, size_t len)
 	default:
 		return (PATTERN_ERROR);
 	}
+}
+
+int
+pattern_match(const struct pattern *pat, const char *s, size_t len)
+{
+	return (match(pat, s, len, 0));
+}
+
+int
+pattern_match_valid(const struct pattern *pat, const char *s, size_t len)
+{
+	return (match(pat, s, len, PCRE2_NO_UTF_CHECK));
+}
+
+/*
+ * What every match of the pattern starts with, from its Go source: the
+ * literal characters after a leading ^, as far as they are certain.
+ * Conservative: an alternative at the top level means none (it could
+ * start elsewhere); a non-ASCII character, a class or group ends it;
+ * a character made optional by the quantifier after it is left out.
+ * 0 if none.
+ */
+/*
+ * Whether a Go expression has an alternative at its top level (outside
+ * every group and class), as in `^a|b`.  When unsure, it says yes.
+ */
+static int
+top_alternation(const char *re)
+{
+	const char	*p = re;
+	int		 depth = 0;
+
+	while (*p != '\0') {
+		if (p[0] == '\\' && p[1] == 'Q') {
+			/* Literal text up to \E, or to the end. */
+			if ((p = strstr(p + 2, "\\E")) == NULL)
+				return (0);
+			p += 2;
+			continue;
+		}
+		if (p[0] == '\\') {
+			if (p[1] == '\0')
+				return (1);
+			p += 2;
+			continue;
+		}
+		if (p[0] == '[') {
+			p++;
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;	/* a ] first is itself */
+			while (*p != '\0' && *p != ']') {
+				if (p[0] == '[' && p[1] == ':') {
+					if ((p = strstr(p + 2, ":]")) == NULL)
+						return (1);
+					p += 2;
+				} else if (p[0] == '\\' && p[1] != '\0')
+					p += 2;
+				else
+					p++;
+			}
+			if (*p == '\0')
+				return (1);
+			p++;
+			continue;
+		}
+		if (*p == '(')
+			depth++;
+		else if (*p == ')' && --depth < 0)
+			return (1);
+		else if (*p == '|' && depth == 0)
+			return (1);
+		p++;
+	}
+	return (0);
+}
+
+size_t
+pattern_prefix(const struct pattern *pat, char *out, size_t outlen)
+{
+	const char	*re = pat->src, *p;
+	size_t		 n = 0;
+	char		 c;
+
+	if (re[0] != '^' || outlen == 0 || top_alternation(re))
+		return (0);
+	for (p = re + 1; *p != '\0' && n < outlen; p++) {
+		c = *p;
+		if ((unsigned char)c >= 0x80)
+			break;
+		if (c == '\\') {
+			/* An escaped punctuation character is itself. */
+			c = p[1];
+			if (c == '\0' || (unsigned char)c >= 0x80 ||
+			    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			    (c >= '0' && c <= '9') || c == ' ')
+				break;
+			p++;
+		} else if (strchr(".+*?()[]{}^$", c) != NULL)
+			break;
+		if (p[1] == '?' || p[1] == '*' || p[1] == '{')
+			break;
+		out[n++] = c;
+		if (p[1] == '+')
+			break;
+	}
+	return (n);
 }
 
 const char *

@@ -35,8 +35,13 @@ struct pattern;
 
 /* NULL on error with a one-line reason in err (no file:line). */
 struct pattern	*pattern_compile(const char *, char *, size_t);
-/* Subject: len bytes of valid UTF-8. */
+/* Subject: len bytes, refused (PATTERN_ERROR) unless valid UTF-8. */
 int		 pattern_match(const struct pattern *, const char *, size_t);
+/* The same for a subject the caller found valid (utf8_valid()). */
+int		 pattern_match_valid(const struct pattern *, const char *,
+		    size_t);
+/* The literal text every match starts with, its length (0: none). */
+size_t		 pattern_prefix(const struct pattern *, char *, size_t);
 const char	*pattern_source(const struct pattern *);
 void		 pattern_free(struct pattern *);
 

@@ -27,15 +27,47 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "canon.h"
 #include "config.h"
 #include "pattern.h"
 #include "ruleset.h"
 
+/*
+ * The cost of a check must not grow with the number of patterns
+ * (DESIGN 5): each list indexes its rules by the literal text every
+ * match must start with (pattern_prefix(): "git push" for
+ * `^git push( |$)`), keyed by that text up to and including its first
+ * space.  A check looks up only the keys the command itself starts
+ * with, adds the rules without such a prefix, and tries the
+ * candidates in their list order, so the first match is the same as
+ * when every rule is tried.
+ */
+#define PREFIX_MAX	256
+#define INDEX_MIN	8	/* shorter lists are simply walked */
+
 struct rule {
 	TAILQ_ENTRY(rule)	 entry;
 	struct pattern		*pat;
+	unsigned int		 seq;		/* order in its list */
+	char			*prefix;	/* NULL: none known */
+	size_t			 prefixlen;
 };
-TAILQ_HEAD(rule_list, rule);
+
+struct rbucket {
+	RB_ENTRY(rbucket)	 entry;
+	char			*key;
+	size_t			 keylen;
+	const struct rule	**rules;	/* in list order */
+	size_t			 n, cap;
+};
+RB_HEAD(rbucket_tree, rbucket);
+
+struct rule_list {
+	TAILQ_HEAD(, rule)	 all;
+	unsigned int		 n;
+	struct rbucket_tree	 index;
+	struct rbucket		 open;		/* rules without a prefix */
+};
 
 struct rproject {
 	RB_ENTRY(rproject)	 entry;
@@ -57,6 +89,84 @@ rproject_cmp(struct rproject *a, struct rproject *b)
 
 RB_GENERATE_STATIC(rproject_tree, rproject, entry, rproject_cmp)
 
+static int
+rbucket_cmp(struct rbucket *a, struct rbucket *b)
+{
+	size_t	 n = a->keylen < b->keylen ? a->keylen : b->keylen;
+	int	 c;
+
+	if ((c = memcmp(a->key, b->key, n)) != 0)
+		return (c);
+	return (a->keylen < b->keylen ? -1 : a->keylen > b->keylen);
+}
+
+RB_GENERATE_STATIC(rbucket_tree, rbucket, entry, rbucket_cmp)
+
+static void
+rules_init(struct rule_list *rl)
+{
+	memset(rl, 0, sizeof(*rl));
+	TAILQ_INIT(&rl->all);
+	RB_INIT(&rl->index);
+}
+
+static int
+bucket_add(struct rbucket *b, const struct rule *r)
+{
+	const struct rule	**nr;
+	size_t			  ncap;
+
+	if (b->n == b->cap) {
+		ncap = b->cap ? b->cap * 2 : 4;
+		if ((nr = reallocarray(b->rules, ncap, sizeof(*nr))) == NULL)
+			return (-1);
+		b->rules = nr;
+		b->cap = ncap;
+	}
+	b->rules[b->n++] = r;
+	return (0);
+}
+
+/* A prefix's key: up to and including its first space. */
+static size_t
+prefix_keylen(const char *s, size_t len)
+{
+	const char	*sp;
+
+	if ((sp = memchr(s, ' ', len)) != NULL)
+		return (sp - s + 1);
+	return (len);
+}
+
+static int
+rules_index(struct rule_list *rl, struct rule *r)
+{
+	struct rbucket	 key, *b;
+	char		 buf[PREFIX_MAX];
+	size_t		 n;
+
+	r->seq = rl->n++;
+	if ((n = pattern_prefix(r->pat, buf, sizeof(buf))) == 0)
+		return (bucket_add(&rl->open, r));
+	if ((r->prefix = malloc(n)) == NULL)
+		return (-1);
+	memcpy(r->prefix, buf, n);
+	r->prefixlen = n;
+	key.key = r->prefix;
+	key.keylen = prefix_keylen(r->prefix, n);
+	if ((b = RB_FIND(rbucket_tree, &rl->index, &key)) == NULL) {
+		if ((b = calloc(1, sizeof(*b))) == NULL ||
+		    (b->key = malloc(key.keylen)) == NULL) {
+			free(b);
+			return (-1);
+		}
+		memcpy(b->key, key.key, key.keylen);
+		b->keylen = key.keylen;
+		RB_INSERT(rbucket_tree, &rl->index, b);
+	}
+	return (bucket_add(b, r));
+}
+
 /* Verdicts by kind, in checking order. */
 static const enum verdict kind_verdict[PAT_NKINDS] = {
 	[PAT_DENY] = VERDICT_DENY,
@@ -73,7 +183,7 @@ ruleset_new(void)
 	if ((rs = calloc(1, sizeof(*rs))) == NULL)
 		return (NULL);
 	for (k = 0; k < PAT_NKINDS; k++)
-		TAILQ_INIT(&rs->global[k]);
+		rules_init(&rs->global[k]);
 	RB_INIT(&rs->projects);
 	return (rs);
 }
@@ -82,12 +192,21 @@ static void
 rules_free(struct rule_list *rl)
 {
 	struct rule	*r;
+	struct rbucket	*b;
 
-	while ((r = TAILQ_FIRST(rl)) != NULL) {
-		TAILQ_REMOVE(rl, r, entry);
+	while ((r = TAILQ_FIRST(&rl->all)) != NULL) {
+		TAILQ_REMOVE(&rl->all, r, entry);
 		pattern_free(r->pat);
+		free(r->prefix);
 		free(r);
 	}
+	while ((b = RB_ROOT(&rl->index)) != NULL) {
+		RB_REMOVE(rbucket_tree, &rl->index, b);
+		free(b->rules);
+		free(b->key);
+		free(b);
+	}
+	free(rl->open.rules);
 }
 
 void
@@ -183,12 +302,19 @@ ruleset_add(struct ruleset *rs, const char *project, enum pat_kind kind,
 				return (-1);
 			}
 			for (k = 0; k < PAT_NKINDS; k++)
-				TAILQ_INIT(&rp->kind[k]);
+				rules_init(&rp->kind[k]);
 			RB_INSERT(rproject_tree, &rs->projects, rp);
 		}
 		rl = &rp->kind[kind];
 	}
-	TAILQ_INSERT_TAIL(rl, r, entry);
+	if (rules_index(rl, r) == -1) {
+		errs_append(errs, "%s:%d: out of memory\n", file, line);
+		pattern_free(r->pat);
+		free(r->prefix);
+		free(r);
+		return (-1);
+	}
+	TAILQ_INSERT_TAIL(&rl->all, r, entry);
 	return (0);
 }
 
@@ -196,8 +322,31 @@ ruleset_add(struct ruleset *rs, const char *project, enum pat_kind kind,
 struct subjects {
 	const char	*s[2];
 	size_t		 len[2];
+	int		 valid[2];	/* UTF-8 checked once, here */
 	int		 n;
 };
+
+/*
+ * Whether r can match at all, by its prefix: a deny pattern if some
+ * subject starts with it, the others if every one does.
+ */
+static int
+rule_may(const struct rule *r, int kind, const struct subjects *sub)
+{
+	int	 i, starts;
+
+	if (r->prefix == NULL)
+		return (1);
+	for (i = 0; i < sub->n; i++) {
+		starts = sub->len[i] >= r->prefixlen &&
+		    memcmp(sub->s[i], r->prefix, r->prefixlen) == 0;
+		if (kind == PAT_DENY && starts)
+			return (1);
+		if (kind != PAT_DENY && !starts)
+			return (0);
+	}
+	return (kind != PAT_DENY);
+}
 
 /*
  * Whether r decides for its kind: a deny pattern if it matches any
@@ -211,7 +360,9 @@ rule_decides(const struct rule *r, int kind, const struct subjects *sub,
 	int	 i, rc;
 
 	for (i = 0; i < sub->n; i++) {
-		rc = pattern_match(r->pat, sub->s[i], sub->len[i]);
+		rc = sub->valid[i] ?
+		    pattern_match_valid(r->pat, sub->s[i], sub->len[i]) :
+		    pattern_match(r->pat, sub->s[i], sub->len[i]);
 		if (rc != PATTERN_MATCH && rc != PATTERN_NOMATCH) {
 			*limit_hit = 1;
 			rc = kind == PAT_DENY ? PATTERN_MATCH : PATTERN_NOMATCH;
@@ -224,15 +375,71 @@ rule_decides(const struct rule *r, int kind, const struct subjects *sub,
 	return (kind != PAT_DENY);
 }
 
+static int
+seq_cmp(const void *a, const void *b)
+{
+	const struct rule	*ra = *(const struct rule * const *)a;
+	const struct rule	*rb = *(const struct rule * const *)b;
+
+	return (ra->seq < rb->seq ? -1 : ra->seq > rb->seq);
+}
+
+/*
+ * The candidates of a long list for these subjects, in list order, in
+ * a buffer kept for the next check; NULL if out of memory.
+ */
+static const struct rule **
+candidates(const struct rule_list *rl, const struct subjects *sub,
+    size_t *np)
+{
+	static struct rbucket	 cand;
+	struct rbucket		 key, *b;
+	size_t			 i, j, n, l, max;
+
+	cand.n = 0;
+	for (j = 0; j < rl->open.n; j++)
+		if (bucket_add(&cand, rl->open.rules[j]) == -1)
+			return (NULL);
+	for (i = 0; i < (size_t)sub->n; i++) {
+		max = prefix_keylen(sub->s[i], sub->len[i]);
+		for (l = 1; l <= max && l <= PREFIX_MAX; l++) {
+			key.key = (char *)sub->s[i];
+			key.keylen = l;
+			b = RB_FIND(rbucket_tree,
+			    (struct rbucket_tree *)&rl->index, &key);
+			for (j = 0; b != NULL && j < b->n; j++)
+				if (bucket_add(&cand, b->rules[j]) == -1)
+					return (NULL);
+		}
+	}
+	qsort(cand.rules, cand.n, sizeof(*cand.rules), seq_cmp);
+	/* Both subjects may have found the same bucket. */
+	for (i = n = 0; i < cand.n; i++)
+		if (n == 0 || cand.rules[n - 1] != cand.rules[i])
+			cand.rules[n++] = cand.rules[i];
+	*np = n;
+	return (cand.rules);
+}
+
 /* The first rule of rl that decides, or NULL. */
 static const struct rule *
 rules_match(const struct rule_list *rl, int kind,
     const struct subjects *sub, int *limit_hit)
 {
-	const struct rule	*r;
+	const struct rule	*r, **cand;
+	size_t			 i, n;
 
-	TAILQ_FOREACH(r, rl, entry)
-		if (rule_decides(r, kind, sub, limit_hit))
+	if (rl->n >= INDEX_MIN && (cand = candidates(rl, sub, &n)) != NULL) {
+		for (i = 0; i < n; i++)
+			if (rule_may(cand[i], kind, sub) &&
+			    rule_decides(cand[i], kind, sub, limit_hit))
+				return (cand[i]);
+		return (NULL);
+	}
+	/* Short, or no memory for the candidates: every rule, in order. */
+	TAILQ_FOREACH(r, &rl->all, entry)
+		if (rule_may(r, kind, sub) &&
+		    rule_decides(r, kind, sub, limit_hit))
 			return (r);
 	return (NULL);
 }
@@ -261,6 +468,8 @@ ruleset_check(const struct ruleset *rs, const char *project,
 	/* Printable arguments: one string, matched once. */
 	sub.n = clform == NULL || (cllen == len &&
 	    memcmp(canon, clform, len) == 0) ? 1 : 2;
+	sub.valid[0] = utf8_valid(canon, len);
+	sub.valid[1] = sub.n == 2 && utf8_valid(clform, cllen);
 	if (project != NULL && *project != '\0')
 		rp = project_find(rs, project);
 	for (k = 0; k < PAT_NKINDS; k++) {

@@ -17,12 +17,15 @@
 #   5. the approval page's event stream: the ui child's memory per open
 #      page and the time one event takes from the first page to the
 #      last, at 1,000 and 5,000 pages.
+#   6. hostexec true behind 0, 100, 1,000 and 10,000 auto_approve
+#      patterns: latency and the policy child's CPU per request.
 #
 # Output: a table, then one line per metric,
 #   bench: NAME VALUE UNIT (target OP VALUE UNIT) [MISSED]
 # or "(context)" for a number without a target.  Per-run times are
 # kept in $O/bench/.  Knobs (environment): RUNS (500), CURL_RUNS (50),
-# SIZE_MB (256), CAT_RUNS (7), SLOW_SECS (10), SSE_CLIENTS ("1000 5000").
+# SIZE_MB (256), CAT_RUNS (7), SLOW_SECS (10), SSE_CLIENTS ("1000 5000"),
+# PATTERN_COUNTS ("0 100 1000 10000"), PATTERN_RUNS (RUNS).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 O=${O:-build}
@@ -132,7 +135,7 @@ say "started $(date -u '+%Y-%m-%d %H:%M UTC'); takes a minute or two"
 
 # 1. Latency.  The denied command runs nothing on the host: what the
 # client and the daemon cost without the host's fork and exec.
-say "1/3 latency of hostexec true, $RUNS runs each"
+say "1/6 latency of hostexec true, $RUNS runs each"
 L=$BB/latency.txt
 extra=()
 [ -x "$STATIC" ] &&
@@ -177,7 +180,7 @@ if [ -n "$med" ]; then
 fi
 
 # 2. Streaming a file from the worktree (so from the page cache).
-say "2/3 streaming a $SIZE_MB MiB file"
+say "2/6 streaming a $SIZE_MB MiB file"
 BYTES=$((SIZE_MB * 1048576))
 head -c "$BYTES" /dev/zero >"$WT/big" || die "cannot write $WT/big"
 
@@ -256,7 +259,7 @@ done
 TAB=$T/table.4
 if [ -f "$CLIENT_SH" ] && command -v curl >/dev/null &&
     command -v jq >/dev/null; then
-	say "3/3 bash + curl + jq client, $CURL_RUNS runs each"
+	say "3/6 bash + curl + jq client, $CURL_RUNS runs each"
 	C=$BB/curl.txt
 	"$SB" -s -n "$CURL_RUNS" -b 10 -w 3 \
 	    hostexec-tcp "$HOSTEXEC" true :: \
@@ -291,6 +294,97 @@ else
 	row "bash + curl + jq client: skipped" "" "" "no $CLIENT_SH, curl or jq"
 fi
 
+# 6. Patterns: hostexec true behind 0, 100, 1,000 and 10,000
+# auto_approve patterns (each `^cmd-N( |$)`, all before `^true$`), one
+# daemon each, all running at once and timed interleaved: latency, and
+# the policy child's CPU per request from /proc, against no patterns.
+TAB=$T/table.6
+say "6/6 latency and policy CPU with many patterns"
+PRUNS=${PATTERN_RUNS:-$RUNS}
+PCOUNTS=(${PATTERN_COUNTS:-0 100 1000 10000})
+pgroups=() ppids=()
+for np in "${PCOUNTS[@]}"; do
+	d=$T/pat$np
+	mkdir -p "$d/run" "$d/state"
+	chmod 700 "$d/run"
+	{
+		echo "hostexec:"
+		echo "  listen: \"127.0.0.1:$(free_port)\""
+		echo "  auto_approve:"
+		awk -v n="$np" 'BEGIN { for (i = 0; i < n; i++)
+		    printf "    - pattern: \"^cmd-%d( |$)\"\n", i }'
+		echo "    - pattern: \"^true\$\""
+	} >"$d/config.yaml"
+	cat >"$d/guardiand.yaml" <<YAML
+guardian:
+  request_listen: ["unix:$d/request.sock"]
+  cloisters:
+    - {name: bench, worktree: "$WT", token: "$TOKEN"}
+YAML
+	XDG_RUNTIME_DIR=$d/run XDG_STATE_HOME=$d/state \
+	    "$GUARDIAND" -d -f "$d/config.yaml" 2>"$d/log" &
+	ppids+=("$!")
+	pgroups+=(:: "patterns-$np" "CLOISTER_GUARDIAN_SOCKET=$d/request.sock"
+	    "$HOSTEXEC" true)
+done
+# Ready when each answers.
+for np in "${PCOUNTS[@]}"; do
+	k=0
+	until CLOISTER_GUARDIAN_SOCKET=$T/pat$np/request.sock "$HOSTEXEC" \
+	    true 2>/dev/null || [ $k -ge 300 ]; do
+		sleep 0.1; k=$((k + 1))
+	done
+done
+# policy_cpu PID: the CPU time its policy child has used, in ns
+# (schedstat), or in clock ticks turned into ns where that is absent.
+policy_cpu() {
+	local p
+	for p in $(pgrep -P "$1"); do
+		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q policy ||
+		    continue
+		if [ -r "/proc/$p/schedstat" ]; then
+			awk '{ print $1 }' "/proc/$p/schedstat"
+		else
+			awk -v t="$(getconf CLK_TCK)" \
+			    '{ printf "%d\n", ($14 + $15) * 1e9 / t }' \
+			    "/proc/$p/stat"
+		fi
+		return
+	done
+	echo 0
+}
+cpu0=()
+for i in "${!PCOUNTS[@]}"; do cpu0+=("$(policy_cpu "${ppids[$i]}")"); done
+P=$BB/patterns.txt
+"$SB" -s -n "$PRUNS" -b 25 -w 10 "${pgroups[@]:1}" >"$P" 2>"$T/sb.err" ||
+    sb_failed patterns
+base=$(sbstat "$P" patterns-0 median)
+basecpu=
+row "hostexec true behind N auto_approve patterns" median "policy CPU" \
+    "vs 0 patterns"
+for i in "${!PCOUNTS[@]}"; do
+	np=${PCOUNTS[$i]}
+	med=$(sbstat "$P" "patterns-$np" median)
+	cpu1=$(policy_cpu "${ppids[$i]}")
+	# Per request, in microseconds: the runs plus the warm-up ones.
+	pcpu=$(calc "($cpu1 - ${cpu0[$i]}) / 1000 / ($PRUNS + 10)" 0)
+	kill "${ppids[$i]}" 2>/dev/null
+	[ -n "$med" ] && [ -n "$base" ] ||
+	    { row "  $np patterns" failed; continue; }
+	[ -n "$basecpu" ] || basecpu=$pcpu
+	ratio=$(calc "$med / $base")
+	if [ "$np" = "${PCOUNTS[-1]}" ] && [ "$np" != 0 ]; then
+		row "  $np patterns" "$(ms "$med") ms" "$pcpu us" \
+		    "${ratio}x (<= 1.2x $(verdict "$ratio" "<=" 1.2))"
+		metric patterns_${np}_latency_ratio "$ratio" x "<=" 1.2
+	else
+		row "  $np patterns" "$(ms "$med") ms" "$pcpu us" "${ratio}x"
+		metric patterns_${np}_latency_ratio "$ratio" x
+	fi
+	metric patterns_${np}_policy_cpu "$pcpu" us
+done
+wait "${ppids[@]}" 2>/dev/null
+
 # 5. The approval page's event stream: what each open page costs the ui
 # child, and how long one event takes to reach every page, at 1,000
 # and 5,000 pages.  The baseline is the ui child before they connect.
@@ -314,7 +408,7 @@ for n in ${SSE_CLIENTS:-1000 5000}; do
 		row "  $n pages" skipped "" "hard descriptor limit $HARD"
 		continue
 	fi
-	say "5/5 event stream, $n pages"
+	say "5/6 event stream, $n pages"
 	mark=bench-sse-$n-$RANDOM
 	(ulimit -Sn $((n + 100)); exec "$SSE_LOAD" -p "$UP" -c "$COOKIE" \
 	    -n "$n" -w "$mark" -t 120) >"$T/sse.out" 2>&1 &

@@ -638,6 +638,165 @@ test_ruleset_two_forms(void **state)
 }
 
 static void
+test_prefix(void **state)
+{
+	static const struct { const char *re, *want; } cases[] = {
+		{ "^git push( |$)", "git push" },
+		{ "^git\\.exe --", "git.exe --" },
+		{ "^gitx?", "git" },
+		{ "^gitx*y", "git" },
+		{ "^gitx{0,2}", "git" },
+		{ "^git+ hub", "git" },
+		{ "^docker ps.*$", "docker ps" },
+		{ "^ls$", "ls" },
+		{ "^a|^b", "" },
+		{ "^a(b|c)", "a" },
+		{ "^ab[|]|c", "" },
+		{ "^ab[|]c", "ab" },
+		{ "^ab[]|]c", "ab" },
+		{ "^ab[[:alpha:]|]c", "ab" },
+		{ "^ab\\Q|\\Ec", "ab" },
+		{ "^ab\\|c", "ab|c" },
+		{ "^a(b)|c", "" },
+		{ "^(git) status", "" },
+		{ "^[g]it", "" },
+		{ "git status", "" },
+		{ "^\\d+", "" },
+		{ "^\\x67it", "" },
+		{ "^\u00e9t\u00e9", "" },
+		{ "^", "" },
+	};
+	struct pattern	*p;
+	char		 err[256], buf[64];
+	size_t		 i, n;
+
+	for (i = 0; i < NITEMS(cases); i++) {
+		if ((p = pattern_compile(cases[i].re, err, sizeof(err))) ==
+		    NULL)
+			fail_msg("compile %s: %s", cases[i].re, err);
+		n = pattern_prefix(p, buf, sizeof(buf));
+		if (n != strlen(cases[i].want) ||
+		    memcmp(buf, cases[i].want, n) != 0)
+			fail_msg("prefix of %s: \"%.*s\", want \"%s\"",
+			    cases[i].re, (int)n, buf, cases[i].want);
+		pattern_free(p);
+	}
+}
+
+/*
+ * The prefix index changes nothing: many patterns, with and without a
+ * literal prefix, give for every subject the verdict and pattern that
+ * trying each in order gives, with one subject and with two.
+ */
+static void
+test_ruleset_index(void **state)
+{
+	static const char *const pool[] = {
+		"^git push( |$)", "^git push --force", "^gitx?", "^git+ hub",
+		"^git status$", "^git", "^docker ps.*$", "^docker run ",
+		"^ls$", "^ls -l", "^a|^git", "^(git|hg) log", "--force",
+		"^[gh]it", "rm -rf", "^rm ", "^make( |$)", "^make test$",
+		"^npm (ci|install)$", "^cat README$", "^echo ",
+		"^echo 'a", "^e", "^\\.\\/deploy", "^./run",
+		"^printf '%s'", "^git pu", "^git pushx", "^ ", "^$",
+	};
+	static const char *const subjects[] = {
+		"git push", "git push --force", "git push origin main",
+		"gitx", "gi", "git", "githhh hub", "git status",
+		"git statuses", "hg log -p", "docker ps -a", "docker run x",
+		"docker", "ls", "ls -l", "ls -la", "rm -rf /", "rm x",
+		"make", "make test", "make tests", "npm ci", "npm install",
+		"cat README", "echo hi", "echo 'a b'", "e", "./deploy",
+		"./run", ".xrun", "printf '%s' x", "git pu", "git pushx",
+		" x", "", "xyz", "git $'a\\nb'",
+	};
+	static const char *const kinds[] = { "deny", "auto", "manual" };
+	const char	*spec[3 * NITEMS(pool) + 1], *want;
+	struct pattern	*pats[NITEMS(pool)];
+	struct verdict_result res;
+	struct ruleset	*rs;
+	char		 err[256], alt[128];
+	size_t		 i, j, si, nspec = 0;
+	int		 k, decided, m0, m1, two;
+	enum verdict	 wantv;
+
+	for (i = 0; i < NITEMS(pool); i++) {
+		/* Deny gets a few, the rest alternate between the others. */
+		k = i % 3 == 0 ? 0 : 1 + (int)(i % 2);
+		spec[nspec++] = kinds[k];
+		spec[nspec++] = NULL;
+		spec[nspec++] = pool[i];
+		if ((pats[i] = pattern_compile(pool[i], err, sizeof(err))) ==
+		    NULL)
+			fail_msg("compile %s: %s", pool[i], err);
+	}
+	spec[nspec] = NULL;
+	rs = rs_build(spec);
+	for (two = 0; two < 2; two++)
+	for (si = 0; si < NITEMS(subjects); si++) {
+		/* The second subject: the same, or one quoted otherwise. */
+		snprintf(alt, sizeof(alt), two ? "%s'" : "%s",
+		    subjects[si]);
+		wantv = VERDICT_DENY;
+		want = NULL;
+		decided = 0;
+		for (k = 0; k < 3 && !decided; k++) {
+			for (i = 0; i < NITEMS(pool) && !decided; i++) {
+				j = i % 3 == 0 ? 0 : 1 + (i % 2);
+				if ((int)j != k)
+					continue;
+				m0 = pattern_match(pats[i], subjects[si],
+				    strlen(subjects[si])) == PATTERN_MATCH;
+				m1 = pattern_match(pats[i], alt,
+				    strlen(alt)) == PATTERN_MATCH;
+				if (k == 0 ? (m0 || m1) : (m0 && m1)) {
+					decided = 1;
+					want = pool[i];
+					wantv = k == 0 ? VERDICT_DENY :
+					    k == 1 ? VERDICT_AUTO :
+					    VERDICT_MANUAL;
+				}
+			}
+		}
+		ruleset_check(rs, NULL, subjects[si], strlen(subjects[si]),
+		    alt, strlen(alt), 0, &res);
+		if (res.verdict != wantv || (want == NULL) !=
+		    (res.pattern == NULL) || (want != NULL &&
+		    strcmp(want, res.pattern) != 0))
+			fail_msg("\"%s\" / \"%s\": %s %s, want %s %s",
+			    subjects[si], alt, verdict_name(res.verdict),
+			    res.pattern ? res.pattern : "-",
+			    verdict_name(wantv), want ? want : "-");
+	}
+	ruleset_free(rs);
+	for (i = 0; i < NITEMS(pool); i++)
+		pattern_free(pats[i]);
+
+	/* Order across buckets and the rules without a prefix. */
+	{
+		static const char *const ordered[] = {
+			"auto", NULL, "^x1", "auto", NULL, "^x2",
+			"auto", NULL, "^x3", "auto", NULL, "^x4",
+			"auto", NULL, "^x5", "auto", NULL, "^x6",
+			"auto", NULL, "^git push", "auto", NULL, "push",
+			"auto", NULL, "^gi", "auto", NULL, "^x7",
+			"manual", NULL, "status", "manual", NULL, "^x1",
+			"manual", NULL, "^x2", "manual", NULL, "^x3",
+			"manual", NULL, "^x4", "manual", NULL, "^x5",
+			"manual", NULL, "^x6", "manual", NULL, "^g",
+			NULL
+		};
+
+		rs = rs_build(ordered);
+		check(rs, NULL, "git push", 0, VERDICT_AUTO, "^git push");
+		check(rs, NULL, "git pull", 0, VERDICT_AUTO, "^gi");
+		check(rs, NULL, "a push", 0, VERDICT_AUTO, "push");
+		check(rs, NULL, "hg status", 0, VERDICT_MANUAL, "status");
+		ruleset_free(rs);
+	}
+}
+
+static void
 test_ruleset_errors(void **state)
 {
 	struct ruleset	*rs;
@@ -685,6 +844,8 @@ main(void)
 		cmocka_unit_test(test_ruleset_limit),
 		cmocka_unit_test(test_ruleset_two_forms),
 		cmocka_unit_test(test_ruleset_errors),
+		cmocka_unit_test(test_prefix),
+		cmocka_unit_test(test_ruleset_index),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

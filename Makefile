@@ -144,7 +144,8 @@ $(O)/guardiand-test: $(O)/obj/guardiand/guardiand.o $(O)/testhook-on.o \
     $(O)/www.o $(O)/libguardiand.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(O)/guardianctl: $(O)/obj/guardianctl/guardianctl.o $(O)/libguardiand.a
+$(O)/guardianctl: $(O)/obj/guardianctl/guardianctl.o \
+    $(O)/obj/guardianctl/watch.o $(O)/obj/guardianctl/risk.o $(O)/libguardiand.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # hostexec links libc only.

@@ -36,6 +36,7 @@
 #include <event.h>
 
 #include "canon.h"
+#include "control.h"
 #include "log.h"
 #include "parent.h"
 
@@ -144,6 +145,7 @@ grant_add(const struct request *r, int approve, unsigned int secs,
 		arc4random_buf(rnd, sizeof(rnd));
 		for (i = 0; i < sizeof(rnd); i++)
 			snprintf(ge->g.id + 2 * i, 3, "%02x", rnd[i]);
+		testhook_id(ge->g.id, REQ_ID_LEN);
 		dup = grant_find(ge->g.id) != NULL;
 	} while (dup);
 	for (n = 0; n < r->argc; n++)

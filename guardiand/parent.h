@@ -251,7 +251,6 @@ void	 req_shutdown(void);
  * with a REVOKE record (grant_revoke(), expiry, grant_cloister_gone(),
  * grants_shutdown()).
  */
-#define GRANT_MAX_SECS	(7 * 86400)
 #define GRANTS_MAX	1024
 struct grant {
 	char		 id[REQ_ID_LEN + 1];

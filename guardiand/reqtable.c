@@ -497,6 +497,7 @@ req_alloc(uint32_t peerid, int mode)
 		arc4random_buf(rnd, sizeof(rnd));
 		for (i = 0; i < sizeof(rnd); i++)
 			snprintf(r->id + 2 * i, 3, "%02x", rnd[i]);
+		testhook_id(r->id, REQ_ID_LEN);
 	} while (RB_FIND(req_id_tree, &reqs_by_id, r) != NULL);
 	r->peerid = peerid;
 	r->mode = mode;

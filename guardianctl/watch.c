@@ -86,6 +86,7 @@ static struct {
 	int64_t		 armed_at;		/* ms, monotonic */
 	enum wmode	 mode;
 	char		 act_id[ID_MAX + 1];
+	char		 done_id[ID_MAX + 1];	/* decided here */
 	uint32_t	 act_secs;
 	char		 reason[REASON_MAX + 1];
 	char		 status[512];
@@ -128,8 +129,11 @@ term_restore(void)
 {
 	if (!w.raw)
 		return;
-	/* Cursor back, the normal screen again, the settings of before. */
-	fputs("\033[0m\033[?25h\033[?1049l", stdout);
+	/*
+	 * Cleared (a terminal without an alternate screen keeps no
+	 * stale view), the cursor back, the normal screen, the settings.
+	 */
+	fputs("\033[0m\033[H\033[2J\033[?25h\033[?1049l", stdout);
 	fflush(stdout);
 	tcsetattr(STDIN_FILENO, TCSAFLUSH, &w.saved);
 	w.raw = 0;
@@ -152,6 +156,8 @@ term_raw(void)
 	w.raw = 1;
 	atexit(term_restore);
 	fputs("\033[?1049h\033[?25l", stdout);
+	/* Before draw(), which writes past stdio. */
+	fflush(stdout);
 }
 
 static void
@@ -354,8 +360,8 @@ draw(void)
 		fprintf(out, "\033[%d;1H\033[2K", row++);
 		if (r == s)
 			fputs(w.colour ? "\033[7m" : "", out);
-		used = fprintf(out, "%c %-*.*s  ", r == s ? '>' : ' ',
-		    ID_SHOWN, ID_SHOWN, r->id) - 0;
+		fprintf(out, "%c %-*.*s  ", r == s ? '>' : ' ', ID_SHOWN,
+		    ID_SHOWN, r->id);
 		used = 2 + ID_SHOWN + 2;
 		used += put_text(out, r->cloister, strlen(r->cloister), 12);
 		for (; used < 2 + ID_SHOWN + 2 + 12; used++)
@@ -402,16 +408,15 @@ draw(void)
 		    " for 1h" : "", w.reason);
 		break;
 	case MODE_CONFIRM:
+		/* Named, so that y answers for this command and no other. */
 		r = find(w.act_id);
 		fprintf(out, "\033[%d;1H\033[2K", w.rows);
 		used = put_text(out, "approve ", 8, w.cols);
 		if (r != NULL)
 			used += put_cmd(out, r, w.cols / 2);
-		put_line(out, w.rows, "");
-		fprintf(out, "\033[%d;1H\033[2Kapprove %s%s (%s)? y confirms, "
-		    "any other key cancels", w.rows, w.act_secs ?
-		    "for 1h " : "", r != NULL ? r->id : w.act_id,
-		    r != NULL ? r->risks : "");
+		snprintf(head, sizeof(head), "%s? y confirms, any other key "
+		    "cancels", w.act_secs ? " for 1h" : "");
+		put_text(out, head, strlen(head), w.cols - used);
 		break;
 	default:
 		put_line(out, w.rows, "%s", w.status);
@@ -495,6 +500,7 @@ decide(int approve, const char *id, uint32_t secs, const char *reason)
 		type = secs > 0 ? CTL_APPROVE_FOR : CTL_APPROVE;
 	else
 		type = secs > 0 ? CTL_DENY_FOR : CTL_DENY;
+	strlcpy(w.done_id, id, sizeof(w.done_id));
 	if (call(type, &enc, msg, sizeof(msg)) == 0)
 		status("%s", msg);
 	else
@@ -661,6 +667,20 @@ plain_added(const struct wreq *r)
 }
 
 static void
+plain_removed(const char *id, const char *outcome, const char *by)
+{
+	char	*sid, *sout, *sby;
+
+	if ((sid = sanitize(id)) == NULL || (sout = sanitize(outcome)) ==
+	    NULL || (sby = sanitize(by)) == NULL)
+		die("%s", strerror(errno));
+	printf("%s %s%s%s\n", sid, sout, *sby != '\0' ? " by " : "", sby);
+	free(sid);
+	free(sout);
+	free(sby);
+}
+
+static void
 event(struct imsg *imsg)
 {
 	struct imsg_dec	 dec;
@@ -702,16 +722,14 @@ event(struct imsg *imsg)
 		by = imsg_get_str(&dec);
 		if (imsg_dec_end(&dec) == -1)
 			die("bad event from guardiand");
-		if (!w.tty) {
-			if ((safe = sanitize(by)) == NULL)
-				die("%s", strerror(errno));
-			printf("%s %s%s%s\n", id, outcome, *safe != '\0' ?
-			    " by " : "", safe);
-			free(safe);
-		} else if ((r = find(id)) != NULL) {
+		if (!w.tty)
+			plain_removed(id, outcome, by);
+		else if ((r = find(id)) != NULL) {
 			sel = strcmp(w.sel, id) == 0;
-			if (sel) {
+			if (sel)
 				w.sel[0] = '\0';
+			/* What we decided ourselves keeps its answer shown. */
+			if (sel && strcmp(w.done_id, id) != 0) {
 				if ((safe = sanitize(outcome)) != NULL)
 					status("the selected request %.*s "
 					    "is gone: %s", ID_SHOWN, id,

@@ -747,6 +747,8 @@ ctl_status(struct ctl_conn *c)
 	replyf(c, CTL_LINE, "requests: %u pending, %u running",
 	    req_count(REQ_PENDING), req_count(REQ_RUNNING));
 	replyf(c, CTL_LINE, "cloisters: %zu", registry_count());
+	replyf(c, CTL_LINE, "grants: %zu; watchers: %u", grant_count(),
+	    ctl.nwatch);
 	replyf(c, CTL_LINE, "log: %s", log_getverbose() > 1 ? "verbose" :
 	    "brief");
 	reply(c, CTL_OK, "");
@@ -1056,7 +1058,7 @@ watch_send(struct ctl_conn *c, uint32_t type, struct imsg_enc *enc)
 		imsg_enc_free(enc);
 		return;
 	}
-	if (imsg_queued(&c->iev.ibuf) > WATCH_QUEUE_MAX) {
+	if (imsg_queued(&c->iev.ibuf) > testhook_watch_queue(WATCH_QUEUE_MAX)) {
 		imsg_enc_free(enc);
 		log_warnx("control: watcher pid %d fell behind: dropped",
 		    (int)c->pid);

@@ -441,3 +441,22 @@ testhook_id(char *id, size_t len)
 			id[i] = p[i];
 #endif
 }
+
+/*
+ * In the parent: GUARDIAND_TEST_WATCH_QUEUE=BYTES is how much a
+ * watcher may leave unread before it is dropped, so that a test can
+ * make one fall behind without megabytes of events.
+ */
+size_t
+testhook_watch_queue(size_t dflt)
+{
+#ifdef GUARDIAND_TESTHOOKS
+	const char	*p;
+	long long	 n;
+
+	if ((p = getenv(TESTHOOK_PREFIX "WATCH_QUEUE")) != NULL &&
+	    (n = strtonum(p, 1, dflt, NULL)) > 0)
+		return ((size_t)n);
+#endif
+	return (dflt);
+}

@@ -23,9 +23,12 @@ hostexec:
 YAML
 gconf <<YAML
 guardian:
+  limits: {pending_per_cloister: 128}
   cloisters:
     - {name: c1, worktree: "$WT", token: "$TOK"}
 YAML
+# A watcher may leave 64 KiB unread (a test hook; 4 MiB otherwise).
+export GUARDIAND_TEST_WATCH_QUEUE=65536
 start_daemon "$CONF" || { not_ok "daemon starts"; exit 1; }
 
 TM=(tmux -S "$T/tmux.sock")
@@ -161,6 +164,59 @@ done_within r4 20 && [ "$(cat "$T/r4.rc")" = 1 ] &&
 wait_screen 'watch-ended-0' && ok "q quits (status 0)" ||
     not_ok "q quits (status 0): $(screen)"
 
+# A watcher that reads nothing is dropped once it falls behind, and
+# told so; the parent goes on.
+perl -e '
+use strict; use IO::Socket::UNIX; use Socket;
+my ($path, $go) = @ARGV;
+my $s = IO::Socket::UNIX->new(Type => SOCK_STREAM, Peer => $path)
+    or die "connect: $!\n";
+syswrite($s, pack("LLLL", 1020, 16, 0, 0));
+sleep 1 until -e $go;
+my ($buf, $n, $last) = ("", 0, "");
+while (($n = sysread($s, $buf, 65536, length $buf)) > 0) {}
+while (length($buf) >= 16) {
+	my ($type, $len) = unpack("LL", $buf);
+	last if length($buf) < $len;
+	my $p = substr($buf, 16, $len - 16);
+	$last = "$type " . ($type == 1014 ? unpack("N/a*", $p) : "");
+	$buf = substr($buf, $len);
+}
+print "$last\n";
+' "$T/run/guardiand-control/control.sock" "$T/go" >"$T/slow" 2>&1 &
+SLOW=$!
+wait_log 'control: local:[a-z0-9]+ \(pid [0-9]+\) watches' 10
+big=$(head -c 4000 /dev/zero | tr '\0' x)
+pids=()
+for i in $(seq 1 80); do
+	# hostexec itself, so that a kill cancels its request.
+	CLOISTER_GUARDIAN_HOST=127.0.0.1 CLOISTER_REQUEST_PORT=$RP \
+	    CLOISTER_TOKEN=$TOK "$HOSTEXEC" -q printf "$i-$big" \
+	    >/dev/null 2>&1 &
+	pids+=($!)
+	grep -q 'fell behind: dropped' "$DLOG" && break
+done
+wait_log 'control: watcher pid [0-9]+ fell behind: dropped' 30 &&
+    ok "a watcher that reads nothing is dropped" ||
+    not_ok "a watcher that reads nothing is dropped"
+touch "$T/go"
+wait "$SLOW"
+grep -q '^1014 dropped: this watcher fell behind' "$T/slow" &&
+    ok "the dropped watcher is told why" ||
+    not_ok "the dropped watcher is told why: $(cat "$T/slow")"
+kill "${pids[@]}" 2>/dev/null
+wait "${pids[@]}" 2>/dev/null
+n=400
+while "$GUARDIANCTL" show requests | grep ' printf ' >/dev/null; do
+	[ $n -gt 0 ] || break
+	sleep 0.05; n=$((n - 1))
+done
+[ $n -gt 0 ] && ok "their requests cancelled" ||
+    not_ok "their requests cancelled"
+"$GUARDIANCTL" status | grep -qx 'grants: 1; watchers: 0' &&
+    ok "status: grants and watchers counted" ||
+    not_ok "status: grants and watchers counted: $("$GUARDIANCTL" status)"
+
 # Piped: a line per event.
 "$GUARDIANCTL" watch >"$T/plain" 2>"$T/plain.err" &
 WP=$!
@@ -172,7 +228,7 @@ done
 id=$(awk '/printf plain-text/ { print $1 }' "$T/plain")
 grep -Eq "^$id pending c1 printf plain-text \(in $WT, [0-9ms]+ left\)\$" "$T/plain" &&
     ok "piped: the request as one line" ||
-    not_ok "piped: the request as one line: $(cat "$T/plain")"
+    not_ok "piped: the request as one line: $(tail -c 500 "$T/plain")"
 "$GUARDIANCTL" approve "$id" >/dev/null
 n=400
 while ! grep -q "^$id approved" "$T/plain" && [ $n -gt 0 ]; do
@@ -180,7 +236,7 @@ while ! grep -q "^$id approved" "$T/plain" && [ $n -gt 0 ]; do
 done
 grep -Eq "^$id approved by local:" "$T/plain" &&
     ok "piped: its approval as one line" ||
-    not_ok "piped: its approval as one line: $(cat "$T/plain")"
+    not_ok "piped: its approval as one line: $(tail -c 500 "$T/plain")"
 ! grep -q $'\033' "$T/plain" && ok "piped: no escape sequences" ||
     not_ok "piped: no escape sequences"
 done_within r5 20

@@ -169,6 +169,13 @@ $(O)/regress/%: regress/unit/%.c $(O)/libguardiand.a
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< \
 	    $(O)/libguardiand.a $(PKG_LIBS) $(shell pkg-config --libs cmocka)
 
+# guardianctl's own code, under test.
+$(O)/regress/test_risk: regress/unit/test_risk.c $(O)/obj/guardianctl/risk.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Iguardianctl $(LDFLAGS) -o $@ $< \
+	    $(O)/obj/guardianctl/risk.o $(PKG_LIBS) \
+	    $(shell pkg-config --libs cmocka)
+
 $(O)/regress/re2conf: regress/conformance/re2conf.c $(O)/libguardiand.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< \

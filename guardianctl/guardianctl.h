@@ -30,7 +30,8 @@ __dead void	 usage(void);
 __dead void	 die(const char *, ...)
 		    __attribute__((__format__ (printf, 1, 2)));
 int		 ctl_connect(const char *);
-void		 send_request(struct imsgbuf *, uint32_t, struct imsg_enc *);
+void		 send_request(struct imsgbuf *, uint32_t,
+		    struct imsg_enc *);
 char		*sanitize(const char *);
 uint32_t	 grant_duration(const char *);
 
@@ -48,7 +49,7 @@ int		 watch(const char *);
 struct risk_mark {
 	size_t		 a, b;
 };
-int		 risk_analyse(const char *, char *, size_t, struct risk_mark *,
-		    int *);
+int		 risk_analyse(const char *, char *, size_t,
+		    struct risk_mark *, int *);
 
 #endif /* GUARDIANCTL_H */

@@ -1058,7 +1058,8 @@ watch_send(struct ctl_conn *c, uint32_t type, struct imsg_enc *enc)
 		imsg_enc_free(enc);
 		return;
 	}
-	if (imsg_queued(&c->iev.ibuf) > testhook_watch_queue(WATCH_QUEUE_MAX)) {
+	if (imsg_queued(&c->iev.ibuf) >
+	    testhook_watch_queue(WATCH_QUEUE_MAX)) {
 		imsg_enc_free(enc);
 		log_warnx("control: watcher pid %d fell behind: dropped",
 		    (int)c->pid);

@@ -32,7 +32,7 @@
  */
 
 #define CTL_ID_MIN	4	/* characters of an id prefix */
-#define CTL_WATCH_CMD	4096	/* bytes of a command in CTL_EV_ADDED */
+#define CTL_WATCH_CMD	4096	/* of a command, in CTL_EV_ADDED */
 #define GRANT_MAX_SECS	(7 * 86400)	/* the longest grant (*_FOR) */
 
 enum ctl_type {

@@ -22,7 +22,8 @@ O	?= build
 # Debian packages this tree needs to build and test.
 DEBS	= build-essential pkg-config libevent-dev libbsd-dev libyaml-dev \
 	  libpcre2-dev libseccomp-dev libjansson-dev libcmocka-dev \
-	  mandoc curl jq procps psmisc file iproute2 unicode-data musl-tools
+	  mandoc curl jq procps psmisc file iproute2 unicode-data musl-tools \
+	  tmux
 PKGS	= libevent libbsd-overlay yaml-0.1 libpcre2-8 libseccomp jansson
 # The Unicode database: common/uniformat.h is made from it, and
 # test_canon checks the canonical string against it.
@@ -94,6 +95,7 @@ $(O)/.deps:
 	    ! command -v mandoc >/dev/null || ! command -v curl >/dev/null || \
 	    ! command -v jq >/dev/null || ! command -v ip >/dev/null || \
 	    ! command -v musl-gcc >/dev/null || \
+	    ! command -v tmux >/dev/null || \
 	    { [ ! -r $(UCD) ] && command -v apt-get >/dev/null; }; then \
 		if command -v apt-get >/dev/null; then \
 			echo "installing build dependencies: $(DEBS)"; \
@@ -148,7 +150,8 @@ $(O)/guardiand-test: $(O)/obj/guardiand/guardiand.o $(O)/testhook-on.o \
     $(O)/www.o $(O)/libguardiand.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(O)/guardianctl: $(O)/obj/guardianctl/guardianctl.o $(O)/libguardiand.a
+$(O)/guardianctl: $(O)/obj/guardianctl/guardianctl.o \
+    $(O)/obj/guardianctl/watch.o $(O)/obj/guardianctl/risk.o $(O)/libguardiand.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # hostexec links libc only.
@@ -178,6 +181,13 @@ $(O)/regress/%: regress/unit/%.c $(O)/libguardiand.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< \
 	    $(O)/libguardiand.a $(PKG_LIBS) $(shell pkg-config --libs cmocka)
+
+# guardianctl's own code, under test.
+$(O)/regress/test_risk: regress/unit/test_risk.c $(O)/obj/guardianctl/risk.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Iguardianctl $(LDFLAGS) -o $@ $< \
+	    $(O)/obj/guardianctl/risk.o $(PKG_LIBS) \
+	    $(shell pkg-config --libs cmocka)
 
 $(O)/regress/re2conf: regress/conformance/re2conf.c $(O)/libguardiand.a
 	@mkdir -p $(dir $@)

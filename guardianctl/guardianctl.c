@@ -41,28 +41,20 @@
 #include "canon.h"
 #include "config.h"
 #include "control.h"
+#include "guardianctl.h"
 #include "imsg.h"
 #include "paths.h"
-
-#ifndef __dead
-#define __dead		__attribute__((__noreturn__))
-#endif
 
 /* ms: a reload may take a while */
 #define ANSWER_TIMEOUT	(120 * 1000)
 
-static __dead void	 usage(void);
 static __dead void	 usage_to(FILE *, int);
-static __dead void	 die(const char *, ...)
-			    __attribute__((__format__ (printf, 1, 2)));
 static char		*default_socket(void);
 static __dead void	 no_socket(int);
-static int		 ctl_connect(const char *);
-static void		 send_request(struct imsgbuf *, uint32_t,
-			    struct imsg_enc *);
 static int		 read_answer(struct imsgbuf *);
-static char		*sanitize(const char *);
 static char		*read_token(void);
+static void		 check_id(const char *);
+static char		*join_words(int, char *[]);
 
 /* help: on stdout, status 0; a usage error: on stderr, status 2. */
 static __dead void
@@ -72,9 +64,11 @@ usage_to(FILE *fp, int status)
 	    "usage: guardianctl [-s socket] command [args]\n"
 	    "commands:\n"
 	    "\tstatus\n"
-	    "\tshow requests | show cloisters\n"
-	    "\tapprove ID\n"
-	    "\tdeny ID [reason ...]\n"
+	    "\tshow requests | show cloisters | show grants\n"
+	    "\tapprove ID [--for DURATION]\n"
+	    "\tdeny ID [--for DURATION] [reason ...]\n"
+	    "\trevoke GRANT\n"
+	    "\twatch\n"
 	    "\tregister NAME -w WORKTREE [-P PROJECT] [-t TOKEN]\n"
 	    "\tunregister NAME\n"
 	    "\treload\n"
@@ -84,13 +78,13 @@ usage_to(FILE *fp, int status)
 	exit(status);
 }
 
-static __dead void
+__dead void
 usage(void)
 {
 	usage_to(stderr, 2);
 }
 
-static __dead void
+__dead void
 die(const char *fmt, ...)
 {
 	va_list	 ap;
@@ -112,8 +106,7 @@ main(int argc, char *argv[])
 	const char	*worktree = NULL, *project = "", *token = "";
 	char		*defsock = NULL, *reason = NULL, *real = NULL;
 	char		*tokbuf = NULL;
-	uint32_t	 type;
-	size_t		 len;
+	uint32_t	 type, secs = 0;
 	int		 ch, fd, i, rv;
 
 	while ((ch = getopt(argc, argv, "+hs:")) != -1) {
@@ -144,23 +137,39 @@ main(int argc, char *argv[])
 	else if (strcmp(cmd, "show") == 0 && argc == 2 &&
 	    strcmp(argv[1], "cloisters") == 0)
 		type = CTL_SHOW_CLOISTERS;
-	else if (strcmp(cmd, "approve") == 0 && argc == 2) {
-		type = CTL_APPROVE;
-		imsg_put_str(&enc, argv[1]);
-	} else if (strcmp(cmd, "deny") == 0 && argc >= 2) {
-		type = CTL_DENY;
-		/* The words of the reason, joined by single spaces. */
-		for (len = 1, i = 2; i < argc; i++)
-			len += strlen(argv[i]) + 1;
-		if ((reason = calloc(1, len)) == NULL)
-			die("%s", strerror(errno));
-		for (i = 2; i < argc; i++) {
-			if (i > 2)
-				strlcat(reason, " ", len);
-			strlcat(reason, argv[i], len);
+	else if (strcmp(cmd, "show") == 0 && argc == 2 &&
+	    strcmp(argv[1], "grants") == 0)
+		type = CTL_SHOW_GRANTS;
+	else if ((strcmp(cmd, "approve") == 0 || strcmp(cmd, "deny") == 0) &&
+	    argc >= 2) {
+		check_id(argv[1]);
+		i = 2;
+		if (i < argc && strcmp(argv[i], "--for") == 0) {
+			if (i + 1 >= argc)
+				usage();
+			secs = grant_duration(argv[i + 1]);
+			i += 2;
 		}
+		if (cmd[0] == 'a') {
+			if (i != argc)
+				usage();
+			type = secs > 0 ? CTL_APPROVE_FOR : CTL_APPROVE;
+		} else
+			type = secs > 0 ? CTL_DENY_FOR : CTL_DENY;
 		imsg_put_str(&enc, argv[1]);
-		imsg_put_str(&enc, reason);
+		if (secs > 0)
+			imsg_put_u32(&enc, secs);
+		if (cmd[0] == 'd') {
+			/* The words of the reason, joined by single spaces. */
+			reason = join_words(argc - i, argv + i);
+			imsg_put_str(&enc, reason);
+		}
+	} else if (strcmp(cmd, "revoke") == 0 && argc == 2) {
+		check_id(argv[1]);
+		type = CTL_REVOKE;
+		imsg_put_str(&enc, argv[1]);
+	} else if (strcmp(cmd, "watch") == 0 && argc == 1) {
+		type = CTL_WATCH;
 	} else if (strcmp(cmd, "register") == 0 && argc >= 2 &&
 	    argv[1][0] != '-') {
 		type = CTL_REGISTER;
@@ -216,6 +225,8 @@ main(int argc, char *argv[])
 			no_socket(errno);
 		sock = defsock;
 	}
+	if (type == CTL_WATCH)
+		return (watch(sock));
 	fd = ctl_connect(sock);
 	if (imsgbuf_init(&ibuf, fd) == -1)
 		die("%s", strerror(errno));
@@ -278,7 +289,7 @@ default_socket(void)
 	return (runtime_path(RUNDIR_CONTROL, CONTROL_SOCK, 0));
 }
 
-static int
+int
 ctl_connect(const char *path)
 {
 	struct sockaddr_un	 sun;
@@ -297,7 +308,7 @@ ctl_connect(const char *path)
 	return (fd);
 }
 
-static void
+void
 send_request(struct imsgbuf *ibuf, uint32_t type, struct imsg_enc *enc)
 {
 	struct pollfd	 pfd;
@@ -417,7 +428,7 @@ read_answer(struct imsgbuf *ibuf)
  * formatting characters, separators: canon_hidden) and bytes that are
  * not UTF-8 are written in vis(3) octal.
  */
-static char *
+char *
 sanitize(const char *s)
 {
 	const unsigned char	*u = (const unsigned char *)s;
@@ -461,4 +472,73 @@ read_token(void)
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
 	return (line);
+}
+
+/* An id, or a unique prefix of one: CTL_ID_MIN characters at least. */
+static void
+check_id(const char *s)
+{
+	if (s[0] == '-' || strlen(s) < CTL_ID_MIN)
+		usage();
+}
+
+static char *
+join_words(int n, char *w[])
+{
+	char	*s;
+	size_t	 len;
+	int	 i;
+
+	for (len = 1, i = 0; i < n; i++)
+		len += strlen(w[i]) + 1;
+	if ((s = calloc(1, len)) == NULL)
+		die("%s", strerror(errno));
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			strlcat(s, " ", len);
+		strlcat(s, w[i], len);
+	}
+	return (s);
+}
+
+/*
+ * "30s", "10m", "1h", "2d": seconds, from 1 s to 7 days.  Anything
+ * else is a usage error.
+ */
+uint32_t
+grant_duration(const char *s)
+{
+	unsigned long long	 n;
+	char			*end;
+	uint32_t		 unit;
+
+	if (*s < '0' || *s > '9')
+		goto bad;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno != 0 || end[0] == '\0' || end[1] != '\0')
+		goto bad;
+	switch (*end) {
+	case 's':
+		unit = 1;
+		break;
+	case 'm':
+		unit = 60;
+		break;
+	case 'h':
+		unit = 3600;
+		break;
+	case 'd':
+		unit = 86400;
+		break;
+	default:
+		goto bad;
+	}
+	if (n == 0 || n > GRANT_MAX_SECS / unit)
+		goto bad;
+	return ((uint32_t)n * unit);
+ bad:
+	fprintf(stderr, "guardianctl: bad duration %s: a number and s, m, "
+	    "h or d (30s, 10m, 1h, 2d), at most 7d\n", s);
+	exit(2);
 }

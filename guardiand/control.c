@@ -18,11 +18,15 @@
  * The control socket (DESIGN 6.4): guardianctl's way in.  A unix
  * stream socket, mode 0600, in a directory of its own that no
  * container mounts, whose peers must be our own uid by SO_PEERCRED,
- * live in our namespaces and not descend from us (control_peer.c).  One request per connection (control.h): the
- * answer is any number of CTL_LINE and one CTL_OK or CTL_ERROR, and
- * the connection is closed once that is written.  A client gets
- * CTL_TIMEOUT seconds to ask and as long again to read the answer;
- * at most CTL_MAXCONN are served at once.
+ * live in our namespaces and not descend from us (control_peer.c).
+ * One request per connection (control.h): the answer is any number
+ * of CTL_LINE and one CTL_OK or CTL_ERROR, and the connection is
+ * closed once that is written.  A client gets CTL_TIMEOUT seconds to
+ * ask and as long again to read the answer; at most CTL_MAXCONN are
+ * served at once.  A watcher (CTL_WATCH) stays, at most CTL_MAXWATCH
+ * of them, and is sent events; one that lets WATCH_QUEUE_MAX bytes
+ * pile up unread is told so and dropped, so no watcher holds the
+ * parent's memory or time.
  *
  * Must be called after event_init(): the events go on the default
  * base.
@@ -58,10 +62,14 @@
 #define CTL_BACKLOG	16
 /* Stop listing before the imsgbuf refuses more: room for the end. */
 #define CTL_QUEUE_MAX	(IMSG_MAXQUEUE - 2 * IMSG_MAXSIZE)
+#define CTL_MAXWATCH	8		/* leaves room for approvals */
+#define WATCH_QUEUE_MAX	(4 * 1024 * 1024)
+#define MATCHES_SHOWN	10		/* of an ambiguous prefix */
 
 enum conn_state {
 	CONN_REQUEST,		/* waiting for the request */
 	CONN_RELOAD,		/* waiting for parent_reload() to answer */
+	CONN_WATCH,		/* subscribed: events until it goes */
 	CONN_DONE		/* final answer queued: close once written */
 };
 
@@ -87,6 +95,7 @@ static struct {
 	struct event		 pause;
 	struct ctl_conns	 conns;
 	unsigned int		 nconns;
+	unsigned int		 nwatch;
 	uint32_t		 nextid;
 } ctl = { .fd = -1, .conns = TAILQ_HEAD_INITIALIZER(ctl.conns) };
 
@@ -95,6 +104,16 @@ struct listing {
 	int			 w1, w2;
 	int64_t			 now;
 	int			 stop;
+};
+
+/* What an id prefix matches (pending requests, or grants). */
+struct prefix_match {
+	char			 prefix[REQ_ID_LEN + 1];
+	size_t			 len;
+	unsigned int		 n;
+	char			 id[REQ_ID_LEN + 1];
+	const void		*obj;		/* the first match */
+	char			 list[MATCHES_SHOWN * 128];
 };
 
 static int	 safe_dir(const char *, char *, size_t);
@@ -114,7 +133,20 @@ static void	 ctl_status(struct ctl_conn *);
 static void	 ctl_show_requests(struct ctl_conn *);
 static void	 ctl_show_cloisters(struct ctl_conn *);
 static void	 ctl_decide(struct ctl_conn *, const char *, int,
+		    const char *, uint32_t);
+static int	 prefix_init(struct ctl_conn *, struct prefix_match *,
 		    const char *);
+static void	 prefix_add(struct prefix_match *, const void *,
+		    const char *, const char *, const char *);
+static int	 prefix_result(struct ctl_conn *, struct prefix_match *,
+		    const char *);
+static void	 req_prefix(const struct request *, void *);
+static void	 grant_prefix(const struct grant *, void *);
+static void	 ctl_show_grants(struct ctl_conn *);
+static void	 ctl_revoke(struct ctl_conn *, const char *);
+static void	 ctl_watch(struct ctl_conn *);
+static void	 watch_added(const struct request *, void *);
+static void	 watch_send(struct ctl_conn *, uint32_t, struct imsg_enc *);
 static void	 ctl_register(struct ctl_conn *, const char *, const char *,
 		    const char *, const char *);
 static void	 ctl_unregister(struct ctl_conn *, const char *);
@@ -429,6 +461,8 @@ conn_close(struct ctl_conn *c)
 	close(fd);
 	TAILQ_REMOVE(&ctl.conns, c, entry);
 	ctl.nconns--;
+	if (c->state == CONN_WATCH)
+		ctl.nwatch--;
 	free(c);
 }
 
@@ -459,6 +493,9 @@ control_dispatch(int fd, short event, void *arg)
 	if (event & EV_READ) {
 		n = imsg_read(ibuf);
 		if (n == 0 || (n == -1 && errno != EAGAIN))
+			goto close;
+		/* A watcher has nothing more to say: if it does, it goes. */
+		if (c->state == CONN_WATCH && n > 0)
 			goto close;
 		/* One request; whatever follows it is not looked at. */
 		if (c->state == CONN_REQUEST) {
@@ -545,10 +582,28 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 		ctl_show_cloisters(c);
 		break;
 	case CTL_APPROVE:
-		ctl_decide(c, m.a, 1, NULL);
+		ctl_decide(c, m.a, 1, NULL, 0);
 		break;
 	case CTL_DENY:
-		ctl_decide(c, m.a, 0, m.b);
+		ctl_decide(c, m.a, 0, m.b, 0);
+		break;
+	case CTL_APPROVE_FOR:
+	case CTL_DENY_FOR:
+		if (m.secs == 0 || m.secs > GRANT_MAX_SECS)
+			replyf(c, CTL_ERROR, "a grant lasts from 1 second to "
+			    "%d days", GRANT_MAX_SECS / 86400);
+		else
+			ctl_decide(c, m.a, m.type == CTL_APPROVE_FOR, m.b,
+			    m.secs);
+		break;
+	case CTL_SHOW_GRANTS:
+		ctl_show_grants(c);
+		break;
+	case CTL_REVOKE:
+		ctl_revoke(c, m.a);
+		break;
+	case CTL_WATCH:
+		ctl_watch(c);
 		break;
 	case CTL_REGISTER:
 		ctl_register(c, m.a, m.b, m.c, m.d);
@@ -692,6 +747,8 @@ ctl_status(struct ctl_conn *c)
 	replyf(c, CTL_LINE, "requests: %u pending, %u running",
 	    req_count(REQ_PENDING), req_count(REQ_RUNNING));
 	replyf(c, CTL_LINE, "cloisters: %zu", registry_count());
+	replyf(c, CTL_LINE, "grants: %zu; watchers: %u", grant_count(),
+	    ctl.nwatch);
 	replyf(c, CTL_LINE, "log: %s", log_getverbose() > 1 ? "verbose" :
 	    "brief");
 	reply(c, CTL_OK, "");
@@ -781,26 +838,314 @@ ctl_show_cloisters(struct ctl_conn *c)
 	reply(c, CTL_OK, "");
 }
 
-static void
-ctl_decide(struct ctl_conn *c, const char *id, int approve,
-    const char *reason)
+/*
+ * An id as the operator typed it: at least CTL_ID_MIN hex digits
+ * (either case), at most a whole id.  -1 (answered) if it is not one.
+ */
+static int
+prefix_init(struct ctl_conn *c, struct prefix_match *pm, const char *s)
 {
-	char	 buf[128];
+	char	 buf[64];
+	size_t	 i;
+
+	memset(pm, 0, sizeof(*pm));
+	pm->len = strlen(s);
+	if (pm->len < CTL_ID_MIN) {
+		replyf(c, CTL_ERROR, "an id needs at least %d characters: %s",
+		    CTL_ID_MIN, ctl_printable(s, buf, sizeof(buf)));
+		return (-1);
+	}
+	for (i = 0; i < pm->len; i++)
+		if (i >= REQ_ID_LEN || strchr("0123456789abcdefABCDEF",
+		    s[i]) == NULL)
+			break;
+	if (i < pm->len) {
+		/* Matches nothing: said by the caller, as for any other. */
+		pm->len = 0;
+		return (0);
+	}
+	for (i = 0; i < pm->len; i++)
+		pm->prefix[i] = s[i] >= 'A' && s[i] <= 'F' ? s[i] - 'A' +
+		    'a' : s[i];
+	return (0);
+}
+
+static void
+prefix_add(struct prefix_match *pm, const void *obj, const char *id,
+    const char *cloister, const char *cmd)
+{
+	char	 line[128];
+
+	if (pm->len == 0 || strncmp(id, pm->prefix, pm->len) != 0)
+		return;
+	if (pm->n++ == 0) {
+		strlcpy(pm->id, id, sizeof(pm->id));
+		pm->obj = obj;
+	}
+	if (pm->n <= MATCHES_SHOWN) {
+		snprintf(line, sizeof(line), "\n  %s  %s  %s", id, cloister,
+		    cmd);
+		strlcat(pm->list, line, sizeof(pm->list));
+	}
+}
+
+static void
+req_prefix(const struct request *r, void *arg)
+{
+	prefix_add(arg, r, r->id, r->cloister, r->canon);
+}
+
+static void
+grant_prefix(const struct grant *g, void *arg)
+{
+	prefix_add(arg, g, g->id, g->cloister, g->canon);
+}
+
+/*
+ * One match: 0, its whole id in pm->id.  None, or more than one:
+ * -1, answered (an ambiguous prefix lists what it matches).
+ */
+static int
+prefix_result(struct ctl_conn *c, struct prefix_match *pm, const char *what)
+{
+	if (pm->n == 1)
+		return (0);
+	if (pm->n == 0)
+		return (-1);
+	replyf(c, CTL_ERROR, "%s is ambiguous: %u %ss match it%s%s",
+	    pm->prefix, pm->n, what, pm->list, pm->n > MATCHES_SHOWN ?
+	    "\n  ..." : "");
+	return (-1);
+}
+
+/*
+ * approve/deny, and with secs, a grant of the same decision for that
+ * long: made first, so that a grant that cannot be made decides
+ * nothing.
+ */
+static void
+ctl_decide(struct ctl_conn *c, const char *idarg, int approve,
+    const char *reason, uint32_t secs)
+{
+	struct prefix_match	 pm;
+	const struct request	*r;
+	const struct grant	*g = NULL;
+	char			 buf[128], err[256], id[REQ_ID_LEN + 1];
 
 	if (!approve && !ctl_valid_reason(reason)) {
 		replyf(c, CTL_ERROR, "the reason must be at most %d bytes "
 		    "of printable UTF-8", CTL_REASON_MAX);
 		return;
 	}
-	if (req_decide(id, approve, c->user, reason) == -1) {
+	if (prefix_init(c, &pm, idarg) == -1)
+		return;
+	req_foreach_pending(req_prefix, &pm);
+	if (pm.n == 0) {
 		replyf(c, CTL_ERROR, "no pending request %s",
-		    ctl_printable(id, buf, 64));
+		    ctl_printable(idarg, buf, 64));
+		return;
+	}
+	if (prefix_result(c, &pm, "pending request") == -1)
+		return;
+	strlcpy(id, pm.id, sizeof(id));
+	/* Still pending: nothing ran between the lookup and here. */
+	r = pm.obj;
+	if (secs > 0 && (g = grant_add(r, approve, secs, reason, c->user,
+	    err, sizeof(err))) == NULL) {
+		replyf(c, CTL_ERROR, "request %s: no grant: %s", id, err);
+		return;
+	}
+	if (req_decide(id, approve, c->user, reason) == -1) {
+		replyf(c, CTL_ERROR, "no pending request %s", id);
 		return;
 	}
 	log_info("control: request %s %s by %s", id,
 	    approve ? "approved" : "denied", c->user);
-	replyf(c, CTL_OK, "request %s %s", id, approve ? "approved" :
-	    "denied");
+	if (g != NULL)
+		replyf(c, CTL_OK, "request %s %s; grant %s %s the same "
+		    "command for %us", id, approve ? "approved" : "denied",
+		    g->id, approve ? "approves" : "denies", (unsigned int)secs);
+	else
+		replyf(c, CTL_OK, "request %s %s", id, approve ? "approved" :
+		    "denied");
+}
+
+static void
+grant_width(const struct grant *g, void *arg)
+{
+	struct listing	*l = arg;
+	int		 n = strlen(g->cloister);
+
+	if (n > l->w1)
+		l->w1 = n;
+	if ((n = strlen(g->worktree)) > l->w2)
+		l->w2 = n;
+}
+
+static void
+grant_line(const struct grant *g, void *arg)
+{
+	struct listing	*l = arg;
+	char		 left[32];
+
+	if (l->stop || l->c->broken)
+		return;
+	if (imsg_queued(&l->c->iev.ibuf) > CTL_QUEUE_MAX) {
+		l->stop = 1;
+		return;
+	}
+	fmt_age(left, sizeof(left), (g->expires - l->now + 999) / 1000);
+	replyf(l->c, CTL_LINE, "%-*s  %-8s  %-*s  %-*s  %-6s  %-4u  %s",
+	    REQ_ID_LEN, g->id, g->approve ? "approve" : "deny", l->w1,
+	    g->cloister, l->w2, g->worktree, left, g->uses, g->canon);
+}
+
+static void
+ctl_show_grants(struct ctl_conn *c)
+{
+	struct listing	 l;
+
+	memset(&l, 0, sizeof(l));
+	l.c = c;
+	l.w1 = strlen("CLOISTER");
+	l.w2 = strlen("FOLDER");
+	l.now = now_ms();
+	grant_foreach(grant_width, &l);
+	replyf(c, CTL_LINE, "%-*s  %-8s  %-*s  %-*s  %-6s  %-4s  %s",
+	    REQ_ID_LEN, "ID", "DECISION", l.w1, "CLOISTER", l.w2, "FOLDER",
+	    "LEFT", "USES", "COMMAND");
+	grant_foreach(grant_line, &l);
+	if (l.stop)
+		reply(c, CTL_ERROR, "too many grants to list them all");
+	else
+		reply(c, CTL_OK, "");
+}
+
+static void
+ctl_revoke(struct ctl_conn *c, const char *idarg)
+{
+	struct prefix_match	 pm;
+	char			 buf[128], id[REQ_ID_LEN + 1];
+
+	if (prefix_init(c, &pm, idarg) == -1)
+		return;
+	grant_foreach(grant_prefix, &pm);
+	if (pm.n == 0) {
+		replyf(c, CTL_ERROR, "no grant %s",
+		    ctl_printable(idarg, buf, 64));
+		return;
+	}
+	if (prefix_result(c, &pm, "grant") == -1)
+		return;
+	strlcpy(id, pm.id, sizeof(id));
+	if (grant_revoke(id, c->user) == -1) {
+		replyf(c, CTL_ERROR, "no grant %s", id);
+		return;
+	}
+	log_info("control: grant %s revoked by %s", id, c->user);
+	replyf(c, CTL_OK, "grant %s revoked", id);
+}
+
+/*
+ * A watcher's events.  One that has let WATCH_QUEUE_MAX bytes pile up
+ * is told it fell behind and closed once that is read (or after
+ * CTL_TIMEOUT): it costs us a bounded buffer, never a wait.
+ */
+static void
+watch_send(struct ctl_conn *c, uint32_t type, struct imsg_enc *enc)
+{
+	if (c->state != CONN_WATCH || c->broken) {
+		imsg_enc_free(enc);
+		return;
+	}
+	if (imsg_queued(&c->iev.ibuf) >
+	    testhook_watch_queue(WATCH_QUEUE_MAX)) {
+		imsg_enc_free(enc);
+		log_warnx("control: watcher pid %d fell behind: dropped",
+		    (int)c->pid);
+		ctl.nwatch--;
+		c->state = CONN_REQUEST;
+		reply(c, CTL_ERROR, "dropped: this watcher fell behind "
+		    "(events unread); start it again");
+		imsgev_update(&c->iev);
+		return;
+	}
+	if (imsgev_compose_enc(&c->iev, type, 0, -1, enc) == -1) {
+		log_warn("control: watcher pid %d", (int)c->pid);
+		c->broken = 1;
+		shutdown(c->iev.ibuf.fd, SHUT_RDWR);
+	}
+}
+
+static void
+watch_added(const struct request *r, void *arg)
+{
+	struct ctl_conn	*c = arg;
+	struct imsg_enc	 enc;
+	size_t		 len = strlen(r->canon);
+	char		*cmd;
+
+	/* A screen's worth: the whole length says how much is not sent. */
+	if ((cmd = strndup(r->canon, CTL_WATCH_CMD)) == NULL) {
+		log_warn("control: watcher");
+		return;
+	}
+	imsg_enc_init(&enc);
+	imsg_put_str(&enc, r->id);
+	imsg_put_str(&enc, r->cloister);
+	imsg_put_str(&enc, r->project);
+	imsg_put_str(&enc, cmd);
+	imsg_put_u32(&enc, len > UINT32_MAX ? UINT32_MAX : (uint32_t)len);
+	imsg_put_str(&enc, r->worktree);
+	imsg_put_u64(&enc, r->received);
+	imsg_put_u64(&enc, r->expires);
+	free(cmd);
+	watch_send(c, CTL_EV_ADDED, &enc);
+}
+
+static void
+ctl_watch(struct ctl_conn *c)
+{
+	if (ctl.nwatch >= CTL_MAXWATCH) {
+		replyf(c, CTL_ERROR, "too many watchers (%d)", CTL_MAXWATCH);
+		return;
+	}
+	log_info("control: %s (pid %d) watches", c->user, (int)c->pid);
+	ctl.nwatch++;
+	c->state = CONN_WATCH;
+	/* It may watch for as long as it likes. */
+	evtimer_del(&c->timer);
+	req_foreach_pending(watch_added, c);
+}
+
+void
+control_watch_added(const struct request *r)
+{
+	struct ctl_conn	*c, *next;
+
+	TAILQ_FOREACH_SAFE(c, &ctl.conns, entry, next)
+		if (c->state == CONN_WATCH) {
+			watch_added(r, c);
+			imsgev_update(&c->iev);
+		}
+}
+
+void
+control_watch_removed(const char *id, const char *outcome, const char *by)
+{
+	struct ctl_conn	*c, *next;
+	struct imsg_enc	 enc;
+
+	TAILQ_FOREACH_SAFE(c, &ctl.conns, entry, next) {
+		if (c->state != CONN_WATCH)
+			continue;
+		imsg_enc_init(&enc);
+		imsg_put_str(&enc, id);
+		imsg_put_str(&enc, outcome);
+		imsg_put_str(&enc, by != NULL ? by : "");
+		watch_send(c, CTL_EV_REMOVED, &enc);
+		imsgev_update(&c->iev);
+	}
 }
 
 static void
@@ -884,6 +1229,8 @@ ctl_unregister(struct ctl_conn *c, const char *name)
 	/* Unless a static one of that name remains, its requests go. */
 	if (registry_find(name) == NULL)
 		req_cloister_gone(name, "cloister unregistered");
+	/* Its grants go in any case: they were made for this one. */
+	grant_cloister_gone(name, "cloister unregistered");
 	doors_sync();
 	free(project);
 	reply(c, CTL_OK, "");

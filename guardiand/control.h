@@ -22,9 +22,18 @@
  * frames (common/imsg.h) over a unix stream socket, one request per
  * connection.  The daemon answers with any number of CTL_LINE (one
  * line of output each) and CTL_INFO, and exactly one final CTL_OK or
- * CTL_ERROR.
- * Payloads use the imsg_enc encoding.
+ * CTL_ERROR.  CTL_WATCH is the exception: a subscription, answered
+ * with CTL_EV_ADDED for each pending request, then CTL_EV_ADDED and
+ * CTL_EV_REMOVED as requests come and go, until either side closes;
+ * a watcher that falls behind gets a CTL_ERROR and is dropped.  An id
+ * may be given by a unique prefix of at least CTL_ID_MIN characters.
+ * Payloads use the imsg_enc encoding.  Types are never renumbered: new
+ * ones go at the end.
  */
+
+#define CTL_ID_MIN	4	/* characters of an id prefix */
+#define CTL_WATCH_CMD	4096	/* of a command, in CTL_EV_ADDED */
+#define GRANT_MAX_SECS	(7 * 86400)	/* the longest grant (*_FOR) */
 
 enum ctl_type {
 	CTL_NONE = 1000,
@@ -49,6 +58,23 @@ enum ctl_type {
 	CTL_ERROR,		/* str text: final */
 	CTL_INFO,		/* str text: a line for the operator, shown
 				   on stderr after the final answer */
+
+	/* guardianctl -> guardiand */
+	CTL_APPROVE_FOR,	/* str id, u32 seconds */
+	CTL_DENY_FOR,		/* str id, u32 seconds, str reason */
+	CTL_SHOW_GRANTS,	/* - */
+	CTL_REVOKE,		/* str grant id */
+	CTL_WATCH,		/* -: the events below until closed */
+
+	/* guardiand -> guardianctl watch */
+	CTL_EV_ADDED,		/* str id, str cloister, str project,
+				   str cmd (at most CTL_WATCH_CMD bytes),
+				   u32 the command's whole length, str
+				   folder, u64 received, u64 expires (ms
+				   since the epoch) */
+	CTL_EV_REMOVED,		/* str id, str outcome (approved, denied,
+				   expired, cancelled), str by ("" if
+				   nobody) */
 
 	CTL_MAX
 };

@@ -53,10 +53,22 @@ ctl_decode(const struct imsg *imsg, struct ctl_msg *m)
 	case CTL_UI:
 	case CTL_LOG_VERBOSE:
 	case CTL_LOG_BRIEF:
+	case CTL_SHOW_GRANTS:
+	case CTL_WATCH:
 		break;
 	case CTL_APPROVE:
 	case CTL_UNREGISTER:
+	case CTL_REVOKE:
 		m->a = imsg_get_str(&dec);
+		break;
+	case CTL_APPROVE_FOR:
+		m->a = imsg_get_str(&dec);
+		m->secs = imsg_get_u32(&dec);
+		break;
+	case CTL_DENY_FOR:
+		m->a = imsg_get_str(&dec);
+		m->secs = imsg_get_u32(&dec);
+		m->b = imsg_get_str(&dec);
 		break;
 	case CTL_DENY:
 		m->a = imsg_get_str(&dec);

@@ -216,5 +216,7 @@ size_t	 testhook_env(char **, size_t, size_t);
 void	 testhook_start(enum role);
 void	 testhook_sandboxed(enum role);
 void	 testhook_ui_added(struct imsgev *, const char *);
+void	 testhook_id(char *, size_t);
+size_t	 testhook_watch_queue(size_t);
 
 #endif /* GUARDIAND_H */

@@ -727,6 +727,7 @@ parent_shutdown(int code, const char *reason)
 
 	req_shutdown_answer();
 	req_shutdown();
+	grants_shutdown();
 	orphans_kill();
 	/* What the request child is still to tell clients goes first. */
 	c = &pa.children[ROLE_REQUEST];

@@ -243,6 +243,43 @@ unsigned int req_count(enum req_state);
 void	 req_shutdown(void);
 
 /*
+ * grants.c: decisions remembered for a while (guardianctl approve|deny
+ * --for).  A grant decides a request that would wait for a human if
+ * it has exactly the argv, cloister and folder of the one it was made
+ * from.  grant_add() writes the GRANT record (NULL and why in err if
+ * it cannot be made); grant_match() counts a use; every grant ends
+ * with a REVOKE record (grant_revoke(), expiry, grant_cloister_gone(),
+ * grants_shutdown()).
+ */
+#define GRANTS_MAX	1024
+struct grant {
+	char		 id[REQ_ID_LEN + 1];
+	int		 approve;
+	char		*cloister;
+	char		*project;
+	char		*worktree;	/* the folder it runs in */
+	int		 argc;
+	char		**argv;		/* compared byte for byte */
+	/* The resolved executable's identity will join the key here. */
+	char		*canon;
+	char		*reason;	/* a denial's, "" if none */
+	char		*user;		/* who made it */
+	int64_t		 created;	/* ms, wall clock */
+	int64_t		 expires;	/* ms, wall clock */
+	int64_t		 deadline;	/* ms, monotonic */
+	unsigned int	 uses;
+};
+const struct grant *grant_add(const struct request *, int, unsigned int,
+	    const char *, const char *, char *, size_t);
+const struct grant *grant_match(const struct request *);
+const struct grant *grant_find(const char *);
+int	 grant_revoke(const char *, const char *);
+void	 grant_cloister_gone(const char *, const char *);
+void	 grant_foreach(void (*)(const struct grant *, void *), void *);
+size_t	 grant_count(void);
+void	 grants_shutdown(void);
+
+/*
  * parent_msg.c: IMSG_LOG from a child (its role's name), and
  * IMSG_UI_APPROVE / IMSG_UI_DENY from the ui child (the answer goes to
  * its channel).
@@ -276,6 +313,9 @@ char		*parent_ui_login(void);
 /* control.c */
 int	 control_init(const char *, char *, size_t);
 void	 control_cleanup(void);
+/* What guardianctl watch is told: a request added, or gone (why, who). */
+void	 control_watch_added(const struct request *);
+void	 control_watch_removed(const char *, const char *, const char *);
 
 /*
  * control_msg.c: a control client's request, apart from its socket.
@@ -289,6 +329,7 @@ void	 control_cleanup(void);
 struct ctl_msg {
 	uint32_t	 type;
 	char		*a, *b, *c, *d;
+	uint32_t	 secs;		/* a grant's duration (*_FOR) */
 };
 struct imsg;
 int	 ctl_decode(const struct imsg *, struct ctl_msg *);

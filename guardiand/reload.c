@@ -236,7 +236,10 @@ reload_gone(const struct config *old)
 	const struct cloister_conf	*cc;
 
 	TAILQ_FOREACH(cc, &old->cloisters, entry)
-		if (registry_find(cc->name) == NULL)
+		if (registry_find(cc->name) == NULL) {
 			req_cloister_gone(cc->name, "cloister removed from "
 			    "the configuration");
+			grant_cloister_gone(cc->name, "cloister removed from "
+			    "the configuration");
+		}
 }

@@ -174,6 +174,7 @@ static int	 check_admit(struct request *);
 static void	 checks_pump(void);
 static void	 check_done(struct request *);
 static void	 authfail_sweep(int, short, void *);
+static int	 req_granted(struct request *);
 
 static int64_t
 mono_ms(const struct timespec *since)
@@ -294,6 +295,7 @@ ui_added(struct request *r)
 	imsg_put_u64(&enc, r->received);
 	imsg_put_u64(&enc, r->expires);
 	to_ui(IMSG_UI_ADDED, &enc);
+	control_watch_added(r);
 }
 
 static void
@@ -306,6 +308,7 @@ ui_removed(struct request *r, const char *outcome, const char *user)
 	imsg_put_str(&enc, outcome);
 	imsg_put_str(&enc, user != NULL ? user : "");
 	to_ui(IMSG_UI_REMOVED, &enc);
+	control_watch_removed(r->id, outcome, user);
 }
 
 /* -1: the record is not where it must be, and its action must not happen. */
@@ -496,6 +499,7 @@ req_alloc(uint32_t peerid, int mode)
 		arc4random_buf(rnd, sizeof(rnd));
 		for (i = 0; i < sizeof(rnd); i++)
 			snprintf(r->id + 2 * i, 3, "%02x", rnd[i]);
+		testhook_id(r->id, REQ_ID_LEN);
 	} while (RB_FIND(req_id_tree, &reqs_by_id, r) != NULL);
 	r->peerid = peerid;
 	r->mode = mode;
@@ -922,7 +926,9 @@ req_verdict(struct imsg *imsg)
 		return;
 	}
 
-	/* Manual: a human decides, within the limits. */
+	/* Manual: a human decides (or decided: a grant), within limits. */
+	if (req_granted(r))
+		return;
 	if (pending_of(r->cloister) >= conf->limits.pending_per_cloister ||
 	    req_count(REQ_PENDING) >= conf->limits.pending) {
 		req_audit(r, "DENY", "reason", "too many pending requests",
@@ -949,6 +955,38 @@ req_verdict(struct imsg *imsg)
 	imsg_put_str(&enc, text);
 	imsg_put_u64(&enc, r->expires);
 	to_request(r, IMSG_REQ_QUEUED, -1, &enc);
+}
+
+/*
+ * A grant (guardianctl approve|deny --for) for this very command
+ * decides it as the human who made it did, without asking: 1 if one
+ * did.
+ */
+static int
+req_granted(struct request *r)
+{
+	const struct grant	*g;
+	char			 text[CTL_REASON_MAX + 256];
+
+	if ((g = grant_match(r)) == NULL)
+		return (0);
+	if (g->approve) {
+		if (req_audit(r, "AUTO_APPROVE", "grant", g->id, "user",
+		    g->user, (char *)NULL) == -1) {
+			req_unaudited(r);
+			return (1);
+		}
+		r->humane = 1;
+		req_start(r, 0);
+		return (1);
+	}
+	req_audit(r, "DENY", "grant", g->id, "user", g->user, "reason",
+	    *g->reason != '\0' ? g->reason : "denied by a grant",
+	    (char *)NULL);
+	snprintf(text, sizeof(text), "denied by %s (grant %s)%s%s", g->user,
+	    g->id, *g->reason != '\0' ? ": " : "", g->reason);
+	req_deny(r, DENY_HUMAN, text);
+	return (1);
 }
 
 /* A final "did not run" for the client; the request is done. */

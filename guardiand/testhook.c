@@ -420,3 +420,43 @@ testhook_sandboxed(enum role role)
 	log_warnx("test hook: %s returned: sandbox did not hold", call);
 #endif
 }
+
+/*
+ * In the parent, as a request or grant id is made:
+ * GUARDIAND_TEST_ID_PREFIX=HEX makes every id begin with HEX, so
+ * that ids sharing a prefix, which chance gives one time in 65536,
+ * can be tested.
+ */
+void
+testhook_id(char *id, size_t len)
+{
+#ifdef GUARDIAND_TESTHOOKS
+	const char	*p;
+	size_t		 i;
+
+	if ((p = getenv(TESTHOOK_PREFIX "ID_PREFIX")) == NULL)
+		return;
+	for (i = 0; p[i] != '\0' && i < len; i++)
+		if (strchr("0123456789abcdef", p[i]) != NULL)
+			id[i] = p[i];
+#endif
+}
+
+/*
+ * In the parent: GUARDIAND_TEST_WATCH_QUEUE=BYTES is how much a
+ * watcher may leave unread before it is dropped, so that a test can
+ * make one fall behind without megabytes of events.
+ */
+size_t
+testhook_watch_queue(size_t dflt)
+{
+#ifdef GUARDIAND_TESTHOOKS
+	const char	*p;
+	long long	 n;
+
+	if ((p = getenv(TESTHOOK_PREFIX "WATCH_QUEUE")) != NULL &&
+	    (n = strtonum(p, 1, dflt, NULL)) > 0)
+		return ((size_t)n);
+#endif
+	return (dflt);
+}

@@ -19,7 +19,8 @@
  * is what a client writes to the control socket.  As control.c does,
  * the first message is read with imsg_read() and imsg_get() and
  * decoded with ctl_decode().  Oracle: a request decodes exactly (its
- * strings encode back to its payload), only for a known type; a
+ * strings, and a grant's seconds, encode back to its payload), only
+ * for a known request type (never for what only guardiand sends); a
  * denial's reason passes ctl_valid_reason() only if it is UTF-8 of at
  * most CTL_REASON_MAX bytes without a C0, DEL or C1 control; what
  * ctl_printable() echoes is bounded printable ASCII.
@@ -52,11 +53,16 @@ nstrings(uint32_t type)
 	case CTL_UI:
 	case CTL_LOG_VERBOSE:
 	case CTL_LOG_BRIEF:
+	case CTL_SHOW_GRANTS:
+	case CTL_WATCH:
 		return (0);
 	case CTL_APPROVE:
 	case CTL_UNREGISTER:
+	case CTL_REVOKE:
+	case CTL_APPROVE_FOR:
 		return (1);
 	case CTL_DENY:
+	case CTL_DENY_FOR:
 		return (2);
 	case CTL_REGISTER:
 		return (4);
@@ -138,11 +144,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			imsg_put_str(&enc, s[i]);
 			check_printable(s[i]);
 		}
+		/* A grant's seconds follow its id. */
+		if (i == 0 && (m.type == CTL_APPROVE_FOR ||
+		    m.type == CTL_DENY_FOR))
+			imsg_put_u32(&enc, m.secs);
 	}
+	if (m.type != CTL_APPROVE_FOR && m.type != CTL_DENY_FOR)
+		FUZZ_CHECK(m.secs == 0);
 	FUZZ_CHECK(enc.len == imsg.datalen);
 	FUZZ_CHECK(enc.len == 0 || memcmp(enc.buf, imsg.data, enc.len) == 0);
 	imsg_enc_free(&enc);
-	if (m.type == CTL_DENY)
+	if (m.type == CTL_DENY || m.type == CTL_DENY_FOR)
 		FUZZ_CHECK(ctl_valid_reason(m.b) == reason_ok(m.b));
 	ctl_msg_clear(&m);
 	imsg_free(&imsg);

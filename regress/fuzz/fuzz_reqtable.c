@@ -114,6 +114,23 @@ exec_environ_free(char **e)
 {
 }
 
+/* Ids as the installed daemon makes them. */
+void
+testhook_id(char *id, size_t len)
+{
+}
+
+/* No control socket here, so nobody watches. */
+void
+control_watch_added(const struct request *r)
+{
+}
+
+void
+control_watch_removed(const char *id, const char *outcome, const char *by)
+{
+}
+
 /* Audit records go nowhere (fuzz_audit.c looks at them). */
 void	 syslog(int, const char *, ...);
 void	 __syslog_chk(int, int, const char *, ...);

@@ -2287,8 +2287,8 @@ config_load(const char *path, char **errs)
 	conf->limits.running_per_cloister = 32;
 	conf->limits.connections = 512;
 	conf->limits.connections_per_peer = 128;
-	conf->limits.ui_connections = 256;
-	conf->limits.ui_connections_per_peer = 64;
+	conf->limits.ui_connections = 1024;
+	conf->limits.ui_connections_per_peer = 256;
 	conf->limits.args = 4096;
 	conf->limits.body = 1024 * 1024;
 	conf->limits.headers = 16 * 1024;

@@ -286,9 +286,9 @@ peer_over(struct peer *p, unsigned int max)
 		return (0);
 	}
 	if (!p->capped)
-		log_warnx("%s: %u connections%s: refusing more from it",
-		    p->key, max, p->door != 0 ? " on a cloister's socket" :
-		    "");
+		log_warnx("%s: %u connections%s, as many as one peer may "
+		    "have", p->key, max, p->door != 0 ?
+		    " on a cloister's socket" : "");
 	p->capped = 1;
 	return (1);
 }

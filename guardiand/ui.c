@@ -83,11 +83,17 @@ struct session {
 /*
  * A browser's connection.  There are at most connections_max of them,
  * and peer_max of one address, so that no flood runs the process out
- * of descriptors or keeps the operator's page out; each has
- * read_timeout in all to send a request, counted from its connection
- * or the end of its last answer, so that a byte now and then cannot
- * hold it.  An event stream, once asked for, has no deadline (it is
- * an answer that does not end) but still counts.
+ * of descriptors; each has read_timeout in all to send a request,
+ * counted from its connection or the end of its last answer, so that
+ * a byte now and then cannot hold it.  At a limit, a new connection
+ * takes the place of the one that has waited longest for a request
+ * (its address's, or anybody's), as nginx reuses idle keep-alive
+ * connections: a flood of connections that send nothing only churns
+ * itself, and the operator's page still gets in.  Event streams and
+ * answers the parent is asked for are not taken; only a session
+ * opens the one, and the other is quick and bounded (POSTS_MAX).  An
+ * event stream has no deadline (it is an answer that does not end),
+ * but counts.
  */
 struct ui_conn {
 	RB_ENTRY(ui_conn)	 entry;		/* by evcon */
@@ -96,6 +102,8 @@ struct ui_conn {
 	struct bufferevent	*bev;
 	struct peer		*peer;
 	struct event		 deadline;
+	TAILQ_ENTRY(ui_conn)	 waitq;		/* while deadline is armed */
+	int			 waiting;
 	struct sse_client	*sse;		/* its event stream */
 	struct ui_post		*post;		/* its request at the parent */
 };
@@ -161,6 +169,7 @@ static struct event		 ev_heartbeat;
 RB_HEAD(ui_conn_tree, ui_conn);
 static struct ui_conn_tree	 ui_conns = RB_INITIALIZER(&ui_conns);
 static TAILQ_HEAD(, ui_conn)	 ui_hookq = TAILQ_HEAD_INITIALIZER(ui_hookq);
+static TAILQ_HEAD(, ui_conn)	 ui_waitq = TAILQ_HEAD_INITIALIZER(ui_waitq);
 static struct event		*ui_hook_ev;
 static unsigned int		 nconns;
 static int			 conns_capped;	/* refusing, logged once */
@@ -977,13 +986,25 @@ ui_conn_find(struct evhttp_connection *evcon)
 	return (RB_FIND(ui_conn_tree, &ui_conns, &key));
 }
 
+/* Its request is read (or it is gone): no deadline, not to be taken. */
+static void
+ui_conn_deadline_del(struct ui_conn *uc)
+{
+	event_del(&uc->deadline);
+	if (uc->waiting)
+		TAILQ_REMOVE(&ui_waitq, uc, waitq);
+	uc->waiting = 0;
+}
+
 static void
 ui_conn_deadline_set(struct ui_conn *uc)
 {
 	struct timeval	 tv;
 	uint64_t	 ms = ui_nc->settings.read_timeout;
 
-	event_del(&uc->deadline);
+	ui_conn_deadline_del(uc);
+	TAILQ_INSERT_TAIL(&ui_waitq, uc, waitq);
+	uc->waiting = 1;
 	if (ms == 0)
 		return;
 	tv.tv_sec = ms / 1000;
@@ -1046,7 +1067,7 @@ ui_conn_closed(struct evhttp_connection *evcon, void *arg)
 		sse_closed(uc->sse);
 	if (uc->post != NULL)
 		uc->post->req = NULL;
-	event_del(&uc->deadline);
+	ui_conn_deadline_del(uc);
 	RB_REMOVE(ui_conn_tree, &ui_conns, uc);
 	peer_give(uc->peer);
 	nconns--;
@@ -1055,7 +1076,26 @@ ui_conn_closed(struct evhttp_connection *evcon, void *arg)
 	free(uc);
 }
 
-/* Over the limits: closed at once, to spend no descriptor on it. */
+/*
+ * Make room for uc by closing the connection that has waited longest
+ * for a request, of peer p or (NULL) of anyone; 0, or -1 if none is
+ * waiting.
+ */
+static int
+ui_conn_evict(struct peer *p)
+{
+	struct ui_conn	*old;
+
+	TAILQ_FOREACH(old, &ui_waitq, waitq)
+		if (p == NULL || old->peer == p)
+			break;
+	if (old == NULL)
+		return (-1);
+	evhttp_connection_free(old->evcon);	/* ui_conn_closed() */
+	return (0);
+}
+
+/* Over a limit with nothing to give way: 1, to be closed at once. */
 static int
 ui_conn_over(struct ui_conn *uc)
 {
@@ -1063,15 +1103,19 @@ ui_conn_over(struct ui_conn *uc)
 	uint32_t max = ui_nc->settings.connections_max;
 
 	peer_key(evhttp_connection_get_addr(uc->evcon), key, sizeof(key));
-	if ((uc->peer = peer_take(0, key)) == NULL ||
-	    peer_over(uc->peer, ui_nc->settings.peer_max))
+	if ((uc->peer = peer_take(0, key)) == NULL)
+		return (1);
+	if (peer_over(uc->peer, ui_nc->settings.peer_max) &&
+	    ui_conn_evict(uc->peer) == -1)
 		return (1);
 	if (max != 0 && nconns > max) {
 		if (!conns_capped)
-			log_warnx("approval UI: %u connections: refusing "
-			    "more (first: %s)", max, key);
+			log_warnx("approval UI: %u connections: each new "
+			    "one takes the place of the oldest idle one "
+			    "(first: %s)", max, key);
 		conns_capped = 1;
-		return (1);
+		if (ui_conn_evict(NULL) == -1)
+			return (1);
 	}
 	return (0);
 }
@@ -1129,7 +1173,7 @@ ui_gencb(struct evhttp_request *req, void *arg)
 		return;
 	}
 	/* Read: its deadline is over until the answer is. */
-	event_del(&uc->deadline);
+	ui_conn_deadline_del(uc);
 	evhttp_request_set_on_complete_cb(req, ui_conn_complete, uc);
 	if (!host_ok(req)) {
 		http_error(req, 403, "bad Host header");

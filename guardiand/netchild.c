@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event.h>
@@ -280,15 +281,21 @@ peer_take(uint32_t door, const char *key)
 int
 peer_over(struct peer *p, unsigned int max)
 {
+	static time_t	 logged;
+	time_t		 now;
+
 	if (max == 0 || p->conns <= max) {
 		if (p->conns <= max / 2)
 			p->capped = 0;
 		return (0);
 	}
-	if (!p->capped)
+	/* Many peers at their limit are a flood too: a line a minute. */
+	if (!p->capped && (now = time(NULL)) - logged >= 60) {
+		logged = now;
 		log_warnx("%s: %u connections%s, as many as one peer may "
 		    "have", p->key, max, p->door != 0 ?
 		    " on a cloister's socket" : "");
+	}
 	p->capped = 1;
 	return (1);
 }

@@ -20,6 +20,7 @@
 #endif
 
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/tree.h>
@@ -34,6 +35,7 @@
 
 #include <event.h>
 #include <evhttp.h>
+#include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <jansson.h>
 
@@ -1076,20 +1078,39 @@ ui_conn_closed(struct evhttp_connection *evcon, void *arg)
 	free(uc);
 }
 
+/* 1 if nothing of a request came on uc yet, read or unread. */
+static int
+ui_conn_silent(struct ui_conn *uc)
+{
+	int	 n = 0;
+
+	if (evbuffer_get_length(bufferevent_get_input(uc->bev)) != 0)
+		return (0);
+	return (ioctl(bufferevent_getfd(uc->bev), FIONREAD, &n) == 0 &&
+	    n == 0);
+}
+
 /*
- * Make room for uc by closing the connection that has waited longest
- * for a request, of peer p or (NULL) of anyone; 0, or -1 if none is
- * waiting.
+ * Make room by closing the connection that has waited longest for a
+ * request, of peer p or (NULL) of anyone, one that has sent nothing
+ * rather than one whose request is on its way (accepted in the same
+ * breath as a flood, it may not have been read yet); 0, or -1 if none
+ * is waiting.
  */
 static int
 ui_conn_evict(struct peer *p)
 {
-	struct ui_conn	*old;
+	struct ui_conn	*old, *any = NULL;
 
-	TAILQ_FOREACH(old, &ui_waitq, waitq)
-		if (p == NULL || old->peer == p)
+	TAILQ_FOREACH(old, &ui_waitq, waitq) {
+		if (p != NULL && old->peer != p)
+			continue;
+		if (ui_conn_silent(old))
 			break;
-	if (old == NULL)
+		if (any == NULL)
+			any = old;
+	}
+	if (old == NULL && (old = any) == NULL)
 		return (-1);
 	evhttp_connection_free(old->evcon);	/* ui_conn_closed() */
 	return (0);

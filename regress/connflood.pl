@@ -11,6 +11,10 @@
 #   connflood.pl flood TARGET LOCAL ATTEMPTS KEEP SECONDS
 #	ATTEMPTS connections (at most SECONDS), sending nothing, the
 #	last KEEP of them kept open; prints how many were made.
+#   connflood.pl huge TARGET TOKEN SECONDS WORKERS
+#	WORKERS processes sending, for SECONDS, a /v1/exec whose
+#	canonical form is ~256 KiB (TOKEN "" for none) and closing at
+#	once; prints how many were sent.
 #   connflood.pl loris TARGET PATH SECONDS
 #	a request head one byte a second; prints after how many
 #	seconds the server closed the connection (SECONDS: gave up).
@@ -77,6 +81,37 @@ if ($cmd eq "hold") {
 		close(shift @q) while @q > $keep;
 	}
 	print "$made\n";
+} elsif ($cmd eq "huge") {
+	my ($token, $secs, $workers) = @ARGV;
+	my $body = "{\"args\":[\"echo\",\"" . ("\\u0001" x 64000) . "\"]}";
+	my $head = "POST /v1/exec HTTP/1.1\r\nHost: x\r\n" .
+	    ($token ne "" ? "X-Cloister-Token: $token\r\n" : "") .
+	    "Content-Type: application/json\r\nContent-Length: " .
+	    length($body) . "\r\n\r\n";
+	my $end = time + $secs;
+	my @kids;
+	pipe(my $rd, my $wr) or die "pipe\n";
+	for (1 .. $workers) {
+		my $pid = fork();
+		if ($pid == 0) {
+			close $rd;
+			my $sent = 0;
+			while (time < $end) {
+				my $s = conn(undef) or next;
+				print $s $head, $body;
+				close $s;
+				$sent++;
+			}
+			syswrite($wr, "$sent\n");
+			exit 0;
+		}
+		push @kids, $pid;
+	}
+	close $wr;
+	my $n = 0;
+	while (my $l = <$rd>) { $n += $l; }
+	waitpid($_, 0) for @kids;
+	print "$n\n";
 } elsif ($cmd eq "loris") {
 	my ($path, $secs) = @ARGV;
 	my $s = conn(undef) or die "cannot connect\n";

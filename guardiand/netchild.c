@@ -20,7 +20,6 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

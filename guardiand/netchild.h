@@ -80,11 +80,13 @@ int	 ui_decide_body(const char *, size_t, struct json_t **,
 int	 ui_login_secret(const char *, char [UI_SECRET_LEN + 1]);
 
 /*
- * netchild.c.  A peer is who a connection is counted against: an IPv4
+ * peer.c.  A peer is who a connection is counted against: an IPv4
  * address, an IPv6 /64 (what one host is commonly given), or a unix
- * socket's uid; peer_key() writes its name.  peer_take() counts one
- * more connection of a peer on a door (NULL: out of memory),
- * peer_give() one less.
+ * socket's uid ("unix:UID", made by the caller); peer_key() writes the
+ * name of an address's.  peer_take() counts one more connection of a
+ * peer on a door (NULL: out of memory), peer_give() one less (the
+ * peer is freed with its last).  peer_over(): 1 if the peer has more
+ * than max (0: no limit), logged.
  */
 #define PEER_KEY_LEN	64
 struct peer {
@@ -98,6 +100,8 @@ void	 peer_key(const struct sockaddr *, char *, size_t);
 struct peer *peer_take(uint32_t, const char *);
 void	 peer_give(struct peer *);
 int	 peer_over(struct peer *, unsigned int);
+
+/* netchild.c */
 uint32_t netchild_door(const struct sockaddr *, socklen_t);
 void	 http_error(struct evhttp_request *, int, const char *);
 void	 http_reply(struct evhttp_request *, int, const char *,

@@ -108,9 +108,9 @@ peer_take(uint32_t door, const char *key)
 }
 
 /*
- * 1 if p now has more than max connections (0: no limit); logged
- * once until it is back to half of them, so that a flood at the
- * limit does not flood the log.
+ * 1 if p now has more than max connections (0: no limit).  Logged
+ * once until it is back to half of them, and at most once a minute
+ * for all peers, so that a flood at the limit does not flood the log.
  */
 int
 peer_over(struct peer *p, unsigned int max)
@@ -123,7 +123,6 @@ peer_over(struct peer *p, unsigned int max)
 			p->capped = 0;
 		return (0);
 	}
-	/* Many peers at their limit are a flood too: a line a minute. */
 	if (!p->capped && (now = time(NULL)) - logged >= 60) {
 		logged = now;
 		log_warnx("%s: %u connections%s, as many as one peer may "

@@ -174,7 +174,7 @@ static TAILQ_HEAD(, ui_conn)	 ui_hookq = TAILQ_HEAD_INITIALIZER(ui_hookq);
 static TAILQ_HEAD(, ui_conn)	 ui_waitq = TAILQ_HEAD_INITIALIZER(ui_waitq);
 static struct event		*ui_hook_ev;
 static unsigned int		 nconns;
-static int			 conns_capped;	/* refusing, logged once */
+static int			 conns_capped;	/* at the limit, logged once */
 
 static void	 ui_gencb(struct evhttp_request *, void *);
 static struct bufferevent *ui_bevcb(struct event_base *, void *);

@@ -51,6 +51,13 @@ legit() {
 	done
 }
 
+# p99 FILE: the 99th percentile of the times of FILE's lines.
+p99() {
+	awk '{ print $2 }' "$1" | sort -n |
+	    awk '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit }
+		i = int(NR * 0.99 + 0.999); if (i > NR) i = NR; print v[i] }'
+}
+
 # run NAME COMMAND...: the attack for SECS seconds, beta measured.
 run() {
 	local name=$1 before n good p99 ms
@@ -65,9 +72,7 @@ run() {
 	wait $LG
 	n=$(wc -l <"$T/legit")
 	good=$(grep -c '^OK' "$T/legit")
-	p99=$(awk '{ print $2 }' "$T/legit" | sort -n |
-	    awk '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit }
-		i = int(NR * 0.99 + 0.999); if (i > NR) i = NR; print v[i] }')
+	p99=$(p99 "$T/legit")
 	for p in "${PID[@]}"; do
 		kill -0 "$p" 2>/dev/null || name="$name (A PROCESS EXITED)"
 	done
@@ -75,6 +80,27 @@ run() {
 	    "$name" "$good/$n" "$p99" "$(( $(stat -c %s "$AUDIT") - before ))" \
 	    "$(hwm "${PID[parent]}")" "$(hwm "${PID[policy]}")" \
 	    "$(hwm "${PID[request]}")" "$(hwm "${PID[ui]}")"
+}
+
+# uiflood: connections to the approval page from 127.0.0.2 as fast as
+# they go, while the operator loads the page from 127.0.0.1 (a browser
+# retries a connection closed before its request was read; so does
+# curl); its answers are counted like beta's, in $T/page.
+uiflood() {
+	local t0 t1 code
+	perl "$FLOOD" flood "127.0.0.1:$UP" 127.0.0.2 1000000 2000 "$SECS" &
+	FP=$!
+	: >"$T/page"
+	while kill -0 $FP 2>/dev/null; do
+		t0=$(date +%s%N)
+		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 \
+		    --retry 3 --retry-delay 0 --retry-all-errors \
+		    "http://127.0.0.1:$UP/app.css")
+		t1=$(date +%s%N)
+		[ "$code" = 200 ] && echo "OK $(( (t1 - t0) / 1000000 ))" ||
+		    echo "FAIL $(( (t1 - t0) / 1000000 ))"
+	done >>"$T/page"
+	wait $FP
 }
 
 # hog: t1 holds every slot it may, and asks for more, for SECS.
@@ -121,7 +147,8 @@ run "1000 idle unix connections" \
 run "bad-token storm (600)" \
     perl "$FLOOD" hold "127.0.0.1:$RP" 127.0.0.2 badtoken "$SECS" 600
 run "t1 holding every slot it may" hog
-run "UI connection flood" \
-    perl "$FLOOD" flood "127.0.0.1:$UP" 127.0.0.2 1000000 2000 "$SECS"
+run "UI connection flood" uiflood
+echo "# during the UI connection flood the page answered" \
+    "$(grep -c '^OK' "$T/page")/$(wc -l <"$T/page"), p99 $(p99 "$T/page") ms"
 stop_daemon
 exit 0

@@ -5,6 +5,7 @@
 #   make sanitize   the suite again, built with ASan+UBSan
 #   make fuzz       libFuzzer on every fuzz test, FUZZTIME seconds in all
 #   make bench      benchmarks
+#   make stress     the attacks of the abuse tests at full size, a table
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make static     the static hostexec for container images (make builds it
 #                   too when musl is there, as it is after the dependencies)
@@ -81,7 +82,8 @@ PROGS	= $(O)/guardiand $(O)/hostexec $(O)/hostexec-static \
 TESTPROGS = $(O)/guardiand-test $(O)/regress/re2conf $(O)/regress/schemacheck \
 	    $(UNIT_BINS) $(FUZZ_REPLAY)
 
-.PHONY: all deps test sanitize bench run install static clean lint screenshot deb \
+.PHONY: all deps test sanitize bench stress run install static clean lint \
+	screenshot deb \
 	uniformat fuzz fuzz-build
 .DELETE_ON_ERROR:
 
@@ -266,6 +268,10 @@ sanitize:
 
 bench: all
 	O=$(O) bash regress/bench.sh
+
+# STRESS_SECONDS per attack (default 60).
+stress: all $(O)/guardiand-test
+	BIN=$(CURDIR)/$(O) O=$(O) TOP=$(CURDIR) bash regress/stress.sh
 
 run: all
 	bash etc/demo.sh $(O)

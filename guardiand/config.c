@@ -1405,6 +1405,9 @@ enum limits_key {
 	LIM_RUNNING,
 	LIM_RUNNING_PER_CLOISTER,
 	LIM_CONNECTIONS,
+	LIM_CONNECTIONS_PER_PEER,
+	LIM_UI_CONNECTIONS,
+	LIM_UI_CONNECTIONS_PER_PEER,
 	LIM_ARGS,
 	LIM_BODY,
 	LIM_HEADERS,
@@ -1419,6 +1422,9 @@ static const char *const limits_keys[LIM_NKEYS + 1] = {
 	[LIM_RUNNING] = "running",
 	[LIM_RUNNING_PER_CLOISTER] = "running_per_cloister",
 	[LIM_CONNECTIONS] = "connections",
+	[LIM_CONNECTIONS_PER_PEER] = "connections_per_peer",
+	[LIM_UI_CONNECTIONS] = "ui_connections",
+	[LIM_UI_CONNECTIONS_PER_PEER] = "ui_connections_per_peer",
 	[LIM_ARGS] = "args",
 	[LIM_BODY] = "body",
 	[LIM_HEADERS] = "headers",
@@ -1459,6 +1465,17 @@ conf_limits(struct yfile *yf, struct ynode *sec)
 			break;
 		case LIM_CONNECTIONS:
 			get_count(yf, v, what, &conf->limits.connections);
+			break;
+		case LIM_CONNECTIONS_PER_PEER:
+			get_count(yf, v, what,
+			    &conf->limits.connections_per_peer);
+			break;
+		case LIM_UI_CONNECTIONS:
+			get_count(yf, v, what, &conf->limits.ui_connections);
+			break;
+		case LIM_UI_CONNECTIONS_PER_PEER:
+			get_count(yf, v, what,
+			    &conf->limits.ui_connections_per_peer);
 			break;
 		case LIM_ARGS:
 			get_count(yf, v, what, &conf->limits.args);
@@ -2269,6 +2286,9 @@ config_load(const char *path, char **errs)
 	conf->limits.running = 64;
 	conf->limits.running_per_cloister = 32;
 	conf->limits.connections = 512;
+	conf->limits.connections_per_peer = 128;
+	conf->limits.ui_connections = 1024;
+	conf->limits.ui_connections_per_peer = 256;
 	conf->limits.args = 4096;
 	conf->limits.body = 1024 * 1024;
 	conf->limits.headers = 16 * 1024;

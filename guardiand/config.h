@@ -149,7 +149,10 @@ struct config {
 		unsigned int	 pending;
 		unsigned int	 running;
 		unsigned int	 running_per_cloister;
-		unsigned int	 connections;
+		unsigned int	 connections;	/* per door */
+		unsigned int	 connections_per_peer;
+		unsigned int	 ui_connections;
+		unsigned int	 ui_connections_per_peer;
 		unsigned int	 args;
 		uint64_t	 body;		/* bytes */
 		uint64_t	 headers;	/* bytes */

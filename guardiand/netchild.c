@@ -287,6 +287,7 @@ netchild_settings(struct imsg *imsg)
 	s->idle_timeout = imsg_get_u64(&dec);
 	s->max_output = imsg_get_u64(&dec);
 	s->connections_max = imsg_get_u32(&dec);
+	s->peer_max = imsg_get_u32(&dec);
 	s->args_max = imsg_get_u32(&dec);
 	if (imsg_dec_end(&dec) == -1)
 		fatalx("bad settings message");

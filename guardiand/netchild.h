@@ -18,6 +18,7 @@
 #define NETCHILD_H
 
 #include <sys/socket.h>
+#include <sys/tree.h>
 
 #include <event.h>
 #include <evhttp.h>
@@ -31,7 +32,8 @@ struct net_settings {
 	uint64_t	 read_timeout;		/* ms */
 	uint64_t	 idle_timeout;		/* ms */
 	uint64_t	 max_output;		/* per stream, /request */
-	uint32_t	 connections_max;
+	uint32_t	 connections_max;	/* request: per door */
+	uint32_t	 peer_max;		/* of one peer (per door) */
 	uint32_t	 args_max;
 };
 
@@ -76,6 +78,28 @@ int	 ui_request_id(const char *);
 int	 ui_decide_body(const char *, size_t, struct json_t **,
 	    const char **, const char **);
 int	 ui_login_secret(const char *, char [UI_SECRET_LEN + 1]);
+
+/*
+ * peer.c.  A peer is who a connection is counted against: an IPv4
+ * address, an IPv6 /64 (what one host is commonly given), or a unix
+ * socket's uid ("unix:UID", made by the caller); peer_key() writes the
+ * name of an address's.  peer_take() counts one more connection of a
+ * peer on a door (NULL: out of memory), peer_give() one less (the
+ * peer is freed with its last).  peer_over(): 1 if the peer has more
+ * than max (0: no limit), logged.
+ */
+#define PEER_KEY_LEN	64
+struct peer {
+	RB_ENTRY(peer)		 entry;
+	uint32_t		 door;
+	char			 key[PEER_KEY_LEN];
+	unsigned int		 conns;
+	int			 capped;	/* refusing, logged once */
+};
+void	 peer_key(const struct sockaddr *, char *, size_t);
+struct peer *peer_take(uint32_t, const char *);
+void	 peer_give(struct peer *);
+int	 peer_over(struct peer *, unsigned int);
 
 /* netchild.c */
 uint32_t netchild_door(const struct sockaddr *, socklen_t);

@@ -276,7 +276,13 @@ parent_settings(struct child *c)
 	imsg_put_u64(&enc, pa.conf->limits.read_timeout);
 	imsg_put_u64(&enc, pa.conf->limits.idle_timeout);
 	imsg_put_u64(&enc, pa.conf->max_output);
-	imsg_put_u32(&enc, pa.conf->limits.connections);
+	if (c == &pa.children[ROLE_UI]) {
+		imsg_put_u32(&enc, pa.conf->limits.ui_connections);
+		imsg_put_u32(&enc, pa.conf->limits.ui_connections_per_peer);
+	} else {
+		imsg_put_u32(&enc, pa.conf->limits.connections);
+		imsg_put_u32(&enc, pa.conf->limits.connections_per_peer);
+	}
 	imsg_put_u32(&enc, pa.conf->limits.args);
 	if (imsgev_compose_enc(&c->iev, IMSG_SETTINGS, 0, -1, &enc) == -1)
 		fatal("compose");

@@ -193,6 +193,9 @@ reload_audit(const struct config *old, const struct config *new,
 	LIMIT(pending);
 	LIMIT(running);
 	LIMIT(connections);
+	LIMIT(connections_per_peer);
+	LIMIT(ui_connections);
+	LIMIT(ui_connections_per_peer);
 	LIMIT(args);
 	LIMIT(body);
 	LIMIT(headers);

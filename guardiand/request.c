@@ -260,9 +260,12 @@ conn_hook(int fd, short event, void *arg)
 	}
 }
 
-/* The peer as the parent counts failed logins: address, or unix:UID. */
+/*
+ * The peer as the parent counts failed logins: address, or unix:UID;
+ * and in key, as its connections are counted (peer_key()).
+ */
 static void
-conn_peer(struct conn *c)
+conn_peer(struct conn *c, char *key, size_t keylen)
 {
 	struct sockaddr_storage	 ss;
 	struct ucred		 uc;
@@ -280,8 +283,10 @@ conn_peer(struct conn *c)
 			    (unsigned int)uc.uid);
 		else
 			strlcpy(c->peer, "unix", sizeof(c->peer));
+		strlcpy(key, c->peer, keylen);
 		return;
 	}
+	peer_key(evhttp_connection_get_addr(c->evcon), key, keylen);
 	evhttp_connection_get_peer(c->evcon, &addr, &port);
 	if (addr == NULL)
 		addr = "unknown";
@@ -292,13 +297,21 @@ conn_peer(struct conn *c)
 	strlcpy(c->peer, addr, sizeof(c->peer));
 }
 
-/* Count c against its door's budget; 0, or -1 if that is spent. */
+/*
+ * Count c against its peer's connections on its door, then against
+ * the door's budget; 0, or -1 if either is spent.  A connection its
+ * peer may not have takes no place in the door's budget, so that a
+ * peer refused again and again does not keep others out either.
+ */
 static int
-budget_take(struct conn *c)
+budget_take(struct conn *c, const char *peerkey)
 {
 	struct budget	 key, *b;
 	uint32_t	 max = rnc->settings.connections_max;
 
+	if ((c->peerc = peer_take(c->door, peerkey)) == NULL ||
+	    peer_over(c->peerc, rnc->settings.peer_max))
+		return (-1);
 	key.door = c->door;
 	if ((b = RB_FIND(budget_tree, &budgets, &key)) == NULL) {
 		if ((b = calloc(1, sizeof(*b))) == NULL)
@@ -354,6 +367,7 @@ conn_setup(struct conn *c)
 {
 	bufferevent_data_cb	 rcb;
 	void			*evcon;
+	char			 peerkey[PEER_KEY_LEN];
 
 	bufferevent_getcb(c->bev, &rcb, NULL, NULL, &evcon);
 	bufferevent_decref(c->bev);
@@ -372,11 +386,11 @@ conn_setup(struct conn *c)
 		evhttp_connection_free(c->evcon);
 		return;
 	}
-	conn_peer(c);
+	conn_peer(c, peerkey, sizeof(peerkey));
 	/* Our timers watch reading; see conn_write_timeout for writing. */
 	conn_write_timeout(c, 1);
 	bufferevent_set_max_single_write(c->bev, WRITE_MAX);
-	if (budget_take(c) == -1) {
+	if (budget_take(c, peerkey) == -1) {
 		conn_refuse(c, 503, "too many connections");
 		return;
 	}
@@ -453,6 +467,7 @@ conn_closed(struct evhttp_connection *evcon, void *arg)
 		    c->incb);
 	RB_REMOVE(conn_tree, &conns, c);
 	budget_give(c);
+	peer_give(c->peerc);
 	nconns--;
 	free(c);
 }

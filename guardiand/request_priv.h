@@ -69,6 +69,7 @@ struct conn {
 	uint32_t		 door;		/* the cloister's own socket,
 						   0: a shared listener */
 	struct budget		*budget;	/* its door's connections */
+	struct peer		*peerc;		/* its peer's, on its door */
 	int			 authed;	/* a request of it was */
 	/* A failed login, answered late: the connection holds no slot. */
 	struct event		 penalty;

@@ -283,7 +283,7 @@ seccomp_request(scmp_filter_ctx ctx)
 	/* Those pipes made non-blocking (rq_pipe()). */
 	allow1(ctx, SCMP_SYS(fcntl), SCMP_A1(SCMP_CMP_EQ, F_GETFL));
 	allow1(ctx, SCMP_SYS(fcntl), SCMP_A1(SCMP_CMP_EQ, F_SETFL));
-	/* The uid of a unix-socket client, for the log (conn_peer()). */
+	/* The uid of a unix-socket client: its connections are counted by it. */
 	allow2(ctx, SCMP_SYS(getsockopt), SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET),
 	    SCMP_A2(SCMP_CMP_EQ, SO_PEERCRED));
 	/* send(2) of a refusal to a connection over the limit; no address. */

@@ -14,9 +14,16 @@
  * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
  */
 
+/* RB_GENERATE_STATIC marks the functions it does not need __unused. */
+#ifndef __unused
+#define __unused	__attribute__((__unused__))
+#endif
+
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <sys/tree.h>
 
 #include <errno.h>
 #include <pwd.h>
@@ -28,6 +35,7 @@
 
 #include <event.h>
 #include <evhttp.h>
+#include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <jansson.h>
 
@@ -74,10 +82,39 @@ struct session {
 	int64_t			 expires;
 };
 
+/*
+ * A browser's connection.  There are at most connections_max of them,
+ * and peer_max of one address, so that no flood runs the process out
+ * of descriptors; each has read_timeout in all to send a request,
+ * counted from its connection or the end of its last answer, so that
+ * a byte now and then cannot hold it.  At a limit, a new connection
+ * takes the place of the one that has waited longest for a request
+ * (its address's, or anybody's), as nginx reuses idle keep-alive
+ * connections: a flood of connections that send nothing only churns
+ * itself, and the operator's page still gets in.  Event streams and
+ * answers the parent is asked for are not taken; only a session
+ * opens the one, and the other is quick and bounded (POSTS_MAX).  An
+ * event stream has no deadline (it is an answer that does not end),
+ * but counts.
+ */
+struct ui_conn {
+	RB_ENTRY(ui_conn)	 entry;		/* by evcon */
+	TAILQ_ENTRY(ui_conn)	 hookq;		/* accepted, not set up */
+	struct evhttp_connection *evcon;
+	struct bufferevent	*bev;
+	struct peer		*peer;
+	struct event		 deadline;
+	TAILQ_ENTRY(ui_conn)	 waitq;		/* while deadline is armed */
+	int			 waiting;
+	struct sse_client	*sse;		/* its event stream */
+	struct ui_post		*post;		/* its request at the parent */
+};
+
 struct sse_client {
 	TAILQ_ENTRY(sse_client)	 entry;
 	struct evhttp_request	*req;
 	struct evhttp_connection *conn;
+	struct ui_conn		*uc;
 };
 
 struct ui_req {
@@ -108,7 +145,7 @@ struct ui_post {
 	TAILQ_ENTRY(ui_post)	 entry;
 	uint32_t		 num;
 	struct evhttp_request	*req;		/* NULL once the client left */
-	struct evhttp_connection *conn;
+	struct ui_conn		*uc;		/* while req is not NULL */
 	int			 login;
 	char			 sid[UI_SECRET_LEN + 1]; /* a decision's */
 };
@@ -131,7 +168,17 @@ static uint32_t			 post_num;
 static char			 ui_user[64] = "operator";	/* shown */
 static struct event		 ev_heartbeat;
 
+RB_HEAD(ui_conn_tree, ui_conn);
+static struct ui_conn_tree	 ui_conns = RB_INITIALIZER(&ui_conns);
+static TAILQ_HEAD(, ui_conn)	 ui_hookq = TAILQ_HEAD_INITIALIZER(ui_hookq);
+static TAILQ_HEAD(, ui_conn)	 ui_waitq = TAILQ_HEAD_INITIALIZER(ui_waitq);
+static struct event		*ui_hook_ev;
+static unsigned int		 nconns;
+static int			 conns_capped;	/* at the limit, logged once */
+
 static void	 ui_gencb(struct evhttp_request *, void *);
+static struct bufferevent *ui_bevcb(struct event_base *, void *);
+static void	 ui_hook(int, short, void *);
 static void	 sessions_sweep(int64_t);
 static void	 sse_broadcast(const char *, json_t *);
 static void	 sse_drop(struct sse_client *);
@@ -173,6 +220,9 @@ ui_init(struct netchild *nc)
 	struct timeval	 tv = { SSE_HEARTBEAT_S, 0 };
 
 	ui_nc = nc;
+	if ((ui_hook_ev = event_new(nc->base, -1, 0, ui_hook, NULL)) == NULL)
+		fatalx("event_new");
+	evhttp_set_bevcb(nc->http, ui_bevcb, nc);
 	evhttp_set_gencb(nc->http, ui_gencb, nc);
 	evtimer_set(&ev_heartbeat, heartbeat, NULL);
 	evtimer_add(&ev_heartbeat, &tv);
@@ -466,7 +516,7 @@ post_take(uint32_t num, int login)
 	TAILQ_REMOVE(&ui_posts, p, entry);
 	nposts--;
 	if (p->req != NULL)
-		evhttp_connection_set_closecb(p->conn, NULL, NULL);
+		p->uc->post = NULL;
 	return (p);
 }
 
@@ -704,17 +754,9 @@ session_get(struct evhttp_request *req)
 	return (NULL);
 }
 
-static void
-post_closed(struct evhttp_connection *conn, void *arg)
-{
-	struct ui_post	*p = arg;
-
-	p->req = NULL;
-}
-
 /* A browser's request that waits for the parent's answer; or NULL. */
 static struct ui_post *
-post_new(struct evhttp_request *req, int login)
+post_new(struct ui_conn *uc, struct evhttp_request *req, int login)
 {
 	struct ui_post	*p;
 
@@ -732,8 +774,8 @@ post_new(struct evhttp_request *req, int login)
 	p->num = post_num;
 	p->login = login;
 	p->req = req;
-	p->conn = evhttp_request_get_connection(req);
-	evhttp_connection_set_closecb(p->conn, post_closed, p);
+	p->uc = uc;
+	uc->post = p;
 	TAILQ_INSERT_TAIL(&ui_posts, p, entry);
 	nposts++;
 	return (p);
@@ -745,7 +787,8 @@ post_new(struct evhttp_request *req, int login)
  * What cannot be a secret is refused here, without asking.
  */
 static void
-ui_login(struct evhttp_request *req, const struct evhttp_uri *uri)
+ui_login(struct ui_conn *uc, struct evhttp_request *req,
+    const struct evhttp_uri *uri)
 {
 	struct ui_post		*p;
 	struct imsg_enc		 enc;
@@ -753,7 +796,7 @@ ui_login(struct evhttp_request *req, const struct evhttp_uri *uri)
 
 	if (!ui_login_secret(evhttp_uri_get_query(uri), token))
 		login_refused(req);
-	else if ((p = post_new(req, 1)) != NULL) {
+	else if ((p = post_new(uc, req, 1)) != NULL) {
 		imsg_enc_init(&enc);
 		imsg_put_str(&enc, token);
 		if (imsgev_compose_enc(&ui_nc->iev, IMSG_UI_LOGIN, p->num, -1,
@@ -776,11 +819,11 @@ ui_static(struct evhttp_request *req, const char *path)
 	http_reply(req, HTTP_OK, a->type, (const char *)a->data, a->len);
 }
 
+/* Its connection is gone. */
 static void
-sse_closed(struct evhttp_connection *conn, void *arg)
+sse_closed(struct sse_client *c)
 {
-	struct sse_client	*c = arg;
-
+	c->uc->sse = NULL;
 	TAILQ_REMOVE(&sse_clients, c, entry);
 	nsse--;
 	free(c);
@@ -791,11 +834,8 @@ sse_drop(struct sse_client *c)
 {
 	struct evhttp_connection *conn = c->conn;
 
-	evhttp_connection_set_closecb(conn, NULL, NULL);
-	TAILQ_REMOVE(&sse_clients, c, entry);
-	nsse--;
-	free(c);
-	evhttp_connection_free(conn);
+	sse_closed(c);
+	evhttp_connection_free(conn);	/* ui_conn_closed() */
 }
 
 static void
@@ -897,7 +937,7 @@ sse_broadcast(const char *event, json_t *o)
 }
 
 static void
-ui_events(struct evhttp_request *req)
+ui_events(struct ui_conn *uc, struct evhttp_request *req)
 {
 	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
 	struct sse_client	*c;
@@ -909,12 +949,13 @@ ui_events(struct evhttp_request *req)
 		return;
 	}
 	c->req = req;
-	c->conn = evhttp_request_get_connection(req);
+	c->conn = uc->evcon;
+	c->uc = uc;
 	evhttp_add_header(h, "Content-Type", "text/event-stream");
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	evhttp_send_reply_start(req, 200, "OK");
-	evhttp_connection_set_closecb(c->conn, sse_closed, c);
+	uc->sse = c;
 	TAILQ_INSERT_TAIL(&sse_clients, c, entry);
 	nsse++;
 	o = state_json();
@@ -937,8 +978,8 @@ post_check(struct evhttp_request *req, struct session *s)
 }
 
 static void
-ui_decide(struct evhttp_request *req, struct session *s, const char *id,
-    int approve)
+ui_decide(struct ui_conn *uc, struct evhttp_request *req, struct session *s,
+    const char *id, int approve)
 {
 	struct evbuffer	*body = evhttp_request_get_input_buffer(req);
 	struct imsg_enc	 enc;
@@ -963,7 +1004,7 @@ ui_decide(struct evhttp_request *req, struct session *s, const char *id,
 		http_error(req, code, why);
 		return;
 	}
-	if ((p = post_new(req, 0)) == NULL) {
+	if ((p = post_new(uc, req, 0)) == NULL) {
 		json_decref(o);
 		return;
 	}
@@ -981,15 +1022,237 @@ ui_decide(struct evhttp_request *req, struct session *s, const char *id,
 	json_decref(o);
 }
 
+/* Connections. */
+
+static int
+ui_conn_cmp(struct ui_conn *a, struct ui_conn *b)
+{
+	uintptr_t	 x = (uintptr_t)a->evcon, y = (uintptr_t)b->evcon;
+
+	return (x < y ? -1 : x > y);
+}
+
+RB_GENERATE_STATIC(ui_conn_tree, ui_conn, entry, ui_conn_cmp)
+
+static struct ui_conn *
+ui_conn_find(struct evhttp_connection *evcon)
+{
+	struct ui_conn	 key;
+
+	if (evcon == NULL)
+		return (NULL);
+	key.evcon = evcon;
+	return (RB_FIND(ui_conn_tree, &ui_conns, &key));
+}
+
+/* Its request is read (or it is gone): no deadline, not to be taken. */
+static void
+ui_conn_deadline_del(struct ui_conn *uc)
+{
+	event_del(&uc->deadline);
+	if (uc->waiting)
+		TAILQ_REMOVE(&ui_waitq, uc, waitq);
+	uc->waiting = 0;
+}
+
+static void
+ui_conn_deadline_set(struct ui_conn *uc)
+{
+	struct timeval	 tv;
+	uint64_t	 ms = ui_nc->settings.read_timeout;
+
+	ui_conn_deadline_del(uc);
+	TAILQ_INSERT_TAIL(&ui_waitq, uc, waitq);
+	uc->waiting = 1;
+	if (ms == 0)
+		return;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(&uc->deadline, &tv);
+}
+
+static void
+ui_conn_deadline(int fd, short event, void *arg)
+{
+	struct ui_conn	*uc = arg;
+
+	log_debug("approval UI: %s: no request in time", uc->peer != NULL ?
+	    uc->peer->key : "?");
+	evhttp_connection_free(uc->evcon);	/* ui_conn_closed() */
+}
+
+/* An answer went out: the next request has its time from now. */
+static void
+ui_conn_complete(struct evhttp_request *req, void *arg)
+{
+	ui_conn_deadline_set(arg);
+}
+
+/*
+ * evhttp asks for the bufferevent of each connection it accepts, the
+ * one moment we learn of one; the rest waits until evhttp has set the
+ * connection up (ui_hook(), before the loop polls again), as in
+ * request.c.
+ */
+static struct bufferevent *
+ui_bevcb(struct event_base *base, void *arg)
+{
+	struct ui_conn	*uc;
+
+	if ((uc = calloc(1, sizeof(*uc))) == NULL) {
+		log_warn("%s", __func__);
+		return (NULL);
+	}
+	if ((uc->bev = bufferevent_socket_new(base, -1, 0)) == NULL) {
+		log_warnx("bufferevent_socket_new failed");
+		free(uc);
+		return (NULL);
+	}
+	bufferevent_incref(uc->bev);
+	evtimer_assign(&uc->deadline, base, ui_conn_deadline, uc);
+	nconns++;
+	if (TAILQ_EMPTY(&ui_hookq))
+		event_active(ui_hook_ev, EV_TIMEOUT, 1);
+	TAILQ_INSERT_TAIL(&ui_hookq, uc, hookq);
+	return (uc->bev);
+}
+
+static void
+ui_conn_closed(struct evhttp_connection *evcon, void *arg)
+{
+	struct ui_conn	*uc = arg;
+
+	if (uc->sse != NULL)
+		sse_closed(uc->sse);
+	if (uc->post != NULL)
+		uc->post->req = NULL;
+	ui_conn_deadline_del(uc);
+	RB_REMOVE(ui_conn_tree, &ui_conns, uc);
+	peer_give(uc->peer);
+	nconns--;
+	if (nconns <= ui_nc->settings.connections_max / 2)
+		conns_capped = 0;
+	free(uc);
+}
+
+/* 1 if nothing of a request came on uc yet, read or unread. */
+static int
+ui_conn_silent(struct ui_conn *uc)
+{
+	int	 n = 0;
+
+	if (evbuffer_get_length(bufferevent_get_input(uc->bev)) != 0)
+		return (0);
+	return (ioctl(bufferevent_getfd(uc->bev), FIONREAD, &n) == 0 &&
+	    n == 0);
+}
+
+/*
+ * Make room by closing the connection that has waited longest for a
+ * request, of peer p or (NULL) of anyone, one that has sent nothing
+ * rather than one whose request is on its way (accepted in the same
+ * breath as a flood, it may not have been read yet); 0, or -1 if none
+ * is waiting.
+ */
+static int
+ui_conn_evict(struct peer *p)
+{
+	struct ui_conn	*old, *any = NULL;
+
+	TAILQ_FOREACH(old, &ui_waitq, waitq) {
+		if (p != NULL && old->peer != p)
+			continue;
+		if (ui_conn_silent(old))
+			break;
+		if (any == NULL)
+			any = old;
+	}
+	if (old == NULL && (old = any) == NULL)
+		return (-1);
+	evhttp_connection_free(old->evcon);	/* ui_conn_closed() */
+	return (0);
+}
+
+/* Over a limit with nothing to give way: 1, to be closed at once. */
+static int
+ui_conn_over(struct ui_conn *uc)
+{
+	char	 key[PEER_KEY_LEN];
+	uint32_t max = ui_nc->settings.connections_max;
+
+	peer_key(evhttp_connection_get_addr(uc->evcon), key, sizeof(key));
+	if ((uc->peer = peer_take(0, key)) == NULL)
+		return (1);
+	if (peer_over(uc->peer, ui_nc->settings.peer_max) &&
+	    ui_conn_evict(uc->peer) == -1)
+		return (1);
+	if (max != 0 && nconns > max) {
+		if (!conns_capped)
+			log_warnx("approval UI: %u connections: each new "
+			    "one takes the place of the oldest idle one "
+			    "(first: %s)", max, key);
+		conns_capped = 1;
+		if (ui_conn_evict(NULL) == -1)
+			return (1);
+	}
+	return (0);
+}
+
+static void
+ui_conn_setup(struct ui_conn *uc)
+{
+	bufferevent_data_cb	 rcb;
+	void			*evcon;
+
+	bufferevent_getcb(uc->bev, &rcb, NULL, NULL, &evcon);
+	bufferevent_decref(uc->bev);
+	if (rcb == NULL || evcon == NULL) {
+		/* evhttp failed to set it up and let it go. */
+		nconns--;
+		free(uc);
+		return;
+	}
+	uc->evcon = evcon;
+	RB_INSERT(ui_conn_tree, &ui_conns, uc);
+	evhttp_connection_set_closecb(uc->evcon, ui_conn_closed, uc);
+	if (ui_conn_over(uc)) {
+		evhttp_connection_free(uc->evcon);
+		return;
+	}
+	ui_conn_deadline_set(uc);
+}
+
+static void
+ui_hook(int fd, short event, void *arg)
+{
+	struct ui_conn	*uc;
+
+	while ((uc = TAILQ_FIRST(&ui_hookq)) != NULL) {
+		TAILQ_REMOVE(&ui_hookq, uc, hookq);
+		ui_conn_setup(uc);
+	}
+}
+
 static void
 ui_gencb(struct evhttp_request *req, void *arg)
 {
 	struct evhttp_uri	*uri;
 	struct session		*s;
+	struct ui_conn		*uc;
 	const char		*path;
 	enum evhttp_cmd_type	 cmd = evhttp_request_get_command(req);
 
 	sec_headers(req);
+	if ((uc = ui_conn_find(evhttp_request_get_connection(req))) == NULL) {
+		/* Not one of ours: we could not set it up. */
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Connection", "close");
+		http_error(req, 503, "busy");
+		return;
+	}
+	/* Read: its deadline is over until the answer is. */
+	ui_conn_deadline_del(uc);
+	evhttp_request_set_on_complete_cb(req, ui_conn_complete, uc);
 	if (!host_ok(req)) {
 		http_error(req, 403, "bad Host header");
 		return;
@@ -1006,9 +1269,9 @@ ui_gencb(struct evhttp_request *req, void *arg)
 			http_error(req, 401, "no session: run guardianctl ui "
 			    "on the host for a login link");
 		else if (strncmp(path, "/approve/", 9) == 0)
-			ui_decide(req, s, path + 9, 1);
+			ui_decide(uc, req, s, path + 9, 1);
 		else if (strncmp(path, "/deny/", 6) == 0)
-			ui_decide(req, s, path + 6, 0);
+			ui_decide(uc, req, s, path + 6, 0);
 		else
 			http_error(req, HTTP_NOTFOUND, "not found");
 		evhttp_uri_free(uri);
@@ -1020,7 +1283,7 @@ ui_gencb(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if (strcmp(path, "/login") == 0)
-		ui_login(req, uri);
+		ui_login(uc, req, uri);
 	else if (strcmp(path, "/app.css") == 0 || strcmp(path, "/app.js") == 0)
 		ui_static(req, path);
 	else if ((s = session_get(req)) == NULL) {
@@ -1042,7 +1305,7 @@ ui_gencb(struct evhttp_request *req, void *arg)
 		reply_json(req, 200, json_pack("{s:s, s:s}", "csrf", s->csrf,
 		    "user", ui_user));
 	else if (strcmp(path, "/events") == 0)
-		ui_events(req);
+		ui_events(uc, req);
 	else
 		http_error(req, HTTP_NOTFOUND, "not found");
 	evhttp_uri_free(uri);

@@ -203,6 +203,7 @@ YAML
 # connection's local port: up to three tries.
 ui_daemon() {
 	local try
+	# UI_GCONF: more of guardiand.yaml's guardian: section.
 	mkdir -p "$T/wt" "$T/tokens"
 	printf '%s\n' "$1" >"$T/tokens/alpha"
 	chmod 600 "$T/tokens/alpha"
@@ -222,6 +223,7 @@ YAML
 guardian:
   cloisters:
     - {name: alpha, project: my-api, worktree: "$T/wt", token_file: "$T/tokens/alpha"}
+${UI_GCONF:-}
 YAML
 		start_daemon "$CONF" >"$T/start" && return 0
 		grep -q 'Address already in use' "$DLOG" || return 1

@@ -29,6 +29,8 @@ if [ "$HARD" != unlimited ] && [ "$HARD" -lt $((NCLIENTS + 100)) ]; then
 	exit 1
 fi
 ulimit -Sn $SOFT_NOFILE
+# All of them come from one address, so both limits make room.
+UI_GCONF="  limits: {ui_connections: $((NCLIENTS * 2)), ui_connections_per_peer: $((NCLIENTS * 2))}"
 ui_daemon "$TOKEN"
 ulimit -Sn "$HARD"
 [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null ||

@@ -991,6 +991,9 @@ check_defaults(struct config *conf)
 	assert_int_equal(conf->limits.pending, 256);
 	assert_int_equal(conf->limits.running, 64);
 	assert_int_equal(conf->limits.connections, 512);
+	assert_int_equal(conf->limits.connections_per_peer, 128);
+	assert_int_equal(conf->limits.ui_connections, 1024);
+	assert_int_equal(conf->limits.ui_connections_per_peer, 256);
 	assert_int_equal(conf->limits.args, 4096);
 	assert_int_equal(conf->limits.body, 1024 * 1024);
 	assert_int_equal(conf->limits.headers, 16 * 1024);
@@ -1094,6 +1097,9 @@ test_guardian_section(void **state)
 	    "    pending: 3\n"
 	    "    running: 4\n"
 	    "    connections: 5\n"
+	    "    connections_per_peer: 7\n"
+	    "    ui_connections: 9\n"
+	    "    ui_connections_per_peer: 10\n"
 	    "    args: 6\n"
 	    "    body: 2MiB\n"
 	    "    headers: 8k\n"
@@ -1161,6 +1167,9 @@ test_guardian_section(void **state)
 	assert_int_equal(conf->limits.pending, 3);
 	assert_int_equal(conf->limits.running, 4);
 	assert_int_equal(conf->limits.connections, 5);
+	assert_int_equal(conf->limits.connections_per_peer, 7);
+	assert_int_equal(conf->limits.ui_connections, 9);
+	assert_int_equal(conf->limits.ui_connections_per_peer, 10);
 	assert_int_equal(conf->limits.args, 6);
 	assert_int_equal(conf->limits.body, 2 * 1024 * 1024);
 	assert_int_equal(conf->limits.headers, 8000);
@@ -2362,6 +2371,13 @@ test_err_values(void **state)
 		{ "guardian:\n  limits: {connections: 5x}\n", 2,
 		    "`guardian.limits.connections` must be a number from 1 to "
 		    "1000000" },
+		{ "guardian:\n  limits: {connections_per_peer: 0}\n", 2,
+		    "`guardian.limits.connections_per_peer` must be a number "
+		    "from 1 to 1000000" },
+		{ "guardian:\n  limits:\n    ui_connections: 10\n"
+		    "    ui_connections_per_peer: many\n", 4,
+		    "`guardian.limits.ui_connections_per_peer` must be a "
+		    "number from 1 to 1000000" },
 		{ "guardian:\n  limits: {pending_per_cloister: -3}\n", 2,
 		    "`guardian.limits.pending_per_cloister` must be a number "
 		    "from 1 to 1000000" },

@@ -126,6 +126,17 @@ enum imsg_type {
 	IMSG_UI_SESSION_END,	/* ui -> parent: str id: dropped, unused
 				   for too long */
 
+	/*
+	 * Liveness.  The parent pings every child at a fixed interval;
+	 * each answers from its dispatcher with child_pong().  A child
+	 * with a ping unanswered that has said nothing for
+	 * guardian.ping_timeout is a fault (liveness.c).
+	 */
+	IMSG_PING,		/* parent -> child: u32 seq */
+	IMSG_PONG,		/* child -> parent: u32 seq, as pinged */
+	IMSG_REQ_KEEPALIVE,	/* parent -> request: a keep-alive frame to
+				   every stream that asked for them */
+
 	IMSG_MAX
 };
 
@@ -148,6 +159,11 @@ struct child {
 	pid_t			 pid;
 	struct imsgev		 iev;
 	int			 ready;
+	int64_t			 heard;		/* monotonic ms: its last
+						   message */
+	int64_t			 pinged;	/* monotonic ms, 0: no ping
+						   unanswered */
+	uint32_t		 ping_seq;	/* of the last ping */
 };
 
 /* guardiand.c */
@@ -196,6 +212,8 @@ __attribute__((__noreturn__)) void netchild_main(enum role);
 
 /* Wall-clock milliseconds since the epoch. */
 int64_t	 now_ms(void);
+/* Monotonic milliseconds. */
+int64_t	 mono_now_ms(void);
 
 /*
  * uisession.c: what is wrong with an approval UI session's id, csrf,
@@ -209,6 +227,8 @@ int	 uisession_secret(const char *);
 
 /* A child's side of IMSG_VERBOSE. */
 void	 child_verbose(struct imsg *);
+/* A child's side of IMSG_PING: one line in each child's dispatcher. */
+void	 child_pong(struct imsgev *, struct imsg *);
 
 /* testhook.c: no-ops unless built with GUARDIAND_TESTHOOKS */
 size_t	 testhook_env(char **, size_t, size_t);

@@ -93,6 +93,9 @@ policy_dispatch(int fd, short event, void *arg)
 		case IMSG_VERBOSE:
 			child_verbose(&imsg);
 			break;
+		case IMSG_PING:
+			child_pong(&policy_iev, &imsg);
+			break;
 		default:
 			fatalx("unexpected message type %u from parent",
 			    imsg.hdr.type);
@@ -166,22 +169,28 @@ policy_check(struct imsg *imsg)
 	struct verdict_result	 res;
 	char			*project, *canon;
 	uint8_t			 default_manual;
+	uint32_t		 budget;
 
 	imsg_dec_init(&dec, imsg);
 	project = imsg_get_str(&dec);
 	canon = imsg_get_str(&dec);
 	default_manual = imsg_get_u8(&dec);
-	if (imsg_dec_end(&dec) == -1)
+	budget = imsg_get_u32(&dec);
+	if (imsg_dec_end(&dec) == -1 || budget == 0)
 		fatalx("bad check message");
-	ruleset_check(current, project, canon, strlen(canon),
-	    default_manual, &res);
+	/* The budget runs from now: time queued behind others is not ours. */
+	ruleset_check_until(current, project, canon, strlen(canon),
+	    default_manual, mono_now_ms() + budget, &res);
 	if (res.limit_hit)
 		log_warnx("pattern match limit hit on request %08x, "
 		    "failing closed", imsg->hdr.peerid);
+	if (res.over_budget)
+		log_warnx("check of request %08x over its budget of %u ms, "
+		    "failing closed", imsg->hdr.peerid, budget);
 	imsg_enc_init(&enc);
 	imsg_put_u8(&enc, res.verdict);
 	imsg_put_str(&enc, res.pattern != NULL ? res.pattern : "");
-	imsg_put_u8(&enc, res.limit_hit);
+	imsg_put_u8(&enc, res.over_budget ? 2 : res.limit_hit);
 	if (imsgev_compose_enc(&policy_iev, IMSG_POLICY_VERDICT,
 	    imsg->hdr.peerid, -1, &enc) == -1)
 		fatal("compose");

@@ -23,11 +23,13 @@
 #include <sys/tree.h>
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
+#include "guardiand.h"
 #include "pattern.h"
 #include "ruleset.h"
 
@@ -194,16 +196,21 @@ ruleset_add(struct ruleset *rs, const char *project, enum pat_kind kind,
 
 /*
  * The first rule of rl that decides, or NULL.  A limit (or matcher
- * failure) decides for deny only.
+ * failure) decides for deny only.  Past the deadline (monotonic ms,
+ * 0: none) nothing more is tried and *over is set.
  */
 static const struct rule *
 rules_match(const struct rule_list *rl, int kind, const char *canon,
-    size_t len, int *limit_hit)
+    size_t len, int *limit_hit, int64_t deadline, int *over)
 {
 	const struct rule	*r;
 	int			 rc;
 
 	TAILQ_FOREACH(r, rl, entry) {
+		if (deadline != 0 && mono_now_ms() > deadline) {
+			*over = 1;
+			return (NULL);
+		}
 		rc = pattern_match(r->pat, canon, len);
 		if (rc == PATTERN_MATCH)
 			return (r);
@@ -221,6 +228,14 @@ ruleset_check(const struct ruleset *rs, const char *project,
     const char *canon, size_t len, int default_manual,
     struct verdict_result *res)
 {
+	ruleset_check_until(rs, project, canon, len, default_manual, 0, res);
+}
+
+void
+ruleset_check_until(const struct ruleset *rs, const char *project,
+    const char *canon, size_t len, int default_manual, int64_t deadline,
+    struct verdict_result *res)
+{
 	const struct rproject	*rp = NULL;
 	const struct rule	*r;
 	int			 k;
@@ -228,6 +243,7 @@ ruleset_check(const struct ruleset *rs, const char *project,
 	res->verdict = default_manual ? VERDICT_MANUAL : VERDICT_DENY;
 	res->pattern = NULL;
 	res->limit_hit = 0;
+	res->over_budget = 0;
 	if (rs == NULL) {
 		res->verdict = VERDICT_DENY;
 		return;
@@ -236,10 +252,16 @@ ruleset_check(const struct ruleset *rs, const char *project,
 		rp = project_find(rs, project);
 	for (k = 0; k < PAT_NKINDS; k++) {
 		r = rules_match(&rs->global[k], k, canon, len,
-		    &res->limit_hit);
-		if (r == NULL && rp != NULL)
+		    &res->limit_hit, deadline, &res->over_budget);
+		if (r == NULL && rp != NULL && !res->over_budget)
 			r = rules_match(&rp->kind[k], k, canon, len,
-			    &res->limit_hit);
+			    &res->limit_hit, deadline, &res->over_budget);
+		if (res->over_budget) {
+			/* Undecided: refused, whatever matched so far. */
+			res->verdict = VERDICT_DENY;
+			res->pattern = NULL;
+			return;
+		}
 		if (r != NULL) {
 			res->verdict = kind_verdict[k];
 			res->pattern = pattern_source(r->pat);

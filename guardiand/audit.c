@@ -54,6 +54,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -76,6 +77,7 @@
 #define MARKER_LEN		(sizeof(MARKER) - 1)
 #define UNIT_MAX		12		/* longest escape: \u{HHHHHH} */
 #define SYSLOG_PATH		"/dev/log"
+#define SYSLOG_WAIT		1000	/* ms for room in its queue */
 #define WARN_EVERY		60	/* s between two warnings of failure */
 
 struct field {
@@ -582,6 +584,29 @@ file_write(const char *buf, size_t len)
 }
 
 /*
+ * One datagram, waiting SYSLOG_WAIT ms at most for room: a syslog
+ * daemon that stopped reading must not stop the parent, which pings
+ * its children and answers everyone.  Then the record failed.
+ */
+static ssize_t
+syslog_put(int fd, const char *buf, size_t len)
+{
+	struct pollfd	 pfd;
+	ssize_t		 n;
+
+	if ((n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT)) != -1 ||
+	    errno != EAGAIN)
+		return (n);
+	pfd.fd = fd;
+	pfd.events = POLLOUT;
+	if (poll(&pfd, 1, SYSLOG_WAIT) != 1) {
+		errno = EAGAIN;
+		return (-1);
+	}
+	return (send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT));
+}
+
+/*
  * A record to the syslog daemon through a socket of our own: unlike
  * syslog(3), send(2) tells whether the daemon's socket took it.
  */
@@ -620,7 +645,12 @@ syslog_send(int pri, const char *msg)
 				break;
 			}
 		}
-		if ((n = send(audit.logfd, buf, len, MSG_NOSIGNAL)) == -1) {
+		if ((n = syslog_put(audit.logfd, buf, len)) == -1 &&
+		    errno == EAGAIN) {
+			/* Full: the syslog daemon is slow, or stuck. */
+			break;
+		}
+		if (n == -1) {
 			saved = errno;
 			close(audit.logfd);
 			audit.logfd = -1;

@@ -237,4 +237,9 @@ exec 3>"$T/gate"; exec 3>&-	# the running ones read end of file
 for p in $(cat "$T/hogs"); do
 	wait "$p"
 done
+# The parent pinged its children all along: none was taken for silent
+# (guardian.ping_timeout, the default), and every one is still there.
+! grep -q 'not answering' "$DLOG" && kill -0 "$DPID" &&
+    ok "liveness: no child reported as not answering under this load" ||
+    not_ok "liveness: a child reported as not answering ($(grep 'not answering' "$DLOG"))"
 exit 0

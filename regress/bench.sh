@@ -14,12 +14,18 @@
 #      while a client reads the same output at about 8 MB/s.
 #   3. cloister's kind of client (bash, curl, jq: POST /request) running
 #      true, beside hostexec.
+#   4. Requests per second and p99 latency of POST /request running
+#      true with 1, 8 and 64 requests in flight (regress/bench/loadgen.c),
+#      on a quiet machine and with every core kept busy by a background
+#      load, each beside the floor: a one-process accept-spawn-wait-
+#      reply server (regress/bench/spawnserver.c) under the same load.
 #
 # Output: a table, then one line per metric,
 #   bench: NAME VALUE UNIT (target OP VALUE UNIT) [MISSED]
 # or "(context)" for a number without a target.  Per-run times are
 # kept in $O/bench/.  Knobs (environment): RUNS (500), CURL_RUNS (50),
-# SIZE_MB (256), CAT_RUNS (7), SLOW_SECS (10).
+# SIZE_MB (256), CAT_RUNS (7), SLOW_SECS (10), LOAD_SECS (5: each
+# throughput run, after a second of warm-up), INFLIGHT ("1 8 64").
 set -u
 cd "$(dirname "$0")/.." || exit 1
 O=${O:-build}
@@ -36,6 +42,8 @@ CURL_RUNS=${CURL_RUNS:-50}
 SIZE_MB=${SIZE_MB:-256}
 CAT_RUNS=${CAT_RUNS:-7}
 SLOW_SECS=${SLOW_SECS:-10}
+LOAD_SECS=${LOAD_SECS:-5}
+INFLIGHT=${INFLIGHT:-"1 8 64"}
 CLIENT_SH=$PWD/regress/cloister-hostexec.sh
 STATIC=$BIN/hostexec-static	# make static; measured if present
 
@@ -52,9 +60,9 @@ mkdir -p "$BB"
 CWARN="-O2 -Wall -Wextra -Werror -Wshadow -Wpointer-arith
     -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
     -std=gnu11 -D_GNU_SOURCE -D_FORTIFY_SOURCE=2"
-for h in spawnbench slowread; do
+for h in spawnbench slowread spawnserver loadgen; do
 	# shellcheck disable=SC2086
-	${CC:-cc} $CWARN -o "$BB/$h" "regress/bench/$h.c" ||
+	${CC:-cc} $CWARN -pthread -o "$BB/$h" "regress/bench/$h.c" ||
 	    die "cannot build regress/bench/$h.c"
 done
 SB=$BB/spawnbench
@@ -75,6 +83,8 @@ YAML
 gconf "$T/config.yaml" <<YAML
 guardian:
   request_listen: ["127.0.0.1:$RP", "unix:$SOCK"]
+  # 64 in flight must all run, none wait for a slot.
+  limits: {running: 128, running_per_cloister: 128}
   cloisters:
     - {name: bench, worktree: "$WT", token: "$TOKEN"}
 YAML
@@ -126,7 +136,7 @@ say "started $(date -u '+%Y-%m-%d %H:%M UTC'); takes a minute or two"
 
 # 1. Latency.  The denied command runs nothing on the host: what the
 # client and the daemon cost without the host's fork and exec.
-say "1/3 latency of hostexec true, $RUNS runs each"
+say "1/4 latency of hostexec true, $RUNS runs each"
 L=$BB/latency.txt
 extra=()
 [ -x "$STATIC" ] &&
@@ -171,7 +181,7 @@ if [ -n "$med" ]; then
 fi
 
 # 2. Streaming a file from the worktree (so from the page cache).
-say "2/3 streaming a $SIZE_MB MiB file"
+say "2/4 streaming a $SIZE_MB MiB file"
 BYTES=$((SIZE_MB * 1048576))
 head -c "$BYTES" /dev/zero >"$WT/big" || die "cannot write $WT/big"
 
@@ -250,7 +260,7 @@ done
 TAB=$T/table.4
 if [ -f "$CLIENT_SH" ] && command -v curl >/dev/null &&
     command -v jq >/dev/null; then
-	say "3/3 bash + curl + jq client, $CURL_RUNS runs each"
+	say "3/4 bash + curl + jq client, $CURL_RUNS runs each"
 	C=$BB/curl.txt
 	"$SB" -s -n "$CURL_RUNS" -b 10 -w 3 \
 	    hostexec-tcp "$HOSTEXEC" true :: \
@@ -285,12 +295,69 @@ else
 	row "bash + curl + jq client: skipped" "" "" "no $CLIENT_SH, curl or jq"
 fi
 
+# 4. Requests in flight, against the floor, quiet and busy.
+TAB=$T/table.5
+say "4/4 requests in flight ($INFLIGHT), ${LOAD_SECS}s each, quiet and busy"
+"$BB/spawnserver" "$T/floor.port" /bin/true 2>"$T/floor.err" &
+FLOOR=$!
+n=200
+until [ -s "$T/floor.port" ] || [ $n -eq 0 ]; do sleep 0.05; n=$((n - 1)); done
+FPORT=$(cat "$T/floor.port" 2>/dev/null)
+: >"$BB/inflight.txt"
+[ -n "$FPORT" ] || die "the floor server did not start: $(cat "$T/floor.err")"
+# lgstat LINE FIELD: a field of loadgen's line.
+lgstat() { printf '%s\n' "$1" | sed -n "s/.* $2=\([0-9.]*\).*/\1/p"; }
+BUSY=
+busy_start() {
+	local i
+	for i in $(seq "$(nproc)"); do
+		( while :; do :; done ) &
+		BUSY="$BUSY $!"
+	done
+}
+busy_stop() { kill $BUSY 2>/dev/null; wait $BUSY 2>/dev/null; BUSY=; }
+trap 'busy_stop; kill "$FLOOR" 2>/dev/null; cleanup' EXIT
+row "true via POST /request, in flight, ${LOAD_SECS}s" "req/s" "p99" \
+    "ratio to the floor (req/s, p99)"
+for load in quiet busy; do
+	[ $load = busy ] && busy_start
+	for c in $INFLIGHT; do
+		f=$("$BB/loadgen" -c "$c" -t "$LOAD_SECS" -p "$FPORT" floor)
+		g=$("$BB/loadgen" -c "$c" -t "$LOAD_SECS" -p "$RP" \
+		    -k "$TOKEN" guardiand)
+		printf '%s\n%s\n' "$f" "$g" >>"$BB/inflight.txt"
+		frps=$(lgstat "$f" rps); fp99=$(lgstat "$f" p99)
+		grps=$(lgstat "$g" rps); gp99=$(lgstat "$g" p99)
+		gerr=$(lgstat "$g" errors)
+		if [ -z "$frps" ] || [ -z "$grps" ] || [ "$frps" = 0.0 ] ||
+		    [ "${fp99:-0}" = 0 ]; then
+			row "  $load, $c in flight" failed
+			continue
+		fi
+		row "  $load, $c in flight: floor (baseline)" "$frps" \
+		    "$(ms "$fp99") ms" ""
+		ratios="$(calc "$grps / $frps")x, $(calc "$gp99 / $fp99")x"
+		[ "${gerr:-0}" = 0 ] || ratios="$ratios, $gerr errors"
+		row "  $load, $c in flight: guardiand" "$grps" \
+		    "$(ms "$gp99") ms" "$ratios"
+		metric inflight_${load}_${c}_floor_rps "$frps" req/s
+		metric inflight_${load}_${c}_floor_p99 "$(ms "$fp99")" ms
+		metric inflight_${load}_${c}_rps "$grps" req/s
+		metric inflight_${load}_${c}_p99 "$(ms "$gp99")" ms
+		metric inflight_${load}_${c}_rps_ratio "$(calc "$grps / $frps")" x
+		metric inflight_${load}_${c}_p99_ratio "$(calc "$gp99 / $fp99")" x
+	done
+	[ $load = busy ] && busy_stop
+done
+kill "$FLOOR" 2>/dev/null; wait "$FLOOR" 2>/dev/null
+
 stop_daemon
 echo
 echo "guardiand benchmarks, $(date -u '+%Y-%m-%d'), $(nproc) cores" \
     "($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)," \
     "Linux $(uname -r)); load average $LOAD at the start"
-for f in "$T"/table.1 "$T"/table.2 "$T"/table.3 "$T"/table.4; do
+for f in "$T"/table.1 "$T"/table.2 "$T"/table.3 "$T"/table.4 \
+    "$T"/table.5; do
 	echo
 	cat "$f"
 done

@@ -60,7 +60,8 @@ enum imsg_type {
 				   u32 line */
 	IMSG_POLICY_COMMIT,	/* compile what came, swap if all good */
 	IMSG_POLICY_CHECK,	/* peerid req; str project, str canon,
-				   u8 default_manual */
+				   u8 default_manual, u32 budget (ms,
+				   > 0: guardian.check_timeout) */
 
 	/* any child -> parent */
 	IMSG_LOG,		/* u8 priority, str text */
@@ -69,7 +70,8 @@ enum imsg_type {
 	/* policy -> parent */
 	IMSG_POLICY_LOADED,	/* u8 ok, str errors */
 	IMSG_POLICY_VERDICT,	/* peerid req; u8 verdict, str pattern,
-				   u8 limit_hit */
+				   u8 limit_hit (2: over its budget,
+				   verdict deny) */
 
 	/*
 	 * request -> parent.  The peerid is the request child's own

@@ -1752,15 +1752,13 @@ main(int argc, char *argv[])
 
 	s = dial(path, host, port, where);
 	send_err = send_request(s, req, reqlen);
+	off = read_head(&r, &len, send_err);
 	/*
-	 * guardiand answers at once (the head comes with the first frame
-	 * or error, after a policy check with a time budget): waiting as
-	 * long as for keep-alives means it no longer does.
+	 * Only a server that promised keep-alives owes us a word every
+	 * interval.  Not before its answer: that waits for the policy
+	 * check, which may queue behind many others under load.
 	 */
 	heard = now_ms();
-	silence_max = (int64_t)KEEPALIVE_INTERVAL * KEEPALIVE_MISSES * 1000;
-	off = read_head(&r, &len, send_err);
-	/* Only a server that promised keep-alives owes us more. */
 	silence_max = r.status == 200 && r.stream ?
 	    (int64_t)r.keepalive * KEEPALIVE_MISSES * 1000 : 0;
 	if (r.status == 404) {

@@ -35,8 +35,8 @@
 #define FRAME_STDERR		'2'
 #define FRAME_EXIT		'x'
 #define FRAME_DENIED		'd'
-#define FRAME_KEEPALIVE		'k'	/* empty: still there; only to a
-					   client that asked for them */
+/* 'k': empty, still there; only to a client that asked for them. */
+#define FRAME_KEEPALIVE		'k'
 
 /*
  * Keep-alives: a client that sends KEEPALIVE_HEADER (value 1) gets a

@@ -78,7 +78,7 @@
 #define UNIT_MAX		12		/* longest escape: \u{HHHHHH} */
 #define SYSLOG_PATH		"/dev/log"
 #define SYSLOG_WAIT		1000	/* ms for room in its queue */
-#define SYSLOG_STUCK		10	/* s without waiting after one ran out */
+#define SYSLOG_STUCK		10	/* s not waiting after a wait ran out */
 #define WARN_EVERY		60	/* s between two warnings of failure */
 
 struct field {
@@ -593,7 +593,7 @@ file_write(const char *buf, size_t len)
 static ssize_t
 syslog_put(int fd, const char *buf, size_t len)
 {
-	static time_t	 stuck;		/* when a wait last ran out */
+	static time_t	 stuck;		/* a wait last ran out */
 	struct pollfd	 pfd;
 	ssize_t		 n;
 

@@ -161,10 +161,9 @@ struct child {
 	pid_t			 pid;
 	struct imsgev		 iev;
 	int			 ready;
-	int64_t			 heard;		/* monotonic ms: its last
-						   message */
-	int64_t			 pinged;	/* monotonic ms, 0: no ping
-						   unanswered */
+	/* Liveness, monotonic ms: its last message; the ping unanswered. */
+	int64_t			 heard;
+	int64_t			 pinged;	/* 0: none */
 	uint32_t		 ping_seq;	/* of the last ping */
 };
 

@@ -55,7 +55,7 @@ static struct {
 	int64_t		 last_watchdog;
 	int64_t		 interval;	/* ms between ticks */
 	uint32_t	 seq;
-	int		 loading;	/* the policy child compiles patterns */
+	int		 loading;	/* the policy child compiles */
 } lv;
 
 static void	 liveness_tick(int, short, void *);

@@ -100,7 +100,7 @@ struct rq {
 	struct conn		*conn;
 	struct evhttp_request	*req;
 	int			 streaming;	/* 200 and headers sent */
-	int			 keepalive;	/* asked for keep-alive frames */
+	int			 keepalive;	/* asked for 'k' frames */
 	int			 chunked;	/* HTTP/1.1 chunked coding */
 	int			 automatic;	/* STARTED: auto-approved */
 	int			 started;

@@ -47,7 +47,7 @@ struct verdict_result {
 	const char	*pattern;	/* the one that decided, NULL if none;
 					   valid while the ruleset lives */
 	int		 limit_hit;	/* some match hit a pcre2 limit */
-	int		 over_budget;	/* the deadline passed first: deny */
+	int		 over_budget;	/* out of time first: deny */
 };
 
 struct ruleset;

@@ -754,7 +754,8 @@ sock_read(unsigned char *buf, size_t sz)
 		if (cd_active || silence_max > 0) {
 			wait = cd_active ? cd_tick() : -1;
 			if (silence_max > 0) {
-				if ((left = heard + silence_max - now_ms()) <= 0)
+				left = heard + silence_max - now_ms();
+				if (left <= 0)
 					die(EX_TROUBLE, "guardiand is not "
 					    "responding (nothing from it for "
 					    "%llds)",

@@ -50,6 +50,7 @@ frame_known(int type)
 	case FRAME_STDERR:
 	case FRAME_EXIT:
 	case FRAME_DENIED:
+	case FRAME_KEEPALIVE:
 		return (1);
 	}
 	return (0);

@@ -35,6 +35,20 @@
 #define FRAME_STDERR		'2'
 #define FRAME_EXIT		'x'
 #define FRAME_DENIED		'd'
+/* 'k': empty, still there; only to a client that asked for them. */
+#define FRAME_KEEPALIVE		'k'
+
+/*
+ * Keep-alives: a client that sends KEEPALIVE_HEADER (value 1) gets a
+ * 'k' frame every KEEPALIVE_INTERVAL seconds while it waits for a human
+ * or its command runs, and the server's answer carries the same header
+ * with the interval.  Older clients reject unknown frame types, so
+ * they get none.  A client may take KEEPALIVE_MISSES intervals without
+ * any frame for a server that no longer responds.
+ */
+#define KEEPALIVE_HEADER	"Guardiand-Keepalive"
+#define KEEPALIVE_INTERVAL	3
+#define KEEPALIVE_MISSES	5
 
 /* 'x' payload: kind, code (BE32), duration ms (BE32). */
 #define EXIT_EXITED		0

@@ -54,6 +54,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -76,6 +77,8 @@
 #define MARKER_LEN		(sizeof(MARKER) - 1)
 #define UNIT_MAX		12		/* longest escape: \u{HHHHHH} */
 #define SYSLOG_PATH		"/dev/log"
+#define SYSLOG_WAIT		1000	/* ms for room in its queue */
+#define SYSLOG_STUCK		10	/* s not waiting after a wait ran out */
 #define WARN_EVERY		60	/* s between two warnings of failure */
 
 struct field {
@@ -582,6 +585,36 @@ file_write(const char *buf, size_t len)
 }
 
 /*
+ * One datagram, waiting SYSLOG_WAIT ms at most for room, and not at
+ * all for SYSLOG_STUCK seconds after such a wait ran out: a syslog
+ * daemon that stopped reading must not stop the parent, which pings
+ * its children and answers everyone.  Then the record failed.
+ */
+static ssize_t
+syslog_put(int fd, const char *buf, size_t len)
+{
+	static time_t	 stuck;		/* a wait last ran out */
+	struct pollfd	 pfd;
+	ssize_t		 n;
+
+	if ((n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT)) != -1 ||
+	    errno != EAGAIN)
+		return (n);
+	/* Stuck a moment ago: no wait for each of a burst of records. */
+	if (stuck != 0 && time(NULL) - stuck < SYSLOG_STUCK)
+		return (-1);
+	pfd.fd = fd;
+	pfd.events = POLLOUT;
+	if (poll(&pfd, 1, SYSLOG_WAIT) != 1) {
+		stuck = time(NULL);
+		errno = EAGAIN;
+		return (-1);
+	}
+	stuck = 0;
+	return (send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT));
+}
+
+/*
  * A record to the syslog daemon through a socket of our own: unlike
  * syslog(3), send(2) tells whether the daemon's socket took it.
  */
@@ -620,7 +653,12 @@ syslog_send(int pri, const char *msg)
 				break;
 			}
 		}
-		if ((n = send(audit.logfd, buf, len, MSG_NOSIGNAL)) == -1) {
+		if ((n = syslog_put(audit.logfd, buf, len)) == -1 &&
+		    errno == EAGAIN) {
+			/* Full: the syslog daemon is slow, or stuck. */
+			break;
+		}
+		if (n == -1) {
 			saved = errno;
 			close(audit.logfd);
 			audit.logfd = -1;

@@ -1694,7 +1694,8 @@ conf_cloister(struct yfile *yf, struct ynode *ent)
 static const char *const guardian_keys[] = {
 	"default", "exec_timeout", "max_output", "env", "audit", "limits",
 	"cloisters", "control", "state_dir", "user", "ui_allow_remote",
-	"deny", "request_listen", "ui_listen", NULL
+	"deny", "request_listen", "ui_listen", "ping_timeout", "check_timeout",
+	NULL
 };
 
 static int
@@ -1719,7 +1720,7 @@ conf_guardian(struct yfile *yf, struct ynode *sec)
 	const char	*s;
 	char		 eb[ESCBUF];
 	size_t		 i = 0, j;
-	int		 k;
+	int		 k, line = 0;
 
 	if (!check_map(yf, sec, "guardian"))
 		return;
@@ -1803,8 +1804,26 @@ conf_guardian(struct yfile *yf, struct ynode *sec)
 			conf_listen(yf, v, "guardian.ui_listen",
 			    &conf->ui_listen);
 			break;
+		case 14:
+			get_duration(yf, v, "guardian.ping_timeout",
+			    &conf->ping_timeout, 0);
+			line = v->line;
+			break;
+		case 15:
+			get_duration(yf, v, "guardian.check_timeout",
+			    &conf->check_timeout, 0);
+			if (line == 0)
+				line = v->line;
+			break;
 		}
 	}
+	/*
+	 * A policy check says nothing until it is done: a child busy with
+	 * one must not pass for one that stopped answering.
+	 */
+	if (line != 0 && conf->ping_timeout < 2 * conf->check_timeout)
+		yerr(yf->ld, yf->path, line, "`guardian.ping_timeout` must be "
+		    "at least twice `guardian.check_timeout`");
 }
 
 /*
@@ -2278,6 +2297,8 @@ config_load(const char *path, char **errs)
 	RB_INIT(&conf->projects);
 	conf->approval_timeout = 5 * 60 * 1000;
 	conf->exec_timeout = 30 * 60 * 1000;
+	conf->ping_timeout = 10 * 1000;
+	conf->check_timeout = 1000;
 	conf->max_output = 16 * 1024 * 1024;
 	conf->env_pass_all = 1;
 	conf->audit_facility = LOG_AUTHPRIV;

@@ -132,6 +132,9 @@ struct config {
 
 	int			 default_manual;	/* guardian.default */
 	uint64_t		 exec_timeout;		/* ms, 0 = none */
+	/* ms a child may be silent; ms a policy check may take */
+	uint64_t		 ping_timeout;
+	uint64_t		 check_timeout;
 	uint64_t		 max_output;		/* bytes per stream */
 	int			 env_pass_all;		/* no env.pass given */
 	struct strlist		 env_pass;

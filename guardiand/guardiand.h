@@ -60,7 +60,8 @@ enum imsg_type {
 				   u32 line */
 	IMSG_POLICY_COMMIT,	/* compile what came, swap if all good */
 	IMSG_POLICY_CHECK,	/* peerid req; str project,
-				   u8 default_manual, u32 argc,
+				   u8 default_manual, u32 budget (ms,
+				   > 0: guardian.check_timeout), u32 argc,
 				   str arg... (1 to REQ_ARGV_MAX) */
 
 	/* any child -> parent */
@@ -70,7 +71,8 @@ enum imsg_type {
 	/* policy -> parent */
 	IMSG_POLICY_LOADED,	/* u8 ok, str errors */
 	IMSG_POLICY_VERDICT,	/* peerid req; u8 verdict, str pattern,
-				   u8 limit_hit */
+				   u8 limit_hit (2: over its budget,
+				   verdict deny) */
 
 	/*
 	 * request -> parent.  The peerid is the request child's own
@@ -127,6 +129,17 @@ enum imsg_type {
 	IMSG_UI_SESSION_END,	/* ui -> parent: str id: dropped, unused
 				   for too long */
 
+	/*
+	 * Liveness.  The parent pings every child at a fixed interval;
+	 * each answers from its dispatcher with child_pong().  A child
+	 * with a ping unanswered that has said nothing for
+	 * guardian.ping_timeout is a fault (liveness.c).
+	 */
+	IMSG_PING,		/* parent -> child: u32 seq */
+	IMSG_PONG,		/* child -> parent: u32 seq, as pinged */
+	IMSG_REQ_KEEPALIVE,	/* parent -> request: a keep-alive frame to
+				   every stream that asked for them */
+
 	IMSG_MAX
 };
 
@@ -149,6 +162,10 @@ struct child {
 	pid_t			 pid;
 	struct imsgev		 iev;
 	int			 ready;
+	/* Liveness, monotonic ms: its last message; the ping unanswered. */
+	int64_t			 heard;
+	int64_t			 pinged;	/* 0: none */
+	uint32_t		 ping_seq;	/* of the last ping */
 };
 
 /* guardiand.c */
@@ -197,6 +214,8 @@ __attribute__((__noreturn__)) void netchild_main(enum role);
 
 /* Wall-clock milliseconds since the epoch. */
 int64_t	 now_ms(void);
+/* Monotonic milliseconds. */
+int64_t	 mono_now_ms(void);
 
 /*
  * uisession.c: what is wrong with an approval UI session's id, csrf,
@@ -210,6 +229,8 @@ int	 uisession_secret(const char *);
 
 /* A child's side of IMSG_VERBOSE. */
 void	 child_verbose(struct imsg *);
+/* A child's side of IMSG_PING: one line in each child's dispatcher. */
+void	 child_pong(struct imsgev *, struct imsg *);
 
 /* testhook.c: no-ops unless built with GUARDIAND_TESTHOOKS */
 size_t	 testhook_env(char **, size_t, size_t);

@@ -256,6 +256,9 @@ netchild_dispatch(int fd, short event, void *arg)
 		case IMSG_VERBOSE:
 			child_verbose(&imsg);
 			break;
+		case IMSG_PING:
+			child_pong(&nc.iev, &imsg);
+			break;
 		case IMSG_START:
 			nc.started = 1;
 			imsgev_compose(&nc.iev, IMSG_READY, 0, -1, NULL, 0);

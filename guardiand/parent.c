@@ -70,6 +70,7 @@ static struct parent	 pa;
 static void	 parent_sig(int, short, void *);
 static void	 child_drain(struct child *);
 static void	 child_status(struct child *, pid_t, int);
+static void	 children_stopped(void);
 static __dead void child_lost(struct child *, const char *);
 static void	 parent_dispatch(int, short, void *);
 static __dead void parent_shutdown(int, const char *);
@@ -95,6 +96,8 @@ parent_main(struct config *conf, int readyfd)
 	size_t		 i;
 	int		 fd;
 
+	/* Before anything reads the environment commands get. */
+	sdnotify_init();
 	pa.conf = conf;
 	pa.readyfd = readyfd;
 	pa.started = time(NULL);
@@ -142,6 +145,7 @@ parent_main(struct config *conf, int readyfd)
 		log_debug("started %s child, pid %d", role_name(c->role),
 		    c->pid);
 	}
+	liveness_loading(1);
 	parent_send_patterns(conf);
 	parent_start_net(&pa.children[ROLE_REQUEST], &conf->request_listen);
 	/* Browsers logged in before a restart stay logged in. */
@@ -151,6 +155,7 @@ parent_main(struct config *conf, int readyfd)
 		log_info("approval UI login: %s", url);
 		free(url);
 	}
+	liveness_start();
 
 	event_dispatch();
 	parent_shutdown(1, "event loop ended");
@@ -190,6 +195,18 @@ struct imsgev *
 parent_channel(enum role role)
 {
 	return (&pa.children[role].iev);
+}
+
+struct child *
+parent_child(enum role role)
+{
+	return (&pa.children[role]);
+}
+
+void
+parent_child_fault(const char *reason)
+{
+	parent_shutdown(1, reason);
 }
 
 struct config *
@@ -342,6 +359,7 @@ parent_sig(int sig, short event, void *arg)
 				parent_shutdown(1, "child died");
 			}
 		}
+		children_stopped();
 		break;
 	}
 }
@@ -364,6 +382,37 @@ child_drain(struct child *c)
 			imsg_free(&imsg);
 		}
 	} while (n > 0);
+}
+
+/*
+ * A child stopped (SIGSTOP, SIGTSTP) serves nobody: a fault, said at
+ * once rather than when its pings go unanswered.  One that continued
+ * meanwhile (a shell's job control stops and continues the whole
+ * group) reports nothing here.
+ */
+static void
+children_stopped(void)
+{
+	struct child	*c;
+	pid_t		 pid;
+	int		 status, i;
+
+	for (i = 0; i < ROLE_MAX; i++) {
+		c = &pa.children[i];
+		if (c->pid <= 0 || (pid = waitpid(c->pid, &status,
+		    WNOHANG | WUNTRACED)) != c->pid)
+			continue;
+		if (WIFSTOPPED(status)) {
+			log_warnx("%s child (pid %d) stopped by signal %d "
+			    "(%s)", role_name(c->role), pid,
+			    WSTOPSIG(status), strsignal(WSTOPSIG(status)));
+			parent_shutdown(1, "child stopped");
+		}
+		c->pid = 0;
+		child_drain(c);
+		child_status(c, pid, status);
+		parent_shutdown(1, "child died");
+	}
 }
 
 static void
@@ -424,9 +473,13 @@ parent_dispatch(int fd, short event, void *arg)
 		if (!proc_allowed(c->role, imsg.hdr.type))
 			parent_fatalx("%s child sent message type %u",
 			    role_name(c->role), imsg.hdr.type);
+		liveness_heard(c);
 		switch (imsg.hdr.type) {
 		case IMSG_LOG:
 			parent_child_log(role_name(c->role), &imsg);
+			break;
+		case IMSG_PONG:
+			liveness_pong(c, &imsg);
 			break;
 		case IMSG_READY:
 			if (imsg.datalen != 0 || c->ready)
@@ -510,6 +563,7 @@ parent_loaded(struct imsg *imsg)
 		free(errs);
 		parent_fatalx("bad loaded message");
 	}
+	liveness_loading(0);
 	/* The child's text goes to the log, the starting shell, guardianctl. */
 	errs = escape_lines(errs);
 	if (!pa.loaded) {
@@ -603,6 +657,7 @@ parent_reload(const char *by, void (*done)(void *, int, const char *),
 	rl->done = done;
 	rl->arg = arg;
 	pa.reload = rl;
+	liveness_loading(1);
 	parent_send_patterns(conf);
 }
 
@@ -685,6 +740,7 @@ parent_ready(struct child *c)
 			return;
 	log_info("ready: policy, request and ui children running");
 	parent_tell("R", 1);
+	sdnotify("READY=1\nSTATUS=serving; pid %d", (int)getpid());
 	if (pa.readyfd != -1) {
 		close(pa.readyfd);
 		pa.readyfd = -1;
@@ -731,6 +787,7 @@ parent_shutdown(int code, const char *reason)
 	struct pollfd	 pfd;
 	int		 i, tries, left;
 
+	sdnotify("STOPPING=1\nSTATUS=stopping: %s", reason);
 	req_shutdown_answer();
 	req_shutdown();
 	grants_shutdown();
@@ -765,13 +822,33 @@ parent_shutdown(int code, const char *reason)
 			break;
 		usleep(10000);
 	}
+	/*
+	 * A child hung in the kernel (a frozen cgroup) dies only when it
+	 * can: not waited for beyond a moment, its death signal follows
+	 * our exit.
+	 */
 	for (i = 0; i < ROLE_MAX; i++) {
 		c = &pa.children[i];
-		if (c->pid > 0) {
+		if (c->pid > 0)
 			(void)kill(c->pid, SIGKILL);
-			(void)waitpid(c->pid, NULL, 0);
-		}
 	}
+	for (tries = 0; tries < 200; tries++) {
+		for (left = 0, i = 0; i < ROLE_MAX; i++) {
+			c = &pa.children[i];
+			if (c->pid > 0 && waitpid(c->pid, NULL, WNOHANG) ==
+			    c->pid)
+				c->pid = 0;
+			if (c->pid > 0)
+				left++;
+		}
+		if (left == 0)
+			break;
+		usleep(10000);
+	}
+	for (i = 0; i < ROLE_MAX; i++)
+		if (pa.children[i].pid > 0)
+			log_warnx("%s child (pid %d) did not die",
+			    role_name(i), (int)pa.children[i].pid);
 	control_cleanup();
 	doors_shutdown();
 	listen_close(&pa.conf->request_listen);

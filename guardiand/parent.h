@@ -291,7 +291,11 @@ void	 parent_ui_decision(struct imsg *, int, struct imsgev *);
 /* A child broke the protocol: log, take the daemon down. */
 __attribute__((__noreturn__, __format__ (printf, 1, 2)))
 void		 parent_fatalx(const char *, ...);
+/* A child failed (reason for the STOP record, logged already): down. */
+__attribute__((__noreturn__))
+void		 parent_child_fault(const char *);
 struct imsgev	*parent_channel(enum role);
+struct child	*parent_child(enum role);
 struct config	*parent_config(void);
 time_t		 parent_started(void);
 /*
@@ -309,6 +313,30 @@ void		 reload_gone(const struct config *);
 void		 parent_verbose(int);
 /* A one-time login URL for the approval UI, NULL if no UI listener. */
 char		*parent_ui_login(void);
+
+/*
+ * liveness.c: pings to every child, the keep-alive tick of the request
+ * child, the systemd watchdog.  liveness_start() once the children
+ * run; liveness_heard() for every message from a child, liveness_pong()
+ * for its IMSG_PONG; liveness_loading(1) while the policy child
+ * compiles patterns, (0) once it said how that went.
+ */
+void	 liveness_start(void);
+void	 liveness_heard(struct child *);
+void	 liveness_pong(struct child *, struct imsg *);
+void	 liveness_loading(int);
+
+/*
+ * sdnotify.c: the systemd notification protocol.  sdnotify_init()
+ * first of all (it takes NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID
+ * out of the environment commands get); sdnotify("READY=1") sends one
+ * datagram; sdnotify_watchdog(): ms between two WATCHDOG=1, 0 if the
+ * manager wants none.
+ */
+void	 sdnotify_init(void);
+void	 sdnotify(const char *, ...)
+	    __attribute__((__format__ (printf, 1, 2)));
+int64_t	 sdnotify_watchdog(void);
 
 /* control.c */
 int	 control_init(const char *, char *, size_t);

@@ -94,6 +94,9 @@ policy_dispatch(int fd, short event, void *arg)
 		case IMSG_VERBOSE:
 			child_verbose(&imsg);
 			break;
+		case IMSG_PING:
+			child_pong(&policy_iev, &imsg);
+			break;
 		default:
 			fatalx("unexpected message type %u from parent",
 			    imsg.hdr.type);
@@ -172,12 +175,14 @@ policy_check(struct imsg *imsg)
 	char			*project, **argv, *canon, *clform;
 	uint32_t		 argc, i;
 	uint8_t			 default_manual;
+	uint32_t		 budget;
 
 	imsg_dec_init(&dec, imsg);
 	project = imsg_get_str(&dec);
 	default_manual = imsg_get_u8(&dec);
+	budget = imsg_get_u32(&dec);
 	argc = imsg_get_u32(&dec);
-	if (project == NULL || argc == 0 || argc > REQ_ARGV_MAX)
+	if (project == NULL || budget == 0 || argc == 0 || argc > REQ_ARGV_MAX)
 		fatalx("bad check message");
 	if ((argv = calloc(argc + 1, sizeof(*argv))) == NULL)
 		fatal(NULL);
@@ -189,15 +194,19 @@ policy_check(struct imsg *imsg)
 	if ((canon = canon_argv(argc, argv)) == NULL ||
 	    (clform = canon_cloister_argv(argc, argv)) == NULL)
 		fatal(NULL);
-	ruleset_check(current, project, canon, strlen(canon), clform,
-	    strlen(clform), default_manual, &res);
+	/* The budget runs from now: time queued behind others is not ours. */
+	ruleset_check_until(current, project, canon, strlen(canon), clform,
+	    strlen(clform), default_manual, mono_now_ms() + budget, &res);
 	if (res.limit_hit)
 		log_warnx("pattern match limit hit on request %08x, "
 		    "failing closed", imsg->hdr.peerid);
+	if (res.over_budget)
+		log_warnx("check of request %08x over its budget of %u ms, "
+		    "failing closed", imsg->hdr.peerid, budget);
 	imsg_enc_init(&enc);
 	imsg_put_u8(&enc, res.verdict);
 	imsg_put_str(&enc, res.pattern != NULL ? res.pattern : "");
-	imsg_put_u8(&enc, res.limit_hit);
+	imsg_put_u8(&enc, res.over_budget ? 2 : res.limit_hit);
 	if (imsgev_compose_enc(&policy_iev, IMSG_POLICY_VERDICT,
 	    imsg->hdr.peerid, -1, &enc) == -1)
 		fatal("compose");

@@ -53,14 +53,15 @@ static size_t	 child_env(char **, size_t);
  * parent with the login secret a browser presented.
  */
 static const uint32_t policy_types[] = {
-	IMSG_LOG, IMSG_READY, IMSG_POLICY_LOADED, IMSG_POLICY_VERDICT, 0
+	IMSG_LOG, IMSG_READY, IMSG_PONG, IMSG_POLICY_LOADED,
+	IMSG_POLICY_VERDICT, 0
 };
 static const uint32_t request_types[] = {
-	IMSG_LOG, IMSG_READY, IMSG_REQ_NEW, IMSG_REQ_CANCEL, 0
+	IMSG_LOG, IMSG_READY, IMSG_PONG, IMSG_REQ_NEW, IMSG_REQ_CANCEL, 0
 };
 static const uint32_t ui_types[] = {
-	IMSG_LOG, IMSG_READY, IMSG_UI_APPROVE, IMSG_UI_DENY, IMSG_UI_LOGIN,
-	IMSG_UI_SESSION_END, 0
+	IMSG_LOG, IMSG_READY, IMSG_PONG, IMSG_UI_APPROVE, IMSG_UI_DENY,
+	IMSG_UI_LOGIN, IMSG_UI_SESSION_END, 0
 };
 
 int
@@ -339,6 +340,28 @@ child_verbose(struct imsg *imsg)
 	if (imsg_dec_end(&dec) == -1 || v > 4)
 		fatalx("bad verbose message");
 	log_setverbose(v);
+}
+
+/*
+ * The answer to the parent's ping, the same for every role: the seq
+ * back.  It is queued behind what the child already said, so a child
+ * that answers has handled everything the parent sent before.
+ */
+void
+child_pong(struct imsgev *iev, struct imsg *imsg)
+{
+	struct imsg_dec	 dec;
+	struct imsg_enc	 enc;
+	uint32_t	 seq;
+
+	imsg_dec_init(&dec, imsg);
+	seq = imsg_get_u32(&dec);
+	if (imsg_dec_end(&dec) == -1)
+		fatalx("bad ping message");
+	imsg_enc_init(&enc);
+	imsg_put_u32(&enc, seq);
+	if (imsgev_compose_enc(iev, IMSG_PONG, 0, -1, &enc) == -1)
+		fatal("compose");
 }
 
 /*

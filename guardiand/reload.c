@@ -209,6 +209,10 @@ reload_audit(const struct config *old, const struct config *new,
 		words_add(settings, sizeof(settings), "exec_timeout");
 	if (old->max_output != new->max_output)
 		words_add(settings, sizeof(settings), "max_output");
+	if (old->ping_timeout != new->ping_timeout)
+		words_add(settings, sizeof(settings), "ping_timeout");
+	if (old->check_timeout != new->check_timeout)
+		words_add(settings, sizeof(settings), "check_timeout");
 	if (old->approval_timeout != new->approval_timeout)
 		words_add(settings, sizeof(settings), "request.timeout");
 	if (old->env_pass_all != new->env_pass_all)

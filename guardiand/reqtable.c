@@ -790,6 +790,7 @@ checks_pump(void)
 		imsg_enc_init(&enc);
 		imsg_put_str(&enc, r->project);
 		imsg_put_u8(&enc, conf->default_manual);
+		imsg_put_u32(&enc, conf->check_timeout);
 		imsg_put_u32(&enc, r->argc);
 		for (i = 0; i < r->argc; i++)
 			imsg_put_str(&enc, r->argv[i]);
@@ -879,7 +880,7 @@ req_verdict(struct imsg *imsg)
 	pattern = imsg_get_str(&dec);
 	limit = imsg_get_u8(&dec);
 	if (imsg_dec_end(&dec) == -1 || verdict > VERDICT_MANUAL ||
-	    limit > 1) {
+	    limit > 2 || (limit == 2 && verdict != VERDICT_DENY)) {
 		free(pattern);
 		parent_fatalx("bad verdict from the policy child");
 	}
@@ -892,12 +893,24 @@ req_verdict(struct imsg *imsg)
 		r->pattern = pattern;
 	else
 		free(pattern);
-	if (limit)
+	if (limit == 1)
 		log_warnx("request %s: a pattern hit the matcher's limits; "
 		    "failing closed", r->id);
 	if (r->cancelled) {
 		req_audit(r, "CANCEL", "state", "checking", (char *)NULL);
 		req_free(r);
+		return;
+	}
+	if (limit == 2) {
+		/* Undecided in time: refused rather than stalled. */
+		fmt_duration(dur, sizeof(dur), conf->check_timeout);
+		log_warnx("request %s: the policy check ran over its budget "
+		    "of %s (guardian.check_timeout); refused", r->id, dur);
+		snprintf(text, sizeof(text), "refused: the policy check took "
+		    "longer than its budget of %s", dur);
+		req_audit(r, "DENY", "reason", "the policy check ran over "
+		    "its time budget", (char *)NULL);
+		req_deny(r, DENY_ERROR, text);
 		return;
 	}
 

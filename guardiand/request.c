@@ -42,6 +42,7 @@
 #include <event2/bufferevent.h>
 #include <jansson.h>
 
+#include "frame.h"
 #include "guardiand.h"
 #include "log.h"
 #include "netchild.h"
@@ -166,6 +167,12 @@ request_init(struct netchild *nc)
 void
 request_dispatch_imsg(struct netchild *nc, struct imsg *imsg)
 {
+	if (imsg->hdr.type == IMSG_REQ_KEEPALIVE) {
+		if (imsg->hdr.len != IMSG_HDR_SIZE || imsg->fd != -1)
+			fatalx("bad keep-alive message");
+		rq_keepalive();
+		return;
+	}
 	rq_dispatch(nc, imsg);
 }
 
@@ -730,7 +737,7 @@ request_exec(struct conn *c, struct evhttp_request *req, int mode)
 	json_t			*root, *args;
 	struct rq		*rq;
 	size_t			 len, argc, i;
-	const char		*data;
+	const char		*data, *ka;
 	char			 reason[512];
 	int			 code;
 
@@ -769,6 +776,10 @@ request_exec(struct conn *c, struct evhttp_request *req, int mode)
 		reply_error(req, 503, "out of memory");
 		return;
 	}
+	/* Only a client that asks knows the frame (DESIGN 6.1). */
+	rq->keepalive = mode == REQ_MODE_STREAM &&
+	    (ka = evhttp_find_header(h, KEEPALIVE_HEADER)) != NULL &&
+	    strcmp(ka, "1") == 0;
 	if (to_parent(IMSG_REQ_NEW, rq->peerid, &enc) == -1) {
 		log_warn("cannot queue a request for the parent");
 		rq_free(rq);

@@ -101,6 +101,7 @@ struct rq {
 	struct conn		*conn;
 	struct evhttp_request	*req;
 	int			 streaming;	/* 200 and headers sent */
+	int			 keepalive;	/* asked for 'k' frames */
 	int			 chunked;	/* HTTP/1.1 chunked coding */
 	int			 automatic;	/* STARTED: auto-approved */
 	int			 started;
@@ -161,5 +162,7 @@ struct rq	*rq_new(struct netchild *, struct conn *,
 void		 rq_free(struct rq *);
 void		 rq_client_gone(struct rq *);
 void		 rq_dispatch(struct netchild *, struct imsg *);
+/* IMSG_REQ_KEEPALIVE: a 'k' frame to every stream that asked. */
+void		 rq_keepalive(void);
 
 #endif /* REQUEST_PRIV_H */

@@ -62,6 +62,8 @@
 #define CHUNK_HDR	10		/* "%08x\r\n" */
 /* Below this a frame is read and written as usual: fewer calls. */
 #define SPLICE_MIN	(16 * 1024)
+#define STR_(x)		#x
+#define STR(x)		STR_(x)
 
 RB_HEAD(rq_tree, rq);
 
@@ -203,6 +205,9 @@ stream_start(struct rq *rq)
 	evhttp_add_header(h, "Content-Type", CONTENT_TYPE_STREAM);
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	evhttp_add_header(h, "Cache-Control", "no-store");
+	if (rq->keepalive)
+		evhttp_add_header(h, KEEPALIVE_HEADER,
+		    STR(KEEPALIVE_INTERVAL));
 	evhttp_send_reply_start(rq->req, HTTP_OK, "OK");
 	/* HTTP/1.0 gets no chunked coding: the body ends at the close. */
 	rq->chunked = evhttp_find_header(h, "Transfer-Encoding") != NULL;
@@ -848,4 +853,22 @@ rq_dispatch(struct netchild *nc, struct imsg *imsg)
 	if (imsg->hdr.type != IMSG_REQ_REJECT && rq->conn != NULL)
 		conn_authed(rq->conn);
 	rq_handlers[i].fn(rq, imsg);
+}
+
+/*
+ * The parent's keep-alive tick: a 'k' frame to every stream that asked
+ * for them and waits (for a human, or for its command), so that its
+ * client can tell a daemon that still works from one that stopped.
+ * Not to one paused for a client that does not read: it has output
+ * coming anyway.
+ */
+void
+rq_keepalive(void)
+{
+	struct rq	*rq;
+
+	RB_FOREACH(rq, rq_tree, &rqs)
+		if (rq->keepalive && rq->streaming && !rq->exited &&
+		    !rq->paused && rq->conn != NULL)
+			stream_frame(rq, FRAME_KEEPALIVE, NULL, 0, NULL, 0);
 }

@@ -23,12 +23,14 @@
 #include <sys/tree.h>
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "canon.h"
 #include "config.h"
+#include "guardiand.h"
 #include "pattern.h"
 #include "ruleset.h"
 
@@ -421,26 +423,45 @@ candidates(const struct rule_list *rl, const struct subjects *sub,
 	return (cand.rules);
 }
 
+/*
+ * Whether r decides, unless the deadline (monotonic ms, 0: none) has
+ * passed: then nothing more is tried and *over is set.
+ */
+static int
+rule_try(const struct rule *r, int kind, const struct subjects *sub,
+    int *limit_hit, int64_t deadline, int *over)
+{
+	if (!rule_may(r, kind, sub))
+		return (0);
+	if (deadline != 0 && mono_now_ms() > deadline) {
+		*over = 1;
+		return (0);
+	}
+	return (rule_decides(r, kind, sub, limit_hit));
+}
+
 /* The first rule of rl that decides, or NULL. */
 static const struct rule *
 rules_match(const struct rule_list *rl, int kind,
-    const struct subjects *sub, int *limit_hit)
+    const struct subjects *sub, int *limit_hit, int64_t deadline, int *over)
 {
 	const struct rule	*r, **cand;
 	size_t			 i, n;
 
 	if (rl->n >= INDEX_MIN && (cand = candidates(rl, sub, &n)) != NULL) {
-		for (i = 0; i < n; i++)
-			if (rule_may(cand[i], kind, sub) &&
-			    rule_decides(cand[i], kind, sub, limit_hit))
+		for (i = 0; i < n && !*over; i++)
+			if (rule_try(cand[i], kind, sub, limit_hit, deadline,
+			    over))
 				return (cand[i]);
 		return (NULL);
 	}
 	/* Short, or no memory for the candidates: every rule, in order. */
-	TAILQ_FOREACH(r, &rl->all, entry)
-		if (rule_may(r, kind, sub) &&
-		    rule_decides(r, kind, sub, limit_hit))
+	TAILQ_FOREACH(r, &rl->all, entry) {
+		if (*over)
+			break;
+		if (rule_try(r, kind, sub, limit_hit, deadline, over))
 			return (r);
+	}
 	return (NULL);
 }
 
@@ -448,6 +469,15 @@ void
 ruleset_check(const struct ruleset *rs, const char *project,
     const char *canon, size_t len, const char *clform, size_t cllen,
     int default_manual, struct verdict_result *res)
+{
+	ruleset_check_until(rs, project, canon, len, clform, cllen,
+	    default_manual, 0, res);
+}
+
+void
+ruleset_check_until(const struct ruleset *rs, const char *project,
+    const char *canon, size_t len, const char *clform, size_t cllen,
+    int default_manual, int64_t deadline, struct verdict_result *res)
 {
 	const struct rproject	*rp = NULL;
 	const struct rule	*r;
@@ -457,6 +487,7 @@ ruleset_check(const struct ruleset *rs, const char *project,
 	res->verdict = default_manual ? VERDICT_MANUAL : VERDICT_DENY;
 	res->pattern = NULL;
 	res->limit_hit = 0;
+	res->over_budget = 0;
 	if (rs == NULL) {
 		res->verdict = VERDICT_DENY;
 		return;
@@ -473,10 +504,17 @@ ruleset_check(const struct ruleset *rs, const char *project,
 	if (project != NULL && *project != '\0')
 		rp = project_find(rs, project);
 	for (k = 0; k < PAT_NKINDS; k++) {
-		r = rules_match(&rs->global[k], k, &sub, &res->limit_hit);
-		if (r == NULL && rp != NULL)
+		r = rules_match(&rs->global[k], k, &sub, &res->limit_hit,
+		    deadline, &res->over_budget);
+		if (r == NULL && rp != NULL && !res->over_budget)
 			r = rules_match(&rp->kind[k], k, &sub,
-			    &res->limit_hit);
+			    &res->limit_hit, deadline, &res->over_budget);
+		if (res->over_budget) {
+			/* Undecided: refused, whatever matched so far. */
+			res->verdict = VERDICT_DENY;
+			res->pattern = NULL;
+			return;
+		}
 		if (r != NULL) {
 			res->verdict = kind_verdict[k];
 			res->pattern = pattern_source(r->pat);

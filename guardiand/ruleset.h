@@ -18,6 +18,7 @@
 #define RULESET_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 
@@ -48,6 +49,7 @@ struct verdict_result {
 	const char	*pattern;	/* the one that decided, NULL if none;
 					   valid while the ruleset lives */
 	int		 limit_hit;	/* some match hit a pcre2 limit */
+	int		 over_budget;	/* out of time first: deny */
 };
 
 struct ruleset;
@@ -75,6 +77,15 @@ int		 ruleset_add(struct ruleset *, const char *, enum pat_kind,
  */
 void		 ruleset_check(const struct ruleset *, const char *,
 		    const char *, size_t, const char *, size_t, int,
+		    struct verdict_result *);
+/*
+ * The same within a time budget: deadline is CLOCK_MONOTONIC in ms (0:
+ * none), looked at before each pattern (one match is bounded by the
+ * pcre2 limits).  Past it the check stops undecided: over_budget is
+ * set and the verdict is deny.
+ */
+void		 ruleset_check_until(const struct ruleset *, const char *,
+		    const char *, size_t, const char *, size_t, int, int64_t,
 		    struct verdict_result *);
 
 /* "deny", "auto_approve", "manual_approve". */

@@ -81,6 +81,13 @@ static int		 out_closed, err_closed;
 static int		 cd_active;
 static int		 cd_shown = -1;	/* seconds displayed */
 static int64_t		 cd_deadline;	/* CLOCK_MONOTONIC, in ms */
+/*
+ * guardiand that answers keep-alives says something at least every
+ * few seconds: silence longer than this (ms, 0: no limit) means it no
+ * longer responds.
+ */
+static int64_t		 silence_max;
+static int64_t		 heard;		/* CLOCK_MONOTONIC ms: last bytes */
 
 static unsigned char	 rbuf[RBUF_SIZE];
 /* One whole frame plus what a single read can bring behind it. */
@@ -97,6 +104,7 @@ struct resp {
 	int		 haslen;
 	uint64_t	 len;
 	int		 stream;	/* Content-Type is the frame stream */
+	int		 keepalive;	/* s between keep-alives, 0: none */
 	char		 phrase[80];	/* sanitised */
 	char		 ctype[80];	/* sanitised */
 };
@@ -504,6 +512,7 @@ build_request(int argc, char **argv, const char *target, const char *host,
 	const unsigned char	*s;
 	size_t			 body, head, total;
 	char			*req, *o;
+	const char		*ka;
 	int			 a, n;
 
 	body = sizeof("{\"args\":[]}") - 1;
@@ -515,13 +524,17 @@ build_request(int argc, char **argv, const char *target, const char *host,
 			body += json_esclen(*s);
 		}
 	}
+	/* The buffered API has no frames to keep alive. */
+	ka = strcmp(target, "/v1/exec") == 0 ?
+	    KEEPALIVE_HEADER ": 1\r\n" : "";
 	n = snprintf(NULL, 0, "POST %s HTTP/1.1\r\n"
 	    "Host: %s\r\n"
 	    "X-Cloister-Token: %s\r\n"
 	    "Content-Type: application/json\r\n"
 	    "Content-Length: %zu\r\n"
+	    "%s"
 	    "Connection: close\r\n"
-	    "\r\n", target, host, token, body);
+	    "\r\n", target, host, token, body, ka);
 	if (n < 0)
 		die(EX_TROUBLE, "cannot format the request");
 	head = n;
@@ -535,8 +548,9 @@ build_request(int argc, char **argv, const char *target, const char *host,
 	    "X-Cloister-Token: %s\r\n"
 	    "Content-Type: application/json\r\n"
 	    "Content-Length: %zu\r\n"
+	    "%s"
 	    "Connection: close\r\n"
-	    "\r\n", target, host, token, body);
+	    "\r\n", target, host, token, body, ka);
 	o = req + head;
 	memcpy(o, "{\"args\":[", 9);
 	o += 9;
@@ -724,26 +738,41 @@ connect_tcp(const char *host, const char *port, const char *where)
 }
 
 /*
- * Reading.  Blocking reads, except while a countdown runs: then poll
- * wakes us every second to redraw it.
+ * Reading.  Blocking reads, except while a countdown runs (then poll
+ * wakes us every second to redraw it) or while guardiand owes us a
+ * word within silence_max.
  */
 static ssize_t
 sock_read(unsigned char *buf, size_t sz)
 {
 	struct pollfd	pfd;
+	int64_t		left;
 	ssize_t		n;
-	int		r;
+	int		r, wait;
 
 	for (;;) {
-		if (cd_active) {
+		if (cd_active || silence_max > 0) {
+			wait = cd_active ? cd_tick() : -1;
+			if (silence_max > 0) {
+				left = heard + silence_max - now_ms();
+				if (left <= 0)
+					die(EX_TROUBLE, "guardiand is not "
+					    "responding (nothing from it for "
+					    "%llds)",
+					    (long long)silence_max / 1000);
+				if (wait == -1 || left < wait)
+					wait = (int)left;
+			}
 			pfd.fd = sock;
 			pfd.events = POLLIN;
-			r = poll(&pfd, 1, cd_tick());
+			r = poll(&pfd, 1, wait);
 			if (r == 0 || (r == -1 && errno == EINTR))
 				continue;
 		}
 		if ((n = read(sock, buf, sz)) == -1 && errno == EINTR)
 			continue;
+		if (n > 0)
+			heard = now_ms();
 		return (n);
 	}
 }
@@ -846,6 +875,12 @@ parse_header(const unsigned char *p, size_t len, struct resp *r)
 			vlen--;
 		r->stream = ieq(v, vlen, CONTENT_TYPE_STREAM);
 		safe(r->ctype, sizeof(r->ctype), v, vlen);
+	} else if (ieq(p, nlen, KEEPALIVE_HEADER)) {
+		/* The interval, in seconds; anything else: none promised. */
+		for (cl = 0, i = 0; i < vlen && i < 5 &&
+		    v[i] >= '0' && v[i] <= '9'; i++)
+			cl = cl * 10 + (v[i] - '0');
+		r->keepalive = i == vlen && cl > 0 && cl <= 3600 ? cl : 0;
 	}
 }
 
@@ -1159,6 +1194,8 @@ frame(int type, const unsigned char *p, uint32_t len)
 		final_exit(p, len);
 	case FRAME_DENIED:
 		final_deny(p, len);
+	case FRAME_KEEPALIVE:
+		break;
 	default:
 		protoerr("unknown frame type 0x%02x", type);
 	}
@@ -1179,7 +1216,7 @@ frames(const unsigned char *buf, size_t len)
 		if (r == 0)
 			break;
 		if (r == -1) {
-			if (strchr("qs12xd", buf[off]) == NULL ||
+			if (strchr("qs12xdk", buf[off]) == NULL ||
 			    buf[off] == '\0')
 				protoerr("unknown frame type 0x%02x",
 				    buf[off]);
@@ -1717,6 +1754,14 @@ main(int argc, char *argv[])
 	s = dial(path, host, port, where);
 	send_err = send_request(s, req, reqlen);
 	off = read_head(&r, &len, send_err);
+	/*
+	 * Only a server that promised keep-alives owes us a word every
+	 * interval.  Not before its answer: that waits for the policy
+	 * check, which may queue behind many others under load.
+	 */
+	heard = now_ms();
+	silence_max = r.status == 200 && r.stream ?
+	    (int64_t)r.keepalive * KEEPALIVE_MISSES * 1000 : 0;
 	if (r.status == 404) {
 		/* No streaming API, as cloister's own server: ask again. */
 		sock = -1;

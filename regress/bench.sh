@@ -14,6 +14,11 @@
 #      while a client reads the same output at about 8 MB/s.
 #   3. cloister's kind of client (bash, curl, jq: POST /request) running
 #      true, beside hostexec.
+#   4. Requests per second and p99 latency of POST /request running
+#      true with 1, 8 and 64 requests in flight (regress/bench/loadgen.c),
+#      on a quiet machine and with every core kept busy by a background
+#      load, each beside the floor: a one-process accept-spawn-wait-
+#      reply server (regress/bench/spawnserver.c) under the same load.
 #   5. the approval page's event stream: the ui child's memory per open
 #      page and the time one event takes from the first page to the
 #      last, at 1,000 and 5,000 pages.
@@ -24,8 +29,10 @@
 #   bench: NAME VALUE UNIT (target OP VALUE UNIT) [MISSED]
 # or "(context)" for a number without a target.  Per-run times are
 # kept in $O/bench/.  Knobs (environment): RUNS (500), CURL_RUNS (50),
-# SIZE_MB (256), CAT_RUNS (7), SLOW_SECS (10), SSE_CLIENTS ("1000 5000"),
-# PATTERN_COUNTS ("0 100 1000 10000"), PATTERN_RUNS (RUNS).
+# SIZE_MB (256), CAT_RUNS (7), SLOW_SECS (10), LOAD_SECS (5: each
+# throughput run, after a second of warm-up), INFLIGHT ("1 8 64"),
+# SSE_CLIENTS ("1000 5000"), PATTERN_COUNTS ("0 100 1000 10000"),
+# PATTERN_RUNS (RUNS).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 O=${O:-build}
@@ -42,6 +49,8 @@ CURL_RUNS=${CURL_RUNS:-50}
 SIZE_MB=${SIZE_MB:-256}
 CAT_RUNS=${CAT_RUNS:-7}
 SLOW_SECS=${SLOW_SECS:-10}
+LOAD_SECS=${LOAD_SECS:-5}
+INFLIGHT=${INFLIGHT:-"1 8 64"}
 CLIENT_SH=$PWD/regress/cloister-hostexec.sh
 STATIC=$BIN/hostexec-static	# make static; measured if present
 
@@ -58,9 +67,9 @@ mkdir -p "$BB"
 CWARN="-O2 -Wall -Wextra -Werror -Wshadow -Wpointer-arith
     -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
     -std=gnu11 -D_GNU_SOURCE -D_FORTIFY_SOURCE=2"
-for h in spawnbench slowread; do
+for h in spawnbench slowread spawnserver loadgen; do
 	# shellcheck disable=SC2086
-	${CC:-cc} $CWARN -o "$BB/$h" "regress/bench/$h.c" ||
+	${CC:-cc} $CWARN -pthread -o "$BB/$h" "regress/bench/$h.c" ||
 	    die "cannot build regress/bench/$h.c"
 done
 SB=$BB/spawnbench
@@ -84,6 +93,8 @@ YAML
 gconf "$T/config.yaml" <<YAML
 guardian:
   request_listen: ["127.0.0.1:$RP", "unix:$SOCK"]
+  # 64 in flight must all run, none wait for a slot.
+  limits: {running: 128, running_per_cloister: 128}
   cloisters:
     - {name: bench, worktree: "$WT", token: "$TOKEN"}
 YAML
@@ -299,7 +310,7 @@ fi
 # daemon each, all running at once and timed interleaved: latency, and
 # the policy child's CPU per request from /proc, against no patterns.
 TAB=$T/table.6
-say "6/6 latency and policy CPU with many patterns"
+say "4/6 latency and policy CPU with many patterns"
 PRUNS=${PATTERN_RUNS:-$RUNS}
 PCOUNTS=(${PATTERN_COUNTS:-0 100 1000 10000})
 pgroups=() ppids=()
@@ -435,6 +446,62 @@ for n in ${SSE_CLIENTS:-1000 5000}; do
 	metric sse_${n}_fanout "$fan" ms "<=" 50
 	metric sse_${n}_ui_rss "$rss1" kB
 done
+
+# 4. Requests in flight, against the floor, quiet and busy.
+TAB=$T/table.7
+say "6/6 requests in flight ($INFLIGHT), ${LOAD_SECS}s each, quiet and busy"
+"$BB/spawnserver" "$T/floor.port" /bin/true 2>"$T/floor.err" &
+FLOOR=$!
+n=200
+until [ -s "$T/floor.port" ] || [ $n -eq 0 ]; do sleep 0.05; n=$((n - 1)); done
+FPORT=$(cat "$T/floor.port" 2>/dev/null)
+: >"$BB/inflight.txt"
+[ -n "$FPORT" ] || die "the floor server did not start: $(cat "$T/floor.err")"
+# lgstat LINE FIELD: a field of loadgen's line.
+lgstat() { printf '%s\n' "$1" | sed -n "s/.* $2=\([0-9.]*\).*/\1/p"; }
+BUSY=
+busy_start() {
+	local i
+	for i in $(seq "$(nproc)"); do
+		( while :; do :; done ) &
+		BUSY="$BUSY $!"
+	done
+}
+busy_stop() { kill $BUSY 2>/dev/null; wait $BUSY 2>/dev/null; BUSY=; }
+trap 'busy_stop; kill "$FLOOR" 2>/dev/null; cleanup' EXIT
+row "true via POST /request, in flight, ${LOAD_SECS}s" "req/s" "p99" \
+    "ratio to the floor (req/s, p99)"
+for load in quiet busy; do
+	[ $load = busy ] && busy_start
+	for c in $INFLIGHT; do
+		f=$("$BB/loadgen" -c "$c" -t "$LOAD_SECS" -p "$FPORT" floor)
+		g=$("$BB/loadgen" -c "$c" -t "$LOAD_SECS" -p "$RP" \
+		    -k "$TOKEN" guardiand)
+		printf '%s\n%s\n' "$f" "$g" >>"$BB/inflight.txt"
+		frps=$(lgstat "$f" rps); fp99=$(lgstat "$f" p99)
+		grps=$(lgstat "$g" rps); gp99=$(lgstat "$g" p99)
+		gerr=$(lgstat "$g" errors)
+		if [ -z "$frps" ] || [ -z "$grps" ] || [ "$frps" = 0.0 ] ||
+		    [ "${fp99:-0}" = 0 ]; then
+			row "  $load, $c in flight" failed
+			continue
+		fi
+		row "  $load, $c in flight: floor (baseline)" "$frps" \
+		    "$(ms "$fp99") ms" ""
+		ratios="$(calc "$grps / $frps")x, $(calc "$gp99 / $fp99")x"
+		[ "${gerr:-0}" = 0 ] || ratios="$ratios, $gerr errors"
+		row "  $load, $c in flight: guardiand" "$grps" \
+		    "$(ms "$gp99") ms" "$ratios"
+		metric inflight_${load}_${c}_floor_rps "$frps" req/s
+		metric inflight_${load}_${c}_floor_p99 "$(ms "$fp99")" ms
+		metric inflight_${load}_${c}_rps "$grps" req/s
+		metric inflight_${load}_${c}_p99 "$(ms "$gp99")" ms
+		metric inflight_${load}_${c}_rps_ratio "$(calc "$grps / $frps")" x
+		metric inflight_${load}_${c}_p99_ratio "$(calc "$gp99 / $fp99")" x
+	done
+	[ $load = busy ] && busy_stop
+done
+kill "$FLOOR" 2>/dev/null; wait "$FLOOR" 2>/dev/null
 
 stop_daemon
 echo

@@ -104,6 +104,8 @@ good=$(legit 100)
 wait $FL
 sent=$(cat "$T/sent")
 note "huge cancelled requests: $sent sent; beta: $good of 100"
+[ -s "$T/legit.err" ] && note "what failed: $(sort "$T/legit.err" | uniq -c)"
+rm -f "$T/legit.err"
 [ "$sent" -ge 100 ] && ok "the flood sent $sent huge requests" ||
     not_ok "the flood sent $sent huge requests"
 [ "$good" -ge 99 ] && ok "flood of huge cancelled requests: the other cloister is served ($good/100)" ||
@@ -226,4 +228,9 @@ exec 3>"$T/gate"; exec 3>&-	# the running ones read end of file
 for p in $(cat "$T/hogs"); do
 	wait "$p"
 done
+# The parent pinged its children all along: none was taken for silent
+# (guardian.ping_timeout, the default), and every one is still there.
+! grep -q 'not answering' "$DLOG" && kill -0 "$DPID" &&
+    ok "liveness: no child reported as not answering under this load" ||
+    not_ok "liveness: a child reported as not answering ($(grep 'not answering' "$DLOG"))"
 exit 0

@@ -74,4 +74,9 @@ release
 out=$(hx_as "$TOKEN" echo after); rc=$?
 [ $rc -eq 0 ] && [ "$out" = after ] && ok "serves as before once the slot is free" ||
     not_ok "serves as before once the slot is free (rc $rc: $out)"
+# The parent pinged its children all along: none was taken for silent
+# (guardian.ping_timeout, the default), and every one is still there.
+! grep -q 'not answering' "$DLOG" && kill -0 "$DPID" &&
+    ok "liveness: no child reported as not answering under this load" ||
+    not_ok "liveness: a child reported as not answering ($(grep 'not answering' "$DLOG"))"
 exit 0

@@ -35,7 +35,8 @@
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 
 static const int	 types[] = { FRAME_QUEUED, FRAME_STARTED, FRAME_STDOUT,
-			    FRAME_STDERR, FRAME_EXIT, FRAME_DENIED };
+			    FRAME_STDERR, FRAME_EXIT, FRAME_DENIED,
+			    FRAME_KEEPALIVE };
 
 /* frame_parse on a private copy of exactly len bytes. */
 static int
@@ -240,7 +241,7 @@ test_parse_empty(void **state)
 	assert_int_equal(pos, off);
 }
 
-/* Every byte but the six types is refused, as soon as it is seen. */
+/* Every byte but the seven types is refused, as soon as it is seen. */
 static void
 test_parse_unknown(void **state)
 {
@@ -264,7 +265,7 @@ test_parse_unknown(void **state)
 				    c, len, r, want);
 		}
 	}
-	assert_int_equal(nknown, 6);
+	assert_int_equal(nknown, 7);
 }
 
 /* Length over the limit: refused from the header alone. */

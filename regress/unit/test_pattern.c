@@ -796,6 +796,46 @@ test_ruleset_index(void **state)
 	}
 }
 
+/*
+ * A time budget: past the deadline nothing more is tried and the
+ * verdict is deny, whatever would have matched; without one, or with
+ * room left, the verdict is the usual one.
+ */
+static void
+test_ruleset_budget(void **state)
+{
+	static const char	*spec[] = {
+		"a", "", "^echo (a|aa)*x$",
+		"a", "", "^echo ",
+		"m", "", "^echo b",
+		NULL
+	};
+	struct verdict_result	 res;
+	struct ruleset		*rs;
+	struct timespec		 ts;
+	const char		*cmd = "echo aaaaaaaaaaaaaaaaaaaaaaaaaaaaab";
+
+	rs = rs_build(spec);
+	ruleset_check_until(rs, NULL, cmd, strlen(cmd), NULL, 0, 0, 0, &res);
+	assert_int_equal(res.over_budget, 0);
+	assert_int_equal(res.verdict, VERDICT_AUTO);
+	assert_string_equal(res.pattern, "^echo ");
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ruleset_check_until(rs, NULL, cmd, strlen(cmd), NULL, 0, 0,
+	    (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + 60000, &res);
+	assert_int_equal(res.over_budget, 0);
+	assert_int_equal(res.verdict, VERDICT_AUTO);
+
+	/* Already past: undecided, so denied, and no pattern named. */
+	ruleset_check_until(rs, NULL, cmd, strlen(cmd), NULL, 0, 1, 1,
+	    &res);
+	assert_int_equal(res.over_budget, 1);
+	assert_int_equal(res.verdict, VERDICT_DENY);
+	assert_null(res.pattern);
+	ruleset_free(rs);
+}
+
 static void
 test_ruleset_errors(void **state)
 {
@@ -843,6 +883,7 @@ main(void)
 		cmocka_unit_test(test_ruleset_projects),
 		cmocka_unit_test(test_ruleset_limit),
 		cmocka_unit_test(test_ruleset_two_forms),
+		cmocka_unit_test(test_ruleset_budget),
 		cmocka_unit_test(test_ruleset_errors),
 		cmocka_unit_test(test_prefix),
 		cmocka_unit_test(test_ruleset_index),

@@ -78,6 +78,7 @@ WWW_FILES	= $(sort $(wildcard www/*))
 PROGS	= $(O)/guardiand $(O)/hostexec $(O)/hostexec-static \
 	  $(if $(wildcard guardianctl/guardianctl.c),$(O)/guardianctl)
 TESTPROGS = $(O)/guardiand-test $(O)/regress/re2conf $(O)/regress/schemacheck \
+	    $(O)/regress/confine-run \
 	    $(UNIT_BINS) $(FUZZ_REPLAY)
 
 .PHONY: all deps test sanitize bench run install static clean lint screenshot deb \
@@ -180,6 +181,12 @@ $(O)/regress/%: regress/unit/%.c $(O)/libguardiand.a
 	    $(O)/libguardiand.a $(PKG_LIBS) $(shell pkg-config --libs cmocka)
 
 $(O)/regress/re2conf: regress/conformance/re2conf.c $(O)/libguardiand.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< \
+	    $(O)/libguardiand.a $(PKG_LIBS)
+
+# A command confined as guardiand confines it, for t-confine.
+$(O)/regress/confine-run: regress/confine-run.c $(O)/libguardiand.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< \
 	    $(O)/libguardiand.a $(PKG_LIBS)

@@ -81,6 +81,16 @@ env_copy(void)
 	return (n);
 }
 
+static void
+env_free(char **envp)
+{
+	char	**e;
+
+	for (e = envp; *e != NULL; e++)
+		free(*e);
+	free(envp);
+}
+
 static const struct confine_profile *
 profile_named(struct config *conf, const char *name)
 {
@@ -189,6 +199,7 @@ main(int argc, char *argv[])
 		child(prof != NULL ? &c : NULL, envp, argv);
 	if (prof != NULL)
 		confine_close(&c);
+	env_free(envp);
 	while (waitpid(pid, &status, 0) == -1)
 		if (errno != EINTR)
 			err(125, "waitpid");

@@ -50,6 +50,10 @@ kind, where = sys.argv[1], sys.argv[2]
 try:
     if kind == "unix":
         s = socket.socket(socket.AF_UNIX); s.connect(where)
+    elif kind == "pair":
+        a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    elif kind == "dgrampair":
+        a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
     elif kind == "tcp":
         s = socket.create_connection(("127.0.0.1", int(where)), timeout=10)
     else:
@@ -227,6 +231,17 @@ EOF
 	grep -q "unix refused" <<<"$out" &&
 	    ok "$who: network: true, still no unix socket" ||
 	    not_ok "$who: network: true, unix socket ($out)"
+
+	# A pair of connected ends programs keep for their children;
+	# not a datagram pair, which could send to any socket's path.
+	out=$(run "${CRUN[@]}" -p readonly -- "$PY" .git/probe.py pair -)
+	[ "$out" = PAIR-REACHED ] &&
+	    ok "$who: confined, a unix stream socketpair works" ||
+	    not_ok "$who: stream socketpair ($out)"
+	out=$(run "${CRUN[@]}" -p readonly -- "$PY" .git/probe.py dgrampair -)
+	grep -q "dgrampair refused" <<<"$out" &&
+	    ok "$who: confined, no datagram socketpair" ||
+	    not_ok "$who: datagram socketpair ($out)"
 
 	# Fail closed: what cannot be confined as asked does not run.
 	out=$(run "$CR" -f "$B/cfg/config.yaml" -w "$B" -T "$B/tmp" \

@@ -58,7 +58,7 @@
  */
 
 /* BPF instructions of the seccomp filter, at most. */
-#define CONFINE_FILTER_MAX	64
+#define CONFINE_FILTER_MAX	96
 
 struct confine {
 	char			 profile[CONFIG_NAME_MAX + 1];

@@ -19,7 +19,11 @@ if ! command -v git >/dev/null || [ ! -x "$PY" ] || [ ! -x "$CR" ]; then
 	exit 0
 fi
 mkdir -p "$T/probe/wt"
-"$CR" -f /dev/null -p x -w "$T/probe/wt" -- true 2>"$T/probe/err"
+echo 'hostexec: {}' >"$T/probe/config.yaml"
+printf 'guardian:\n  confine:\n    profiles: {x: {}}\n' >"$T/probe/guardiand.yaml"
+"$CR" -f "$T/probe/config.yaml" -p x -w "$T/probe/wt" -T "$T/probe/tmp" \
+    -- true 2>"$T/probe/err" ||
+    not_ok "an empty profile runs true ($(cat "$T/probe/err"))"
 if grep -q 'no Landlock' "$T/probe/err"; then
 	echo "ok - # SKIP this kernel has no Landlock: $(cat "$T/probe/err")"
 	exit 0

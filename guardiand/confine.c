@@ -199,22 +199,29 @@ beneath(const char *path, const char *dir)
 
 /*
  * The user's home directories, resolved: $HOME, and the password
- * entry's; "" where there is none.
+ * entry's; "" where there is none.  Found once: neither changes while
+ * the daemon runs, and the password entry may be a network service.
  */
 static void
 home_dirs(char home[2][PATH_MAX])
 {
+	static char	 cache[2][PATH_MAX];
+	static int	 done;
 	struct passwd	*pw;
 	const char	*h[2];
 	int		 i;
 
-	h[0] = getenv("HOME");
-	h[1] = (pw = getpwuid(getuid())) != NULL ? pw->pw_dir : NULL;
-	for (i = 0; i < 2; i++)
-		if (h[i] == NULL || h[i][0] != '/' ||
-		    realpath(h[i], home[i]) == NULL ||
-		    strcmp(home[i], "/") == 0)
-			home[i][0] = '\0';
+	if (!done) {
+		h[0] = getenv("HOME");
+		h[1] = (pw = getpwuid(getuid())) != NULL ? pw->pw_dir : NULL;
+		for (i = 0; i < 2; i++)
+			if (h[i] == NULL || h[i][0] != '/' ||
+			    realpath(h[i], cache[i]) == NULL ||
+			    strcmp(cache[i], "/") == 0)
+				cache[i][0] = '\0';
+		done = 1;
+	}
+	memcpy(home, cache, sizeof(cache));
 }
 
 /* path is, or holds, one of the home directories. */

@@ -80,6 +80,7 @@ WWW_FILES	= $(sort $(wildcard www/*))
 PROGS	= $(O)/guardiand $(O)/hostexec $(O)/hostexec-static \
 	  $(if $(wildcard guardianctl/guardianctl.c),$(O)/guardianctl)
 TESTPROGS = $(O)/guardiand-test $(O)/regress/re2conf $(O)/regress/schemacheck \
+	    $(O)/regress/confine-run \
 	    $(UNIT_BINS) $(FUZZ_REPLAY)
 
 .PHONY: all deps test sanitize bench stress run install static clean lint \
@@ -192,6 +193,12 @@ $(O)/regress/test_risk: regress/unit/test_risk.c $(O)/obj/guardianctl/risk.o
 	    $(shell pkg-config --libs cmocka)
 
 $(O)/regress/re2conf: regress/conformance/re2conf.c $(O)/libguardiand.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< \
+	    $(O)/libguardiand.a $(PKG_LIBS)
+
+# A command confined as guardiand confines it, for t-confine.
+$(O)/regress/confine-run: regress/confine-run.c $(O)/libguardiand.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< \
 	    $(O)/libguardiand.a $(PKG_LIBS)

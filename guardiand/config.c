@@ -87,7 +87,7 @@ project_conf_cmp(struct project_conf *a, struct project_conf *b)
 	return (strcmp(a->name, b->name));
 }
 
-static void *
+void *
 xcalloc(size_t n, size_t size)
 {
 	void	*p;
@@ -97,7 +97,7 @@ xcalloc(size_t n, size_t size)
 	return (p);
 }
 
-static char *
+char *
 xstrdup(const char *s)
 {
 	char	*p;
@@ -154,7 +154,7 @@ yerr_hard(struct loader *ld, const char *file, int line, const char *fmt,
 }
 
 /* A warning, whatever file is being read. */
-static void
+void
 ywarn(struct loader *ld, const char *file, int line, const char *fmt, ...)
 {
 	va_list	 ap;
@@ -871,7 +871,7 @@ didyoumean(const char *s, const char *const *names, char *buf)
  * reported as "in <where>" (skipped quietly if where is NULL); null
  * values are taken as absent unless keepnull.
  */
-static int
+int
 next_pair(struct yfile *yf, struct ynode *map, size_t *ip, const char *where,
     const char *const *names, int keepnull, struct ynode **vp)
 {
@@ -906,7 +906,7 @@ next_pair(struct yfile *yf, struct ynode *map, size_t *ip, const char *where,
 	return (-1);
 }
 
-static const char *
+const char *
 get_str(struct yfile *yf, struct ynode *v, const char *what)
 {
 	if (v->type == Y_BAD)
@@ -984,7 +984,7 @@ get_count(struct yfile *yf, struct ynode *v, const char *what,
 		*np = (unsigned int)n;
 }
 
-static void
+void
 get_bool(struct yfile *yf, struct ynode *v, const char *what, int *bp)
 {
 	const char	*s;
@@ -1002,8 +1002,7 @@ get_bool(struct yfile *yf, struct ynode *v, const char *what, int *bp)
 		    "`%s` must be true or false", what);
 }
 
-/* A path: ~ expanded, absolute.  Malloc'd, NULL if reported. */
-static char *
+char *
 get_path(struct yfile *yf, struct ynode *v, const char *what)
 {
 	const char	*s;
@@ -1695,7 +1694,7 @@ static const char *const guardian_keys[] = {
 	"default", "exec_timeout", "max_output", "env", "audit", "limits",
 	"cloisters", "control", "state_dir", "user", "ui_allow_remote",
 	"deny", "request_listen", "ui_listen", "ping_timeout", "check_timeout",
-	NULL
+	"confine", NULL
 };
 
 static int
@@ -1814,6 +1813,9 @@ conf_guardian(struct yfile *yf, struct ynode *sec)
 			    &conf->check_timeout, 0);
 			if (line == 0)
 				line = v->line;
+			break;
+		case 16:
+			conf_confine(yf, v);
 			break;
 		}
 	}
@@ -2292,6 +2294,8 @@ config_load(const char *path, char **errs)
 	TAILQ_INIT(&conf->env_pass);
 	TAILQ_INIT(&conf->env_set);
 	TAILQ_INIT(&conf->cloisters);
+	TAILQ_INIT(&conf->confine_profiles);
+	RB_INIT(&conf->confine_rules);
 	for (k = 0; k < PAT_NKINDS; k++)
 		TAILQ_INIT(&conf->global.kind[k]);
 	RB_INIT(&conf->projects);
@@ -2343,6 +2347,7 @@ config_load(const char *path, char **errs)
 	check_listeners(&ld);
 	load_dir(&ld, PROJECTS_DIR, load_project);
 	load_dir(&ld, GUARDIAND_DIR, load_gproject);
+	confine_check_rules(&ld);
 
 	(void)stream_done(ld.errf, &ld.errbuf, &ld.errlen);
 	conf->warnings = stream_done(ld.warnf, &ld.warnbuf, &ld.warnlen);
@@ -2397,6 +2402,7 @@ config_free(struct config *conf)
 		TAILQ_REMOVE(&conf->cloisters, c, entry);
 		cloister_free(c);
 	}
+	confine_conf_free(conf);
 	free_patterns(&conf->global);
 	while ((pc = RB_MIN(project_tree, &conf->projects)) != NULL) {
 		RB_REMOVE(project_tree, &conf->projects, pc);

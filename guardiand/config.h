@@ -107,6 +107,38 @@ struct cloister_conf {
 };
 TAILQ_HEAD(cloister_list, cloister_conf);
 
+/*
+ * A confinement profile (guardian.confine.profiles.NAME): what a
+ * confined command may reach besides the system directories, its
+ * worktree and its private temporary directory (confine.h).
+ */
+struct confine_profile {
+	TAILQ_ENTRY(confine_profile) entry;
+	char			*name;
+	struct strlist		 read;		/* read-only paths */
+	struct strlist		 write;		/* read-write paths */
+	int			 network;	/* IPv4 and IPv6 sockets */
+	char			*file;
+	int			 line;
+};
+TAILQ_HEAD(confine_profiles, confine_profile);
+
+/*
+ * A rule (guardian.confine.rules): the commands a pattern of cloister's
+ * lists lets run get this profile (NULL: none, unconfined).  Found by
+ * the pattern's text, exactly as written.
+ */
+struct confine_rule {
+	RB_ENTRY(confine_rule)	 entry;
+	char			*pattern;
+	struct confine_profile	*profile;
+	char			*file;
+	int			 line;
+};
+RB_HEAD(confine_rules, confine_rule);
+int	confine_rule_cmp(struct confine_rule *, struct confine_rule *);
+RB_PROTOTYPE(confine_rules, confine_rule, entry, confine_rule_cmp);
+
 struct config {
 	char			*path;		/* cloister's config.yaml */
 	char			*dir;		/* its directory */
@@ -162,6 +194,11 @@ struct config {
 		uint64_t	 read_timeout;	/* ms */
 		uint64_t	 idle_timeout;	/* ms */
 	}			 limits;
+
+	struct confine_profiles	 confine_profiles;
+	struct confine_rules	 confine_rules;
+	/* guardian.confine.default: auto-approved commands; NULL: none */
+	struct confine_profile	*confine_default;
 
 	struct cloister_list	 cloisters;
 	struct patterns		 global;

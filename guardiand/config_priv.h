@@ -87,6 +87,8 @@ void		 yerr(struct loader *, const char *, int, const char *, ...)
 void		 yerr_hard(struct loader *, const char *, int, const char *,
 		    ...)
 		    __attribute__((__format__ (printf, 4, 5)));
+void		 ywarn(struct loader *, const char *, int, const char *, ...)
+		    __attribute__((__format__ (printf, 4, 5)));
 const char	*esc(const char *, size_t, char *);
 const char	*tname(const struct ynode *);
 int		 check_map(struct yfile *, struct ynode *, const char *);
@@ -95,6 +97,30 @@ int		 check_key(struct yfile *, struct ynode *);
 const char	*nearest(const char *, const char *const *);
 /* "; did you mean `x`?" or "", in buf of ESCBUF bytes. */
 const char	*didyoumean(const char *, const char *const *, char *);
+
+void		*xcalloc(size_t, size_t);
+char		*xstrdup(const char *);
+/*
+ * The next key of map that is one of names, with its value in *vp:
+ * its index in names, or -1 at the end.  Unknown keys are reported as
+ * "in <where>" (skipped quietly if where is NULL); null values are
+ * skipped unless keepnull.
+ */
+int		 next_pair(struct yfile *, struct ynode *, size_t *,
+		    const char *, const char *const *, int, struct ynode **);
+const char	*get_str(struct yfile *, struct ynode *, const char *);
+void		 get_bool(struct yfile *, struct ynode *, const char *, int *);
+/* A path: ~ expanded, absolute.  Malloc'd, NULL if reported. */
+char		*get_path(struct yfile *, struct ynode *, const char *);
+
+/*
+ * config_confine.c: guardian.confine (conf_confine), and after every
+ * file is read, that each rule names a pattern of cloister's lists
+ * (confine_check_rules); confine_conf_free() frees what they made.
+ */
+void		 conf_confine(struct yfile *, struct ynode *);
+void		 confine_check_rules(struct loader *);
+void		 confine_conf_free(struct config *);
 
 /*
  * config_cloister.c: check a file of cloister's (config.yaml, or the

@@ -90,8 +90,16 @@ static int64_t		 silence_max;
 static int64_t		 heard;		/* CLOCK_MONOTONIC ms: last bytes */
 
 static unsigned char	 rbuf[RBUF_SIZE];
-/* One whole frame plus what a single read can bring behind it. */
-static unsigned char	 fbuf[FRAME_HDR_SIZE + FRAME_MAXPAYLOAD + RBUF_SIZE];
+/*
+ * The frame being read: its header so far, then its payload.  Output
+ * frames go straight through as their bytes come; only the payloads of
+ * the few other frames are gathered, in fbuf.
+ */
+static unsigned char	 fhdr[FRAME_HDR_SIZE];
+static size_t		 fhlen;
+static int		 ftype = -1;	/* -1: reading a header */
+static uint32_t		 fleft;		/* payload bytes still to come */
+static unsigned char	 fbuf[FRAME_MAXPAYLOAD];
 static size_t		 flen;
 static unsigned char	 errbody[ERRBODY_MAX];
 static size_t		 errlen;
@@ -1201,52 +1209,75 @@ frame(int type, const unsigned char *p, uint32_t len)
 	}
 }
 
-/* Handle the whole frames in buf; return the bytes they used. */
-static size_t
-frames(const unsigned char *buf, size_t len)
+/*
+ * Some of a frame's header has come: refuse a bad one as soon as it
+ * shows, and begin the payload of a good one once it is whole.
+ */
+static void
+frame_begin(void)
 {
 	const unsigned char	*payload;
 	uint32_t		 plen;
-	size_t			 off = 0, used;
-	int			 r, type;
+	size_t			 used;
+	int			 type;
 
-	while (off < len) {
-		r = frame_parse(buf + off, len - off, &type, &payload, &plen,
-		    &used);
-		if (r == 0)
-			break;
-		if (r == -1) {
-			if (strchr("qs12xdk", buf[off]) == NULL ||
-			    buf[off] == '\0')
-				protoerr("unknown frame type 0x%02x",
-				    buf[off]);
-			protoerr("oversized frame");
-		}
-		frame(type, payload, plen);
-		off += used;
+	switch (frame_parse(fhdr, fhlen, &type, &payload, &plen, &used)) {
+	case -1:
+		if (strchr("qs12xdk", fhdr[0]) == NULL || fhdr[0] == '\0')
+			protoerr("unknown frame type 0x%02x", fhdr[0]);
+		protoerr("oversized frame");
+	case 1:
+		fhlen = 0;
+		frame(type, fbuf, 0);	/* empty */
+		return;
 	}
-	return (off);
+	if (fhlen < FRAME_HDR_SIZE)
+		return;
+	fhlen = 0;
+	ftype = fhdr[0];
+	fleft = (uint32_t)fhdr[1] << 24 | (uint32_t)fhdr[2] << 16 |
+	    (uint32_t)fhdr[3] << 8 | fhdr[4];
+	flen = 0;
 }
 
-/* Sink of a 200 response: frames, most often parsed in place. */
+/*
+ * Sink of a 200 response: frames, however the bytes are cut.  Output
+ * is written as it comes, never gathered into whole frames first, and
+ * nothing is ever moved within a buffer.
+ */
 static void
 stream_input(const unsigned char *p, size_t n)
 {
-	size_t	used;
+	size_t	take;
 
-	if (flen == 0) {
-		used = frames(p, n);
-		p += used;
-		n -= used;
-		memcpy(fbuf, p, n);
-		flen = n;
-		return;
+	while (n > 0) {
+		if (ftype == -1) {
+			take = FRAME_HDR_SIZE - fhlen;
+			if (take > n)
+				take = n;
+			memcpy(fhdr + fhlen, p, take);
+			fhlen += take;
+			p += take;
+			n -= take;
+			frame_begin();
+			continue;
+		}
+		take = fleft < n ? fleft : n;
+		if (ftype == FRAME_STDOUT || ftype == FRAME_STDERR)
+			frame(ftype, p, take);
+		else {
+			memcpy(fbuf + flen, p, take);
+			flen += take;
+		}
+		p += take;
+		n -= take;
+		if ((fleft -= take) == 0) {
+			if (ftype != FRAME_STDOUT && ftype != FRAME_STDERR)
+				frame(ftype, fbuf, flen);
+			ftype = -1;
+			flen = 0;
+		}
 	}
-	memcpy(fbuf + flen, p, n);
-	flen += n;
-	used = frames(fbuf, flen);
-	memmove(fbuf, fbuf + used, flen - used);
-	flen -= used;
 }
 
 /* Sink of an error response: keep the start of the JSON body. */
@@ -1811,7 +1842,7 @@ main(int argc, char *argv[])
 		http_error(&r);
 	if (buffered)
 		buffered_result();
-	if (flen > 0)
+	if (ftype != -1 || fhlen > 0)
 		lost("truncated frame");
 	lost("no final status from the command");
 }

@@ -19,7 +19,7 @@ O	?= build
 # Debian packages this tree needs to build and test.
 DEBS	= build-essential pkg-config libevent-dev libbsd-dev libyaml-dev \
 	  libpcre2-dev libseccomp-dev libjansson-dev libcmocka-dev \
-	  mandoc curl jq procps psmisc file iproute2 unicode-data
+	  mandoc curl jq procps psmisc file iproute2 unicode-data strace
 PKGS	= libevent libbsd-overlay yaml-0.1 libpcre2-8 libseccomp jansson
 # The Unicode database: common/uniformat.h is made from it, and
 # test_canon checks the canonical string against it.
@@ -90,6 +90,7 @@ $(O)/.deps:
 	@if ! pkg-config --exists $(PKGS) cmocka 2>/dev/null || \
 	    ! command -v mandoc >/dev/null || ! command -v curl >/dev/null || \
 	    ! command -v jq >/dev/null || ! command -v ip >/dev/null || \
+	    ! command -v strace >/dev/null || \
 	    { [ ! -r $(UCD) ] && command -v apt-get >/dev/null; }; then \
 		if command -v apt-get >/dev/null; then \
 			echo "installing build dependencies: $(DEBS)"; \

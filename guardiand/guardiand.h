@@ -232,6 +232,7 @@ const struct pstat *ptable_below(const struct ptable *, const struct pstat *,
 	    pid_t);
 int	 ptree_kill_all(const pid_t *, size_t, int);
 int	 cg_self(char *, size_t);
+int	 cg_nsdelegate(void);
 int	 cg_spawner_dir(pid_t, char *, size_t);
 int	 cg_signal(const char *, int);
 int	 cg_populated(const char *);

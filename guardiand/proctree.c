@@ -249,6 +249,29 @@ cg_self(char *buf, size_t len)
 	return (rv);
 }
 
+/*
+ * Whether the cgroup2 hierarchy is mounted nsdelegate: only then does
+ * a cgroup namespace keep a process (root too) from moving itself out.
+ */
+int
+cg_nsdelegate(void)
+{
+	FILE	*fp;
+	char	*line = NULL;
+	size_t	 cap = 0;
+	int	 rv = 0;
+
+	if ((fp = fopen("/proc/mounts", "re")) == NULL)
+		return (0);
+	while (getline(&line, &cap, fp) != -1)
+		if (strstr(line, " cgroup2 ") != NULL &&
+		    strstr(line, "nsdelegate") != NULL)
+			rv = 1;
+	fclose(fp);
+	free(line);
+	return (rv);
+}
+
 /* The spawner's cgroup directory, below the daemon's: its pid names it. */
 int
 cg_spawner_dir(pid_t spawner, char *buf, size_t len)

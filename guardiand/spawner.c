@@ -244,10 +244,13 @@ spawner_mechanism(void)
 	if ((size_t)snprintf(probe, sizeof(probe), "%s/cgroup.kill",
 	    sp.base) >= sizeof(probe))
 		probe[0] = '\0';
-	log_info("commands: a cgroup each under %s, killed with %s%s",
+	log_info("commands: a cgroup each under %s, killed with %s%s%s",
 	    sp.base, access(probe, F_OK) == 0 ? "cgroup.kill" :
 	    "SIGKILL to each process (no cgroup.kill)",
-	    sp.cgns ? ", in a cgroup namespace of their own" : "");
+	    sp.cgns ? ", in a cgroup namespace of their own" : "",
+	    sp.cgns && !cg_nsdelegate() ? " (the hierarchy is not mounted "
+	    "nsdelegate: one that leaves its cgroup is tracked as their "
+	    "subreaper)" : "");
 }
 
 __dead void
@@ -331,7 +334,7 @@ cmd_find(uint32_t id)
 	return (NULL);
 }
 
-/* Without cgroups: the command a process was seen in, 0 if none. */
+/* The command a process was seen in, 0 if none. */
 static uint32_t
 track_cmd(const struct pstat *ps, uint32_t *gen)
 {
@@ -348,7 +351,8 @@ track_cmd(const struct pstat *ps, uint32_t *gen)
 }
 
 /*
- * Without cgroups: whether ps belongs to c.  It does if it or an
+ * Whether ps, below us, belongs to c (besides its cgroup, if it has
+ * one).  It does if it or an
  * ancestor below us is c's first process, is in c's session, or was
  * seen in c's tree before.
  */
@@ -369,7 +373,11 @@ cmd_owns(const struct cmd *c, const struct ptable *pt, const struct pstat *ps)
 	return (0);
 }
 
-/* The whole tree of c gets sig; pt: /proc now, without cgroups. */
+/*
+ * The whole tree of c gets sig: its cgroup, and what descends from us
+ * and belongs to it (pt: /proc now), for a process that left the
+ * cgroup (root can, where the hierarchy is not mounted nsdelegate).
+ */
 static void
 cmd_signal(struct cmd *c, int sig, const struct ptable *pt)
 {
@@ -377,7 +385,7 @@ cmd_signal(struct cmd *c, int sig, const struct ptable *pt)
 
 	if (c->cg[0] != '\0')
 		(void)cg_signal(c->cg, sig);
-	else if (pt != NULL)
+	if (pt != NULL)
 		for (i = 0; i < pt->n; i++)
 			if (pt->p[i].state != 'Z' &&
 			    ptable_below(pt, &pt->p[i], getpid()) != NULL &&
@@ -395,8 +403,8 @@ cmd_alive(const struct cmd *c, const struct ptable *pt)
 
 	if (c->pid > 0)
 		return (1);
-	if (c->cg[0] != '\0')
-		return (cg_populated(c->cg) == 1);
+	if (c->cg[0] != '\0' && cg_populated(c->cg) == 1)
+		return (1);
 	for (i = 0; pt != NULL && i < pt->n; i++)
 		if (pt->p[i].state != 'Z' &&
 		    ptable_below(pt, &pt->p[i], getpid()) != NULL &&
@@ -414,14 +422,10 @@ cmd_free(struct cmd *c)
 	free(c);
 }
 
-/* /proc now, where the trees must be looked up in it; else nothing. */
+/* /proc now. */
 static int
 spawner_ptable(struct ptable *pt)
 {
-	pt->p = NULL;
-	pt->n = 0;
-	if (sp.base[0] != '\0')
-		return (0);
 	if (ptable_load(pt) == -1) {
 		log_warn("/proc");
 		return (-1);
@@ -430,7 +434,7 @@ spawner_ptable(struct ptable *pt)
 }
 
 /*
- * Without cgroups: remember which command each of our descendants
+ * Remember which command each of our descendants
  * belongs to, for when it is orphaned and leaves the trees it was
  * found in.  One nobody can claim keeps the number of the last
  * command started when it was first seen: it came from one of those.
@@ -485,7 +489,7 @@ spawner_scan(const struct ptable *pt)
 	sp.ntracks = n;
 }
 
-/* Without cgroups: orphans nobody claims, once their commands ended. */
+/* Orphans nobody claims, once their commands ended. */
 static int
 spawner_strays(void)
 {
@@ -522,8 +526,8 @@ tick_schedule(int64_t ms)
 
 /*
  * Trees being killed: SIGKILL when due, again until nothing is left,
- * then the command is forgotten.  Without cgroups, also who belongs to
- * whom, and the orphans nobody claims.
+ * then the command is forgotten.  Also who belongs to whom, and the
+ * orphans nobody claims.
  */
 static void
 spawner_tick(int fd, short event, void *arg)
@@ -534,11 +538,14 @@ spawner_tick(int fd, short event, void *arg)
 	int		 busy = 0, strays = 0;
 
 	if (spawner_ptable(&pt) == -1) {
+		/* The cgroups and the groups at least. */
+		TAILQ_FOREACH(c, &sp.cmds, entry)
+			if (c->kill_at != 0 && now >= c->kill_at)
+				cmd_signal(c, SIGKILL, NULL);
 		tick_schedule(TICK_MS);
 		return;
 	}
-	if (sp.base[0] == '\0')
-		spawner_scan(&pt);
+	spawner_scan(&pt);
 	TAILQ_FOREACH_SAFE(c, &sp.cmds, entry, next) {
 		if (c->kill_at != 0 && now >= c->kill_at)
 			cmd_signal(c, SIGKILL, &pt);
@@ -550,12 +557,11 @@ spawner_tick(int fd, short event, void *arg)
 		if (c->kill_at != 0 || c->pid == 0)
 			busy = 1;
 	}
-	if (sp.base[0] == '\0')
-		strays = spawner_strays();
+	strays = spawner_strays();
 	ptable_free(&pt);
 	if (busy)
 		tick_schedule(TICK_MS);
-	else if (sp.base[0] == '\0' && (strays || !TAILQ_EMPTY(&sp.cmds)))
+	else if (strays || !TAILQ_EMPTY(&sp.cmds))
 		tick_schedule(SCAN_MS);
 }
 
@@ -565,15 +571,16 @@ cmd_stop(struct cmd *c, int64_t grace)
 {
 	struct ptable	 pt;
 
+	int		 ok;
+
 	if (c->stopping && grace > 0)
 		return;
 	c->stopping = 1;
-	if (spawner_ptable(&pt) == 0) {
-		if (sp.base[0] == '\0')
-			spawner_scan(&pt);
-		cmd_signal(c, grace > 0 ? SIGTERM : SIGKILL, &pt);
+	if ((ok = spawner_ptable(&pt) == 0))
+		spawner_scan(&pt);
+	cmd_signal(c, grace > 0 ? SIGTERM : SIGKILL, ok ? &pt : NULL);
+	if (ok)
 		ptable_free(&pt);
-	}
 	if (c->kill_at == 0 || c->kill_at > mono_now() + grace)
 		c->kill_at = mono_now() + grace;
 	tick_schedule(grace > 0 ? TICK_MS : 0);
@@ -842,8 +849,7 @@ spawner_spawn(struct imsg *imsg)
 		if (imsgev_compose_enc(&sp.iev, IMSG_SPAWNED, c->id, -1,
 		    &enc) == -1)
 			fatal("compose");
-		if (sp.base[0] == '\0')
-			tick_schedule(SCAN_MS);
+		tick_schedule(SCAN_MS);
 	}
 	free(cwd);
 	strv_free(argv);

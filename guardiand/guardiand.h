@@ -150,6 +150,12 @@ enum imsg_type {
 #define SPAWN_STOP		0
 #define SPAWN_KILL		1
 #define SPAWN_GRACE_MS		5000	/* SIGTERM, then SIGKILL */
+/*
+ * After a command's first process exited, its output is drained this
+ * long (the request child), then what it left gets SIGTERM (the
+ * spawner).
+ */
+#define SPAWN_DRAIN_MS		2000
 
 #define REQ_MODE_BUFFERED	0	/* POST /request */
 #define REQ_MODE_STREAM		1	/* POST /v1/exec */

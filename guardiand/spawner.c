@@ -74,6 +74,7 @@ struct cmd {
 	pid_t			 sid;		/* its session and group */
 	char			 cg[PATH_MAX];	/* its cgroup, "" if none */
 	int			 stopping;	/* SIGTERM sent */
+	int64_t			 term_at;	/* SIGTERM due (ms), 0 if not */
 	int64_t			 kill_at;	/* SIGKILL due (ms), 0 if not */
 };
 
@@ -95,6 +96,7 @@ static struct {
 	size_t			 ntracks;
 	uint32_t		 last_id;
 	struct event		 ev_chld, ev_pdeath, tick;
+	int64_t			 tick_at;	/* when it is due, 0 if not */
 	int			 ended;
 } sp = { .cmds = TAILQ_HEAD_INITIALIZER(sp.cmds) };
 
@@ -105,6 +107,7 @@ static void	 spawner_verbose(struct imsg *);
 static void	 spawner_sig(int, short, void *);
 static void	 spawner_tick(int, short, void *);
 static void	 spawner_end(void);
+static void	 cmd_stop(struct cmd *, int64_t, const struct ptable *);
 
 /*
  * What the parent may ask, one handler each: a new message type is
@@ -334,43 +337,66 @@ cmd_find(uint32_t id)
 	return (NULL);
 }
 
-/* The command a process was seen in, 0 if none. */
-static uint32_t
-track_cmd(const struct pstat *ps, uint32_t *gen)
+static int
+track_cmp(const void *a, const void *b)
 {
-	size_t	 i;
+	const struct track	*x = a, *y = b;
 
-	for (i = 0; i < sp.ntracks; i++)
-		if (sp.tracks[i].pid == ps->pid &&
-		    sp.tracks[i].start == ps->start) {
-			if (gen != NULL)
-				*gen = sp.tracks[i].gen;
-			return (sp.tracks[i].cmd);
-		}
-	return (0);
+	return (x->pid < y->pid ? -1 : x->pid > y->pid);
+}
+
+/* What we remember of a process (the same one: its start time too). */
+static const struct track *
+track_find(const struct pstat *ps)
+{
+	struct track	 key;
+	const struct track *t;
+
+	key.pid = ps->pid;
+	t = bsearch(&key, sp.tracks, sp.ntracks, sizeof(*sp.tracks),
+	    track_cmp);
+	return (t != NULL && t->start == ps->start ? t : NULL);
+}
+
+static struct cmd *
+cmd_by_sid(pid_t sid)
+{
+	struct cmd	*c;
+
+	TAILQ_FOREACH(c, &sp.cmds, entry)
+		if (c->sid == sid)
+			return (c);
+	return (NULL);
 }
 
 /*
- * Whether ps, below us, belongs to c (besides its cgroup, if it has
- * one).  It does if it or an
- * ancestor below us is c's first process, is in c's session, or was
- * seen in c's tree before.
+ * The command ps belongs to (besides the cgroups), if it descends
+ * from us: the first one found going up from ps that is a command's
+ * first process, is in a command's session, or was seen in a
+ * command's tree before.  NULL if none.
  */
-static int
-cmd_owns(const struct cmd *c, const struct ptable *pt, const struct pstat *ps)
+static struct cmd *
+cmd_owner(const struct ptable *pt, const struct pstat *ps)
 {
-	pid_t	 self = getpid();
-	int	 depth;
+	const struct track *t;
+	struct cmd	*c;
+	pid_t		 self = getpid();
+	int		 depth;
 
+	if (ps->state == 'Z')
+		return (NULL);
 	for (depth = 0; ps != NULL && depth < 4096; depth++) {
-		if (ps->pid == c->sid || ps->sid == c->sid ||
-		    track_cmd(ps, NULL) == c->id)
-			return (1);
+		if ((c = cmd_by_sid(ps->pid)) != NULL ||
+		    (c = cmd_by_sid(ps->sid)) != NULL)
+			return (c);
+		if ((t = track_find(ps)) != NULL && t->cmd != 0 &&
+		    (c = cmd_find(t->cmd)) != NULL)
+			return (c);
 		if (ps->ppid == self || ps->ppid <= 1)
-			return (0);
+			return (NULL);
 		ps = ptable_find(pt, ps->ppid);
 	}
-	return (0);
+	return (NULL);
 }
 
 /*
@@ -385,19 +411,16 @@ cmd_signal(struct cmd *c, int sig, const struct ptable *pt)
 
 	if (c->cg[0] != '\0')
 		(void)cg_signal(c->cg, sig);
-	if (pt != NULL)
-		for (i = 0; i < pt->n; i++)
-			if (pt->p[i].state != 'Z' &&
-			    ptable_below(pt, &pt->p[i], getpid()) != NULL &&
-			    cmd_owns(c, pt, &pt->p[i]))
-				(void)kill(pt->p[i].pid, sig);
+	for (i = 0; pt != NULL && i < pt->n; i++)
+		if (cmd_owner(pt, &pt->p[i]) == c)
+			(void)kill(pt->p[i].pid, sig);
 	/* Its group, whatever else: cheap, and at once. */
 	(void)kill(-c->sid, sig);
 }
 
 /* Whether anything of c is left. */
 static int
-cmd_alive(const struct cmd *c, const struct ptable *pt)
+cmd_alive(struct cmd *c, const struct ptable *pt)
 {
 	size_t	 i;
 
@@ -406,9 +429,7 @@ cmd_alive(const struct cmd *c, const struct ptable *pt)
 	if (c->cg[0] != '\0' && cg_populated(c->cg) == 1)
 		return (1);
 	for (i = 0; pt != NULL && i < pt->n; i++)
-		if (pt->p[i].state != 'Z' &&
-		    ptable_below(pt, &pt->p[i], getpid()) != NULL &&
-		    cmd_owns(c, pt, &pt->p[i]))
+		if (cmd_owner(pt, &pt->p[i]) == c)
 			return (1);
 	return (0);
 }
@@ -445,45 +466,35 @@ spawner_scan(const struct ptable *pt)
 	struct track	*nt;
 	struct cmd	*c;
 	const struct pstat *ps, *top;
+	const struct track *t;
 	pid_t		 self = getpid();
-	size_t		 i, n = 0, pass;
-	uint32_t	 gen;
+	size_t		 i, n = 0;
 
 	if ((nt = calloc(pt->n + 1, sizeof(*nt))) == NULL) {
 		log_warn("scan");
 		return;
 	}
-	/* Those just below us first: the rest take their age. */
-	for (pass = 0; pass < 2; pass++) {
-		for (i = 0; i < pt->n; i++) {
-			ps = &pt->p[i];
-			if (ps->state == 'Z' ||
-			    (top = ptable_below(pt, ps, self)) == NULL ||
-			    (pass == 0) != (top == ps))
-				continue;
-			nt[n].pid = ps->pid;
-			nt[n].start = ps->start;
-			TAILQ_FOREACH(c, &sp.cmds, entry)
-				if (cmd_owns(c, pt, ps))
-					break;
-			if (c != NULL) {
-				nt[n++].cmd = c->id;
-				continue;
-			}
-			gen = sp.last_id;
-			if (track_cmd(ps, &gen) != 0)
-				gen = sp.last_id;
-			if (top != ps) {
-				size_t	 j;
-
-				for (j = 0; j < n; j++)
-					if (nt[j].pid == top->pid &&
-					    nt[j].cmd == 0)
-						gen = nt[j].gen;
-			}
-			nt[n++].gen = gen;
+	for (i = 0; i < pt->n; i++) {
+		ps = &pt->p[i];
+		if (ps->state == 'Z' || (top = ptable_below(pt, ps, self)) ==
+		    NULL)
+			continue;
+		nt[n].pid = ps->pid;
+		nt[n].start = ps->start;
+		if ((c = cmd_owner(pt, ps)) != NULL) {
+			nt[n++].cmd = c->id;
+			continue;
 		}
+		/* Nobody's: as old as it, or its ancestor below us, was. */
+		if ((t = track_find(ps)) != NULL && t->cmd == 0)
+			nt[n].gen = t->gen;
+		else if ((t = track_find(top)) != NULL && t->cmd == 0)
+			nt[n].gen = t->gen;
+		else
+			nt[n].gen = sp.last_id;
+		n++;
 	}
+	/* pt is sorted by pid: so is nt. */
 	free(sp.tracks);
 	sp.tracks = nt;
 	sp.ntracks = n;
@@ -514,11 +525,17 @@ spawner_strays(void)
 	return (left);
 }
 
+/* A tick in ms at the latest (one due sooner stays). */
 static void
 tick_schedule(int64_t ms)
 {
 	struct timeval	 tv;
+	int64_t		 at = mono_now() + ms;
 
+	if (sp.tick_at != 0 && sp.tick_at <= at &&
+	    evtimer_pending(&sp.tick, NULL))
+		return;
+	sp.tick_at = at;
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	evtimer_add(&sp.tick, &tv);
@@ -537,6 +554,7 @@ spawner_tick(int fd, short event, void *arg)
 	int64_t		 now = mono_now();
 	int		 busy = 0, strays = 0;
 
+	sp.tick_at = 0;
 	if (spawner_ptable(&pt) == -1) {
 		/* The cgroups and the groups at least. */
 		TAILQ_FOREACH(c, &sp.cmds, entry)
@@ -547,14 +565,20 @@ spawner_tick(int fd, short event, void *arg)
 	}
 	spawner_scan(&pt);
 	TAILQ_FOREACH_SAFE(c, &sp.cmds, entry, next) {
-		if (c->kill_at != 0 && now >= c->kill_at)
-			cmd_signal(c, SIGKILL, &pt);
 		if (c->pid == 0 && !cmd_alive(c, &pt)) {
 			log_debug("command %u: nothing left of it", c->id);
 			cmd_free(c);
 			continue;
 		}
-		if (c->kill_at != 0 || c->pid == 0)
+		if (c->term_at != 0 && now >= c->term_at) {
+			log_debug("command %u: ended, stopping what it left",
+			    c->id);
+			c->term_at = 0;
+			cmd_stop(c, SPAWN_GRACE_MS, &pt);
+		}
+		if (c->kill_at != 0 && now >= c->kill_at)
+			cmd_signal(c, SIGKILL, &pt);
+		if (c->kill_at != 0 || c->term_at != 0 || c->pid == 0)
 			busy = 1;
 	}
 	strays = spawner_strays();
@@ -565,22 +589,27 @@ spawner_tick(int fd, short event, void *arg)
 		tick_schedule(SCAN_MS);
 }
 
-/* SIGTERM to the tree, SIGKILL after the grace period. */
+/*
+ * SIGTERM to the tree, SIGKILL after the grace period (0: at once);
+ * pt: /proc now, or NULL to look.
+ */
 static void
-cmd_stop(struct cmd *c, int64_t grace)
+cmd_stop(struct cmd *c, int64_t grace, const struct ptable *pt)
 {
-	struct ptable	 pt;
-
-	int		 ok;
+	struct ptable	 own;
+	int		 ok = 0;
 
 	if (c->stopping && grace > 0)
 		return;
 	c->stopping = 1;
-	if ((ok = spawner_ptable(&pt) == 0))
-		spawner_scan(&pt);
-	cmd_signal(c, grace > 0 ? SIGTERM : SIGKILL, ok ? &pt : NULL);
+	c->term_at = 0;
+	if (pt == NULL && (ok = spawner_ptable(&own) == 0)) {
+		spawner_scan(&own);
+		pt = &own;
+	}
+	cmd_signal(c, grace > 0 ? SIGTERM : SIGKILL, pt);
 	if (ok)
-		ptable_free(&pt);
+		ptable_free(&own);
 	if (c->kill_at == 0 || c->kill_at > mono_now() + grace)
 		c->kill_at = mono_now() + grace;
 	tick_schedule(grace > 0 ? TICK_MS : 0);
@@ -602,7 +631,7 @@ spawner_kill(struct imsg *imsg)
 		return;
 	log_debug("command %u: %s", c->id, how == SPAWN_STOP ? "stopping" :
 	    "killing");
-	cmd_stop(c, how == SPAWN_STOP ? SPAWN_GRACE_MS : 0);
+	cmd_stop(c, how == SPAWN_STOP ? SPAWN_GRACE_MS : 0, NULL);
 }
 
 static void
@@ -632,9 +661,15 @@ spawner_sig(int sig, short event, void *arg)
 		/*
 		 * Its first process gone, the rest of the tree goes too
 		 * (nothing outlives its request): at once if it was being
-		 * stopped, else after the grace period a SIGTERM gives.
+		 * stopped; else once the output had time to drain, with
+		 * SIGTERM, and SIGKILL after the grace period.
 		 */
-		cmd_stop(c, c->stopping ? 0 : SPAWN_GRACE_MS);
+		if (c->stopping)
+			cmd_stop(c, 0, NULL);
+		else {
+			c->term_at = mono_now() + SPAWN_DRAIN_MS;
+			tick_schedule(TICK_MS);
+		}
 	}
 }
 

@@ -129,6 +129,8 @@ ptable_find(const struct ptable *pt, pid_t pid)
 {
 	struct pstat	 key;
 
+	if (pt->n == 0)
+		return (NULL);
 	key.pid = pid;
 	return (bsearch(&key, pt->p, pt->n, sizeof(*pt->p), pstat_cmp));
 }

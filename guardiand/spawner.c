@@ -76,6 +76,7 @@ struct cmd {
 	int			 stopping;	/* SIGTERM sent */
 	int64_t			 term_at;	/* SIGTERM due (ms), 0 if not */
 	int64_t			 kill_at;	/* SIGKILL due (ms), 0 if not */
+	size_t			 nproc;		/* seen in /proc at the last look */
 };
 
 /* Without cgroups: a process seen in a command's tree (cmd 0: nobody's). */
@@ -105,9 +106,11 @@ static void	 spawner_spawn(struct imsg *);
 static void	 spawner_kill(struct imsg *);
 static void	 spawner_verbose(struct imsg *);
 static void	 spawner_sig(int, short, void *);
+static void	 spawner_reap(void);
 static void	 spawner_tick(int, short, void *);
 static void	 spawner_end(void);
-static void	 cmd_stop(struct cmd *, int64_t, const struct ptable *);
+struct view;
+static void	 cmd_stop(struct cmd *, int64_t, const struct view *);
 
 /*
  * What the parent may ask, one handler each: a new message type is
@@ -314,6 +317,13 @@ spawner_dispatch(int fd, short event, void *arg)
 			    imsg.hdr.type);
 		handlers[i].fn(&imsg);
 		imsg_free(&imsg);
+		/*
+		 * A burst of orders must not hold up the answers: what
+		 * ended is reaped, and what we say goes out, after each.
+		 */
+		spawner_reap();
+		if (imsg_write(ibuf) == -1)
+			fatal("write to parent");
 	}
 	if (rv == -1)
 		fatalx("garbled message from parent");
@@ -352,6 +362,8 @@ track_find(const struct pstat *ps)
 	struct track	 key;
 	const struct track *t;
 
+	if (sp.ntracks == 0)
+		return (NULL);
 	key.pid = ps->pid;
 	t = bsearch(&key, sp.tracks, sp.ntracks, sizeof(*sp.tracks),
 	    track_cmp);
@@ -400,38 +412,81 @@ cmd_owner(const struct ptable *pt, const struct pstat *ps)
 }
 
 /*
+ * /proc now, and the command each of our descendants belongs to
+ * (own[i] for pt.p[i], NULL if none), each command's count of them
+ * in its nproc: looked up once, used for every command.
+ */
+struct view {
+	struct ptable	 pt;
+	struct cmd	**own;
+};
+
+static void	 spawner_scan(const struct view *);
+
+static int
+view_load(struct view *v)
+{
+	struct cmd	*c;
+	pid_t		 self = getpid();
+	size_t		 i;
+
+	v->own = NULL;
+	if (ptable_load(&v->pt) == -1) {
+		log_warn("/proc");
+		return (-1);
+	}
+	if ((v->own = calloc(v->pt.n + 1, sizeof(*v->own))) == NULL) {
+		log_warn("/proc");
+		ptable_free(&v->pt);
+		return (-1);
+	}
+	TAILQ_FOREACH(c, &sp.cmds, entry)
+		c->nproc = 0;
+	for (i = 0; i < v->pt.n; i++) {
+		if (ptable_below(&v->pt, &v->pt.p[i], self) == NULL)
+			continue;
+		if ((v->own[i] = cmd_owner(&v->pt, &v->pt.p[i])) != NULL)
+			v->own[i]->nproc++;
+	}
+	spawner_scan(v);
+	return (0);
+}
+
+static void
+view_free(struct view *v)
+{
+	ptable_free(&v->pt);
+	free(v->own);
+	v->own = NULL;
+}
+
+/*
  * The whole tree of c gets sig: its cgroup, and what descends from us
- * and belongs to it (pt: /proc now), for a process that left the
- * cgroup (root can, where the hierarchy is not mounted nsdelegate).
+ * and belongs to it (v: /proc now, or NULL), for a process that left
+ * the cgroup (root can, where the hierarchy is not mounted
+ * nsdelegate).
  */
 static void
-cmd_signal(struct cmd *c, int sig, const struct ptable *pt)
+cmd_signal(struct cmd *c, int sig, const struct view *v)
 {
 	size_t	 i;
 
 	if (c->cg[0] != '\0')
 		(void)cg_signal(c->cg, sig);
-	for (i = 0; pt != NULL && i < pt->n; i++)
-		if (cmd_owner(pt, &pt->p[i]) == c)
-			(void)kill(pt->p[i].pid, sig);
+	for (i = 0; v != NULL && i < v->pt.n; i++)
+		if (v->own[i] == c)
+			(void)kill(v->pt.p[i].pid, sig);
 	/* Its group, whatever else: cheap, and at once. */
 	(void)kill(-c->sid, sig);
 }
 
-/* Whether anything of c is left. */
+/* Whether anything of c is left (nproc: as the last view_load saw). */
 static int
-cmd_alive(struct cmd *c, const struct ptable *pt)
+cmd_alive(struct cmd *c)
 {
-	size_t	 i;
-
-	if (c->pid > 0)
+	if (c->pid > 0 || c->nproc > 0)
 		return (1);
-	if (c->cg[0] != '\0' && cg_populated(c->cg) == 1)
-		return (1);
-	for (i = 0; pt != NULL && i < pt->n; i++)
-		if (cmd_owner(pt, &pt->p[i]) == c)
-			return (1);
-	return (0);
+	return (c->cg[0] != '\0' && cg_populated(c->cg) == 1);
 }
 
 static void
@@ -443,28 +498,17 @@ cmd_free(struct cmd *c)
 	free(c);
 }
 
-/* /proc now. */
-static int
-spawner_ptable(struct ptable *pt)
-{
-	if (ptable_load(pt) == -1) {
-		log_warn("/proc");
-		return (-1);
-	}
-	return (0);
-}
-
 /*
- * Remember which command each of our descendants
- * belongs to, for when it is orphaned and leaves the trees it was
- * found in.  One nobody can claim keeps the number of the last
- * command started when it was first seen: it came from one of those.
+ * Remember which command each of our descendants belongs to, for when
+ * it is orphaned and leaves the trees it was found in.  One nobody
+ * can claim keeps the number of the last command started when it was
+ * first seen: it came from one of those.
  */
 static void
-spawner_scan(const struct ptable *pt)
+spawner_scan(const struct view *v)
 {
+	const struct ptable *pt = &v->pt;
 	struct track	*nt;
-	struct cmd	*c;
 	const struct pstat *ps, *top;
 	const struct track *t;
 	pid_t		 self = getpid();
@@ -481,8 +525,8 @@ spawner_scan(const struct ptable *pt)
 			continue;
 		nt[n].pid = ps->pid;
 		nt[n].start = ps->start;
-		if ((c = cmd_owner(pt, ps)) != NULL) {
-			nt[n++].cmd = c->id;
+		if (v->own[i] != NULL) {
+			nt[n++].cmd = v->own[i]->id;
 			continue;
 		}
 		/* Nobody's: as old as it, or its ancestor below us, was. */
@@ -549,13 +593,13 @@ tick_schedule(int64_t ms)
 static void
 spawner_tick(int fd, short event, void *arg)
 {
-	struct ptable	 pt;
+	struct view	 v;
 	struct cmd	*c, *next;
 	int64_t		 now = mono_now();
 	int		 busy = 0, strays = 0;
 
 	sp.tick_at = 0;
-	if (spawner_ptable(&pt) == -1) {
+	if (view_load(&v) == -1) {
 		/* The cgroups and the groups at least. */
 		TAILQ_FOREACH(c, &sp.cmds, entry)
 			if (c->kill_at != 0 && now >= c->kill_at)
@@ -563,9 +607,8 @@ spawner_tick(int fd, short event, void *arg)
 		tick_schedule(TICK_MS);
 		return;
 	}
-	spawner_scan(&pt);
 	TAILQ_FOREACH_SAFE(c, &sp.cmds, entry, next) {
-		if (c->pid == 0 && !cmd_alive(c, &pt)) {
+		if (c->pid == 0 && !cmd_alive(c)) {
 			log_debug("command %u: nothing left of it", c->id);
 			cmd_free(c);
 			continue;
@@ -574,15 +617,15 @@ spawner_tick(int fd, short event, void *arg)
 			log_debug("command %u: ended, stopping what it left",
 			    c->id);
 			c->term_at = 0;
-			cmd_stop(c, SPAWN_GRACE_MS, &pt);
+			cmd_stop(c, SPAWN_GRACE_MS, &v);
 		}
 		if (c->kill_at != 0 && now >= c->kill_at)
-			cmd_signal(c, SIGKILL, &pt);
+			cmd_signal(c, SIGKILL, &v);
 		if (c->kill_at != 0 || c->term_at != 0 || c->pid == 0)
 			busy = 1;
 	}
 	strays = spawner_strays();
-	ptable_free(&pt);
+	view_free(&v);
 	if (busy)
 		tick_schedule(TICK_MS);
 	else if (strays || !TAILQ_EMPTY(&sp.cmds))
@@ -591,25 +634,23 @@ spawner_tick(int fd, short event, void *arg)
 
 /*
  * SIGTERM to the tree, SIGKILL after the grace period (0: at once);
- * pt: /proc now, or NULL to look.
+ * v: /proc now, or NULL to look.
  */
 static void
-cmd_stop(struct cmd *c, int64_t grace, const struct ptable *pt)
+cmd_stop(struct cmd *c, int64_t grace, const struct view *v)
 {
-	struct ptable	 own;
+	struct view	 own;
 	int		 ok = 0;
 
 	if (c->stopping && grace > 0)
 		return;
 	c->stopping = 1;
 	c->term_at = 0;
-	if (pt == NULL && (ok = spawner_ptable(&own) == 0)) {
-		spawner_scan(&own);
-		pt = &own;
-	}
-	cmd_signal(c, grace > 0 ? SIGTERM : SIGKILL, pt);
+	if (v == NULL && (ok = view_load(&own) == 0))
+		v = &own;
+	cmd_signal(c, grace > 0 ? SIGTERM : SIGKILL, v);
 	if (ok)
-		ptable_free(&own);
+		view_free(&own);
 	if (c->kill_at == 0 || c->kill_at > mono_now() + grace)
 		c->kill_at = mono_now() + grace;
 	tick_schedule(grace > 0 ? TICK_MS : 0);
@@ -637,15 +678,22 @@ spawner_kill(struct imsg *imsg)
 static void
 spawner_sig(int sig, short event, void *arg)
 {
+	if (sig == SIGUSR1) {
+		/* PR_SET_PDEATHSIG: the parent died, the channel may not say. */
+		exit(0);
+	}
+	spawner_reap();
+}
+
+/* SIGCHLD: a command's first process ended, or an orphan of ours. */
+static void
+spawner_reap(void)
+{
 	struct imsg_enc	 enc;
 	struct cmd	*c;
 	pid_t		 pid;
 	int		 status;
 
-	if (sig == SIGUSR1) {
-		/* PR_SET_PDEATHSIG: the parent died, the channel may not say. */
-		exit(0);
-	}
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		TAILQ_FOREACH(c, &sp.cmds, entry)
 			if (c->pid == pid)
@@ -673,13 +721,17 @@ spawner_sig(int sig, short event, void *arg)
 	}
 }
 
-/* A command's process, between fork and exec: any failure is reported. */
-static __dead void
-spawn_child(const struct cmd *c, const char *prog, char **argv, char **envp,
-    const char *cwd, int outfd, int errfd, int report)
+/*
+ * A command's process, between vfork and exec, sharing our memory:
+ * only system calls, no allocation, no sanitizer bookkeeping on the
+ * stack we share.  A failure's errno goes to *err.
+ */
+__attribute__((__no_sanitize_address__)) static __dead void
+spawn_child(const char *procs, int cgns, const char *prog, char **argv,
+    char **envp, const char *cwd, int outfd, int errfd, volatile int *err)
 {
 	sigset_t	 none;
-	int		 i, nullfd, e;
+	int		 i, fd;
 
 	for (i = 1; i < NSIG; i++)
 		(void)signal(i, SIG_DFL);
@@ -687,53 +739,64 @@ spawn_child(const struct cmd *c, const char *prog, char **argv, char **envp,
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (setsid() == -1)
 		goto fail;
-	if (c->cg[0] != '\0') {
-		if (cg_enter(c->cg) == -1)
+	if (procs != NULL) {
+		if ((fd = open(procs, O_WRONLY | O_CLOEXEC)) == -1 ||
+		    write(fd, "0", 1) != 1)
 			goto fail;
+		close(fd);
 		/* As root it could move itself out, but not from in there. */
-		if (sp.cgns && unshare(CLONE_NEWCGROUP) == -1)
+		if (cgns && unshare(CLONE_NEWCGROUP) == -1)
 			goto fail;
 	}
-	if ((nullfd = open("/dev/null", O_RDONLY)) == -1 ||
-	    dup2(nullfd, STDIN_FILENO) == -1 ||
+	if ((fd = open("/dev/null", O_RDONLY)) == -1 ||
+	    dup2(fd, STDIN_FILENO) == -1 ||
 	    dup2(outfd, STDOUT_FILENO) == -1 ||
 	    dup2(errfd, STDERR_FILENO) == -1)
 		goto fail;
 	if (chdir(cwd) == -1)
 		goto fail;
 	/* Whatever else is open here is the daemon's, not the command's. */
-	if (report > STDERR_FILENO + 1)
-		(void)close_range(STDERR_FILENO + 1, report - 1, 0);
-	(void)close_range(report + 1, ~0U, 0);
+	(void)close_range(STDERR_FILENO + 1, ~0U, 0);
 	execve(prog, argv, envp);
  fail:
-	e = errno;
-	if (write(report, &e, sizeof(e)) != sizeof(e))
-		_exit(126);
+	*err = errno != 0 ? errno : EIO;
 	_exit(127);
+}
+
+/* vfork(2) apart, with nothing of the caller's to clobber. */
+static pid_t
+spawn_vfork(const char *procs, const char *prog, char **argv, char **envp,
+    const char *cwd, int outfd, int errfd, volatile int *err)
+{
+	pid_t	 pid;
+
+	if ((pid = vfork()) == 0)
+		spawn_child(procs, sp.cgns, prog, argv, envp, cwd, outfd,
+		    errfd, err);
+	return (pid);
 }
 
 /*
  * Start a command: its argv exactly, PATH looked up as execvp(3)
  * would in its own environment, stdin /dev/null, stdout and stderr
  * pipes, a session of its own (and its cgroup), every signal at its
- * default.  0, or an errno.
+ * default.  vfork(2), as posix_spawn(3) does: our address space is
+ * not copied for each command.  0, or an errno.
  */
 static int
 cmd_start(struct cmd *c, char **argv, char **envp, const char *cwd,
     int *outfd, int *errfd)
 {
-	char		 prog[PATH_MAX];
+	char		 prog[PATH_MAX], procs[PATH_MAX + 16];
 	int		 outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
-	int		 rep[2] = { -1, -1 }, e = 0, status;
+	int		 e = 0, status;
+	volatile int	 cerr = 0;
 	sigset_t	 all, old;
-	ssize_t		 n;
 	pid_t		 pid;
 
 	if (exec_lookup(argv[0], cwd, envp, prog, sizeof(prog)) == -1)
 		return (errno);
-	if (pipe2(outp, O_CLOEXEC) == -1 || pipe2(errp, O_CLOEXEC) == -1 ||
-	    pipe2(rep, O_CLOEXEC) == -1) {
+	if (pipe2(outp, O_CLOEXEC) == -1 || pipe2(errp, O_CLOEXEC) == -1) {
 		e = errno;
 		goto done;
 	}
@@ -746,7 +809,8 @@ cmd_start(struct cmd *c, char **argv, char **envp, const char *cwd,
 	}
 	if (sp.base[0] != '\0') {
 		if ((size_t)snprintf(c->cg, sizeof(c->cg), "%s/c%u", sp.base,
-		    c->id) >= sizeof(c->cg))
+		    c->id) >= sizeof(c->cg) || (size_t)snprintf(procs,
+		    sizeof(procs), "%s/cgroup.procs", c->cg) >= sizeof(procs))
 			errno = ENAMETOOLONG;
 		else if (mkdir(c->cg, 0755) == 0)
 			errno = 0;
@@ -759,25 +823,17 @@ cmd_start(struct cmd *c, char **argv, char **envp, const char *cwd,
 	/* No handler of ours may run in the child before its exec. */
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
-	if ((pid = fork()) == 0)
-		spawn_child(c, prog, argv, envp, cwd, outp[1], errp[1],
-		    rep[1]);
+	pid = spawn_vfork(c->cg[0] != '\0' ? procs : NULL, prog, argv, envp,
+	    cwd, outp[1], errp[1], &cerr);
 	if (pid == -1)
 		e = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid == -1)
 		goto done;
-	close(rep[1]);
-	rep[1] = -1;
-	/* EOF: it ran exec.  An errno: it did not, and is gone. */
-	while ((n = read(rep[0], &e, sizeof(e))) == -1 && errno == EINTR)
-		;
-	if (n != sizeof(e))
-		e = 0;
-	else {
+	/* The child has run exec, or failed and is gone. */
+	if (cerr != 0) {
+		e = cerr;
 		(void)waitpid(pid, &status, 0);
-		if (e == 0)
-			e = EIO;
 		goto done;
 	}
 	c->pid = c->sid = pid;
@@ -797,10 +853,6 @@ cmd_start(struct cmd *c, char **argv, char **envp, const char *cwd,
 		close(errp[0]);
 	if (errp[1] != -1)
 		close(errp[1]);
-	if (rep[0] != -1)
-		close(rep[0]);
-	if (rep[1] != -1)
-		close(rep[1]);
 	return (e);
 }
 

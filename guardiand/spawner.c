@@ -53,17 +53,23 @@
  * subtree it may write (root, or delegated): one per command, entered
  * before exec, killed with cgroup.kill, removed afterwards; run as
  * root, a command also gets a cgroup namespace of its own, so that it
- * cannot move itself out.  Without one, the spawner is the subreaper
- * of every command and tells their processes apart in /proc: those in
- * a command's session or below its first process, and those it saw
- * there before they were orphaned; an orphan nobody can tell goes once
- * every command that may have left it has ended.
+ * cannot move itself out (where the hierarchy is mounted nsdelegate:
+ * elsewhere root may).  Besides, and alone without cgroups, the
+ * spawner is the subreaper of every command and tells their processes
+ * apart in /proc: those in a command's session or below its first
+ * process, and those it saw there before they were orphaned; an
+ * orphan nobody can tell goes once every command that may have left
+ * it has ended.
+ *
+ * Orders are handled one at a time, each by one function of the
+ * table below; after each, what ended is reaped and the answers go
+ * out, so that a burst of starts holds no answer up.
  */
 
 #define PIPE_SIZE	(1024 * 1024)	/* fewer wake-ups for bulk output */
 #define DEFAULT_PATH	"/usr/local/bin:/usr/bin:/bin"
 #define TICK_MS		100	/* while a tree is being killed */
-#define SCAN_MS		500	/* without cgroups: who belongs to whom */
+#define SCAN_MS		500	/* who belongs to whom, while any runs */
 #define END_WAIT_MS	3000	/* at the end, for the trees to go */
 #define SPAWN_ARGS_MAX	65536
 

@@ -24,7 +24,7 @@ O	?= build
 DEBS	= build-essential pkg-config libevent-dev libbsd-dev libyaml-dev \
 	  libpcre2-dev libseccomp-dev libjansson-dev libcmocka-dev \
 	  mandoc curl jq procps psmisc file iproute2 unicode-data musl-tools \
-	  tmux
+	  tmux strace
 PKGS	= libevent libbsd-overlay yaml-0.1 libpcre2-8 libseccomp jansson
 # The Unicode database: common/uniformat.h is made from it, and
 # test_canon checks the canonical string against it.
@@ -99,6 +99,7 @@ $(O)/.deps:
 	    ! command -v jq >/dev/null || ! command -v ip >/dev/null || \
 	    ! command -v musl-gcc >/dev/null || \
 	    ! command -v tmux >/dev/null || \
+	    ! command -v strace >/dev/null || \
 	    { [ ! -r $(UCD) ] && command -v apt-get >/dev/null; }; then \
 		if command -v apt-get >/dev/null; then \
 			echo "installing build dependencies: $(DEBS)"; \

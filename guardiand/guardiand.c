@@ -46,7 +46,7 @@ int	 guardiand_debug;
 int	 guardiand_verbose;
 
 static const char *const role_names[ROLE_MAX] = {
-	"parent", "policy", "request", "ui"
+	"parent", "policy", "request", "ui", "spawner"
 };
 
 static __dead void	 usage(void);
@@ -137,6 +137,8 @@ main(int argc, char *argv[])
 		proc_setname(role_name(role));
 		if (role == ROLE_POLICY)
 			policy_main();
+		if (role == ROLE_SPAWNER)
+			spawner_main();
 		netchild_main(role);
 	}
 

@@ -34,6 +34,7 @@ enum role {
 	ROLE_POLICY,
 	ROLE_REQUEST,
 	ROLE_UI,
+	ROLE_SPAWNER,
 	ROLE_MAX
 };
 
@@ -140,8 +141,35 @@ enum imsg_type {
 	IMSG_REQ_KEEPALIVE,	/* parent -> request: a keep-alive frame to
 				   every stream that asked for them */
 
+	/*
+	 * parent -> spawner.  The peerid is the parent's number for the
+	 * command (never 0, never reused); the spawner knows no request.
+	 */
+	IMSG_SPAWN,		/* str cwd, u32 argc, str arg...,
+				   u32 envc, str env... */
+	IMSG_SPAWN_KILL,	/* u8 SPAWN_STOP (SIGTERM, SIGKILL after
+				   the grace) or SPAWN_KILL (SIGKILL now)
+				   to the whole tree */
+
+	/* spawner -> parent */
+	IMSG_SPAWN_PIPE,	/* fd: an output pipe's read end;
+				   u8 1 stdout, 2 stderr */
+	IMSG_SPAWNED,		/* u32 pid: running, both pipes sent */
+	IMSG_SPAWN_FAIL,	/* u32 errno: it did not start */
+	IMSG_SPAWN_EXITED,	/* u32 wait status of its first process */
+
 	IMSG_MAX
 };
+
+#define SPAWN_STOP		0
+#define SPAWN_KILL		1
+#define SPAWN_GRACE_MS		5000	/* SIGTERM, then SIGKILL */
+/*
+ * After a command's first process exited, its output is drained this
+ * long (the request child), then what it left gets SIGTERM (the
+ * spawner).
+ */
+#define SPAWN_DRAIN_MS		2000
 
 #define REQ_MODE_BUFFERED	0	/* POST /request */
 #define REQ_MODE_STREAM		1	/* POST /v1/exec */
@@ -201,6 +229,42 @@ int	 listen_check(struct listen_addr *, int, int *, char *, size_t);
  * reason.
  */
 int	 listen_apart(const char *, struct listen_list *, char *, size_t);
+
+/*
+ * proctree.c: whole trees of processes.  A picture of /proc
+ * (ptable_load, sorted by pid), who in it descends from a pid
+ * (ptable_below: the ancestor just below it), and killing all our
+ * descendants but spare ones; cgroup v2 directories: ours (cg_self,
+ * under the cgroup2 mount wherever it is), the spawner's
+ * (cg_spawner_dir), signalling a subtree (cg_signal: cgroup.kill for
+ * SIGKILL where there is one), whether any process is left in it,
+ * removing it, and moving ourselves in (cg_enter).
+ */
+struct pstat {
+	pid_t			 pid, ppid, pgid, sid;
+	char			 state;
+	unsigned long long	 start;		/* clock ticks after boot */
+};
+struct ptable {
+	struct pstat		*p;
+	size_t			 n;
+};
+int	 ptable_load(struct ptable *);
+void	 ptable_free(struct ptable *);
+const struct pstat *ptable_find(const struct ptable *, pid_t);
+const struct pstat *ptable_below(const struct ptable *, const struct pstat *,
+	    pid_t);
+int	 ptree_kill_all(const pid_t *, size_t, int);
+int	 cg_self(char *, size_t);
+int	 cg_nsdelegate(void);
+int	 cg_spawner_dir(pid_t, char *, size_t);
+int	 cg_signal(const char *, int);
+int	 cg_populated(const char *);
+int	 cg_remove(const char *);
+int	 cg_enter(const char *);
+
+/* spawner.c */
+__attribute__((__noreturn__)) void spawner_main(void);
 
 /* parent.c */
 struct config;

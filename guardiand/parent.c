@@ -18,8 +18,8 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
-#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -61,6 +61,7 @@ struct parent {
 	struct event	 ev_sigchld;
 	time_t		 started;
 	int		 readyfd;	/* tells the starting shell we run */
+	pid_t		 spawner_pid;	/* names its cgroup, after it died */
 	int		 loaded;	/* the policy took the patterns */
 	struct reload	*reload;	/* one at a time */
 };
@@ -83,10 +84,11 @@ static void	 parent_loaded(struct imsg *);
 static void	 parent_ready(struct child *);
 static void	 parent_tell(const char *, size_t);
 static void	 parent_sighup_done(void *, int, const char *);
-static int	 is_child(pid_t);
 static void	 orphans_kill(void);
 
-static const enum role child_roles[] = { ROLE_POLICY, ROLE_REQUEST, ROLE_UI };
+static const enum role child_roles[] = {
+	ROLE_SPAWNER, ROLE_POLICY, ROLE_REQUEST, ROLE_UI
+};
 
 void
 parent_main(struct config *conf, int readyfd)
@@ -122,7 +124,10 @@ parent_main(struct config *conf, int readyfd)
 	/* After the control socket: a second daemon has stopped there. */
 	if (doors_init(err, sizeof(err)) == -1)
 		fatalx("%s", err);
-	/* Orphans of commands become ours: control.c tells them apart. */
+	/*
+	 * Commands are the spawner's; should it die, what is left of
+	 * them becomes ours, to kill (orphans_kill).
+	 */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1)
 		fatal("prctl PR_SET_CHILD_SUBREAPER");
 
@@ -144,6 +149,8 @@ parent_main(struct config *conf, int readyfd)
 			fatal("imsgev_init");
 		log_debug("started %s child, pid %d", role_name(c->role),
 		    c->pid);
+		if (c->role == ROLE_SPAWNER)
+			pa.spawner_pid = c->pid;
 	}
 	liveness_loading(1);
 	parent_send_patterns(conf);
@@ -213,17 +220,6 @@ struct config *
 parent_config(void)
 {
 	return (pa.conf);
-}
-
-static int
-is_child(pid_t pid)
-{
-	size_t	 i;
-
-	for (i = 0; i < ROLE_MAX; i++)
-		if (pa.children[i].pid == pid)
-			return (1);
-	return (0);
 }
 
 time_t
@@ -346,9 +342,8 @@ parent_sig(int sig, short event, void *arg)
 		parent_reload("SIGHUP", parent_sighup_done, NULL);
 		break;
 	case SIGCHLD:
+		/* Only children die here: commands are the spawner's. */
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-			if (req_reaped(pid, status))
-				continue;
 			for (i = 0; i < ROLE_MAX; i++) {
 				c = &pa.children[i];
 				if (c->pid != pid)
@@ -512,6 +507,12 @@ parent_dispatch(int fd, short event, void *arg)
 			break;
 		case IMSG_UI_SESSION_END:
 			uisession_end(&imsg);
+			break;
+		case IMSG_SPAWN_PIPE:
+		case IMSG_SPAWNED:
+		case IMSG_SPAWN_FAIL:
+		case IMSG_SPAWN_EXITED:
+			req_spawn_msg(&imsg);
 			break;
 		default:
 			parent_fatalx("unexpected message type %u from %s "
@@ -738,7 +739,7 @@ parent_ready(struct child *c)
 	for (i = 0; i < sizeof(child_roles) / sizeof(child_roles[0]); i++)
 		if (!pa.children[child_roles[i]].ready)
 			return;
-	log_info("ready: policy, request and ui children running");
+	log_info("ready: spawner, policy, request and ui children running");
 	parent_tell("R", 1);
 	sdnotify("READY=1\nSTATUS=serving; pid %d", (int)getpid());
 	if (pa.readyfd != -1) {
@@ -748,38 +749,42 @@ parent_ready(struct child *c)
 }
 
 /*
- * Take everything down: commands first (their process groups), then
- * the children: closing a channel ends its child; one that lingers is
- * killed.  No process of ours is left behind.
- */
-/*
- * The parent is the child subreaper of every command: whatever a
- * command left behind, even in a session of its own (setsid), became
- * our child when its parent died.  At shutdown each of them goes, with
- * its process group.  Our own children (policy, request, ui) are
- * passed over: they are not commands' and go their own way.
+ * What commands left behind once the spawner is gone (it kills them
+ * itself when it ends; this is for when it could not, killed or
+ * stuck): the parent is the subreaper of everything below it, so
+ * every process that descends from us but our living children is a
+ * command's; the spawner's cgroups, if it had them, are killed whole
+ * and removed.
  */
 static void
 orphans_kill(void)
 {
-	DIR		*dir;
-	struct dirent	*de;
-	char		*p;
-	pid_t		 pid, self = getpid();
+	char	 dir[PATH_MAX];
+	pid_t	 spare[ROLE_MAX];
+	size_t	 i, n = 0;
+	int	 tries;
 
-	if ((dir = opendir("/proc")) == NULL)
-		return;
-	while ((de = readdir(dir)) != NULL) {
-		if ((pid = (pid_t)strtol(de->d_name, &p, 10)) <= 0 ||
-		    *p != '\0' || is_child(pid) || proc_ppid(pid) != self)
-			continue;
-		(void)kill(-pid, SIGKILL);
-		(void)kill(pid, SIGKILL);
-		(void)waitpid(pid, NULL, 0);
+	for (i = 0; i < ROLE_MAX; i++)
+		if (pa.children[i].pid > 0)
+			spare[n++] = pa.children[i].pid;
+	if (pa.spawner_pid > 0 && cg_spawner_dir(pa.spawner_pid, dir,
+	    sizeof(dir)) == 0 && access(dir, F_OK) == 0) {
+		(void)cg_signal(dir, SIGKILL);
+		for (tries = 0; tries < 200 && cg_populated(dir) == 1; tries++)
+			usleep(10000);
+		if (cg_remove(dir) == -1)
+			log_warn("remove %s", dir);
 	}
-	closedir(dir);
+	if (ptree_kill_all(spare, n, 100) > 0)
+		log_warnx("killed what commands left behind");
 }
 
+/*
+ * Take everything down: the children first (closing a channel ends
+ * its child, and the spawner kills every command's tree as it goes;
+ * one that lingers is killed), then whatever commands left.  No
+ * process of ours is left behind.
+ */
 static __dead void
 parent_shutdown(int code, const char *reason)
 {
@@ -791,9 +796,18 @@ parent_shutdown(int code, const char *reason)
 	req_shutdown_answer();
 	req_shutdown();
 	grants_shutdown();
-	orphans_kill();
 	/* What the request child is still to tell clients goes first. */
 	c = &pa.children[ROLE_REQUEST];
+	for (tries = 0; c->pid > 0 && tries < 100 &&
+	    imsg_queued(&c->iev.ibuf) > 0; tries++) {
+		if (imsg_write(&c->iev.ibuf) == -1)
+			break;
+		pfd.fd = c->iev.ibuf.fd;
+		pfd.events = POLLOUT;
+		(void)poll(&pfd, 1, 10);
+	}
+	/* The spawner's last orders (kill every command) go too. */
+	c = &pa.children[ROLE_SPAWNER];
 	for (tries = 0; c->pid > 0 && tries < 100 &&
 	    imsg_queued(&c->iev.ibuf) > 0; tries++) {
 		if (imsg_write(&c->iev.ibuf) == -1)
@@ -809,7 +823,8 @@ parent_shutdown(int code, const char *reason)
 			close(c->iev.ibuf.fd);
 		}
 	}
-	for (tries = 0; tries < 100; tries++) {
+	/* The spawner may take a moment: it waits for the trees to go. */
+	for (tries = 0; tries < 400; tries++) {
 		for (left = 0, i = 0; i < ROLE_MAX; i++) {
 			c = &pa.children[i];
 			if (c->pid > 0 && waitpid(c->pid, NULL, WNOHANG) ==
@@ -849,6 +864,7 @@ parent_shutdown(int code, const char *reason)
 		if (pa.children[i].pid > 0)
 			log_warnx("%s child (pid %d) did not die",
 			    role_name(i), (int)pa.children[i].pid);
+	orphans_kill();
 	control_cleanup();
 	doors_shutdown();
 	listen_close(&pa.conf->request_listen);

@@ -160,19 +160,6 @@ void	 journal_close(const char *);
 void	 journal_shutdown(void);
 
 /* exec.c */
-struct exec_req {
-	char *const	*argv;
-	const char	*cwd;
-	char *const	*envp;
-};
-struct exec_res {
-	pid_t		 pid;
-	int		 outfd;		/* read ends, non-blocking */
-	int		 errfd;
-	int		 error;		/* errno when spawning failed */
-};
-/* 0 and *res filled, or -1 with res->error (ENOENT: not found). */
-int	 exec_spawn(const struct exec_req *, struct exec_res *);
 /* The environment commands get, per guardian.env; NULL-terminated. */
 char	**exec_environ(struct config *);
 void	 exec_environ_free(char **);
@@ -209,7 +196,10 @@ struct request {
 	int64_t			 expires;	/* ms, wall clock */
 	struct timespec		 t_received;	/* monotonic */
 	struct timespec		 t_started;
-	pid_t			 pid;		/* process group too */
+	uint32_t		 spawn_id;	/* the spawner's name for it */
+	pid_t			 pid;		/* -1 until started */
+	int			 outfd;		/* pipes, until started */
+	int			 errfd;
 	int			 stop_kind;	/* EXIT_TIMEDOUT/KILLED */
 	int			 cancelled;
 	int			 humane;	/* a human approved it */
@@ -234,12 +224,15 @@ int	 req_decide(const char *, int, const char *, const char *);
 void	 req_cloister_gone(const char *, const char *);
 /* Shutdown: every client still waiting is told so. */
 void	 req_shutdown_answer(void);
-/* SIGCHLD: 1 if pid was one of our commands. */
-int	 req_reaped(pid_t, int);
+/*
+ * From the spawner: IMSG_SPAWN_PIPE, IMSG_SPAWNED, IMSG_SPAWN_FAIL,
+ * IMSG_SPAWN_EXITED.
+ */
+void	 req_spawn_msg(struct imsg *);
 void	 req_foreach_pending(void (*)(const struct request *, void *),
 	    void *);
 unsigned int req_count(enum req_state);
-/* Shutdown: kill every command's process group, forget everything. */
+/* Shutdown: the spawner is told to kill every command's tree. */
 void	 req_shutdown(void);
 
 /*

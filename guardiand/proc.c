@@ -59,6 +59,14 @@ static const uint32_t policy_types[] = {
 static const uint32_t request_types[] = {
 	IMSG_LOG, IMSG_READY, IMSG_PONG, IMSG_REQ_NEW, IMSG_REQ_CANCEL, 0
 };
+/*
+ * The spawner answers for the commands the parent asked it to start;
+ * it reads nothing from clients.
+ */
+static const uint32_t spawner_types[] = {
+	IMSG_LOG, IMSG_READY, IMSG_PONG, IMSG_SPAWN_PIPE, IMSG_SPAWNED,
+	IMSG_SPAWN_FAIL, IMSG_SPAWN_EXITED, 0
+};
 static const uint32_t ui_types[] = {
 	IMSG_LOG, IMSG_READY, IMSG_PONG, IMSG_UI_APPROVE, IMSG_UI_DENY,
 	IMSG_UI_LOGIN, IMSG_UI_SESSION_END, 0
@@ -78,6 +86,9 @@ proc_allowed(enum role role, uint32_t type)
 		break;
 	case ROLE_UI:
 		t = ui_types;
+		break;
+	case ROLE_SPAWNER:
+		t = spawner_types;
 		break;
 	default:
 		return (0);
@@ -207,7 +218,8 @@ proc_exec(enum role role, int verbose, int *chan)
 		vflag[i + 1] = '\0';
 		argv[argc++] = vflag;
 	}
-	if (child_uid != 0) {
+	/* The spawner runs commands as the host user: it keeps its uid. */
+	if (child_uid != 0 && role != ROLE_SPAWNER) {
 		snprintf(uflag, sizeof(uflag), "%u:%u", child_uid, child_gid);
 		argv[argc++] = "-U";
 		argv[argc++] = uflag;

@@ -46,7 +46,6 @@
  * checks, which the policy child answers strictly in turn.
  */
 
-#define KILL_GRACE_MS	5000	/* SIGTERM, then SIGKILL */
 #define AUTH_DELAY_MIN	100	/* ms after a first failure */
 #define AUTH_DELAY_MAX	5000
 #define AUTH_FORGET_MS	60000	/* failures older than this count 0 */
@@ -125,6 +124,7 @@ static struct req_queue		 pendingq = TAILQ_HEAD_INITIALIZER(pendingq);
 static struct authfail_tree	 authfails = RB_INITIALIZER(&authfails);
 static unsigned int		 nauthfails;
 static uint32_t			 next_seq;
+static uint32_t			 next_spawn;	/* never 0, never reused */
 static unsigned int		 nstate[REQ_DONE + 1];
 
 static int
@@ -161,6 +161,7 @@ static void	 req_setstate(struct request *, enum req_state);
 static void	 req_start(struct request *, int);
 static void	 req_stop(struct request *, int);
 static void	 req_busy(struct request *);
+static void	 runq_next(void);
 static void	 req_deny(struct request *, int, const char *);
 static void	 req_reject(struct request *, int, const char *);
 static void	 req_reject_after(struct request *, int, const char *,
@@ -504,6 +505,7 @@ req_alloc(uint32_t peerid, int mode)
 	r->peerid = peerid;
 	r->mode = mode;
 	r->pid = -1;
+	r->outfd = r->errfd = -1;
 	r->received = now_ms();
 	clock_gettime(CLOCK_MONOTONIC, &r->t_received);
 	r->state = REQ_AUTH;
@@ -519,6 +521,10 @@ req_free(struct request *r)
 	int	 i;
 
 	timer_clear(r);
+	if (r->outfd != -1)
+		close(r->outfd);
+	if (r->errfd != -1)
+		close(r->errfd);
 	if (r->journaled)
 		journal_close(r->id);
 	RB_REMOVE(req_id_tree, &reqs_by_id, r);
@@ -1042,11 +1048,10 @@ req_reject(struct request *r, int status, const char *reason)
 static void
 req_start(struct request *r, int automatic)
 {
-	struct exec_req	 er;
-	struct exec_res	 res;
 	struct imsg_enc	 enc;
 	struct stat	 st;
 	char		 text[512];
+	int		 i, envc;
 
 	if (!run_room(r)) {
 		if (nrunq < RUNQ_MAX) {
@@ -1066,44 +1071,104 @@ req_start(struct request *r, int automatic)
 		req_deny(r, DENY_SPAWN, text);
 		return;
 	}
-	er.argv = r->argv;
-	er.cwd = r->worktree;
-	er.envp = cmd_envp;
-	if (exec_spawn(&er, &res) == -1) {
-		if (res.error == ENOENT)
-			snprintf(text, sizeof(text), "not found: %s",
-			    r->argv[0]);
-		else
-			snprintf(text, sizeof(text), "cannot run %s: %s",
-			    r->argv[0], strerror(res.error));
+	/*
+	 * The spawner starts it: the parent never forks while it serves.
+	 * Until it says the command runs (or not), the request holds
+	 * its slot.
+	 */
+	if (++next_spawn == 0) {
+		snprintf(text, sizeof(text), "cannot run %s: too many commands "
+		    "started", r->argv[0]);
 		req_audit(r, "SPAWN_FAIL", "reason", text, (char *)NULL);
 		req_deny(r, DENY_SPAWN, text);
 		return;
 	}
-	r->pid = res.pid;
+	r->spawn_id = next_spawn;
+	r->humane = !automatic;
+	imsg_enc_init(&enc);
+	imsg_put_str(&enc, r->worktree);
+	imsg_put_u32(&enc, r->argc);
+	for (i = 0; i < r->argc; i++)
+		imsg_put_str(&enc, r->argv[i]);
+	for (envc = 0; cmd_envp[envc] != NULL; envc++)
+		;
+	imsg_put_u32(&enc, envc);
+	for (i = 0; i < envc; i++)
+		imsg_put_str(&enc, cmd_envp[i]);
+	if (imsgev_compose_enc(parent_channel(ROLE_SPAWNER), IMSG_SPAWN,
+	    r->spawn_id, -1, &enc) == -1) {
+		snprintf(text, sizeof(text), "cannot run %s: %s", r->argv[0],
+		    strerror(errno));
+		req_audit(r, "SPAWN_FAIL", "reason", text, (char *)NULL);
+		req_deny(r, DENY_SPAWN, text);
+		return;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &r->t_started);
 	req_setstate(r, REQ_RUNNING);
 	clcount_get(r->cloister)->running++;
-	log_debug("request %s: started pid %d", r->id, r->pid);
+	if (conf->exec_timeout > 0)
+		timer_set(r, conf->exec_timeout);
+}
 
+/* The spawner's request: a running request of ours, by its number. */
+static struct request *
+req_spawning(uint32_t id)
+{
+	struct request	*r;
+
+	RB_FOREACH(r, req_id_tree, &reqs_by_id)
+		if (r->state == REQ_RUNNING && r->spawn_id == id)
+			return (r);
+	return (NULL);
+}
+
+/* IMSG_SPAWNED: it runs; its pipes go to the request child. */
+static void
+req_spawned(struct request *r, pid_t pid)
+{
+	struct imsg_enc	 enc;
+	char		 text[512];
+
+	r->pid = pid;
+	clock_gettime(CLOCK_MONOTONIC, &r->t_started);
+	log_debug("request %s: started pid %d", r->id, r->pid);
 	imsg_enc_init(&enc);
 	imsg_put_u8(&enc, 1);
-	to_request(r, IMSG_REQ_PIPE, res.outfd, &enc);
+	to_request(r, IMSG_REQ_PIPE, r->outfd, &enc);
 	imsg_enc_init(&enc);
 	imsg_put_u8(&enc, 2);
-	to_request(r, IMSG_REQ_PIPE, res.errfd, &enc);
-	if (automatic)
+	to_request(r, IMSG_REQ_PIPE, r->errfd, &enc);
+	r->outfd = r->errfd = -1;
+	if (!r->humane)
 		snprintf(text, sizeof(text), "auto-approved by %s",
 		    r->pattern ? r->pattern : "the default");
 	else
 		snprintf(text, sizeof(text), "approved, running");
 	imsg_enc_init(&enc);
-	imsg_put_u8(&enc, automatic);
+	imsg_put_u8(&enc, !r->humane);
 	imsg_put_str(&enc, r->pattern ? r->pattern : "");
 	imsg_put_str(&enc, text);
 	to_request(r, IMSG_REQ_STARTED, -1, &enc);
-	if (conf->exec_timeout > 0)
-		timer_set(r, conf->exec_timeout);
+}
+
+/* IMSG_SPAWN_FAIL: it did not start; its slot is free again. */
+static void
+req_spawn_fail(struct request *r, int error)
+{
+	struct clcount	*cc;
+	char		 text[512];
+
+	if (error == ENOENT)
+		snprintf(text, sizeof(text), "not found: %s", r->argv[0]);
+	else
+		snprintf(text, sizeof(text), "cannot run %s: %s", r->argv[0],
+		    strerror(error));
+	req_audit(r, "SPAWN_FAIL", "reason", text, (char *)NULL);
+	cc = clcount_get(r->cloister);
+	cc->running--;
+	clcount_put(cc);
+	req_deny(r, DENY_SPAWN, text);
+	runq_next();
 }
 
 /* No room to run it now: a busy answer, to try again. */
@@ -1138,16 +1203,30 @@ runq_next(void)
 	}
 }
 
-/* Stop a running command's whole process group: TERM, later KILL. */
+/* The spawner is to kill a command's whole tree (how: SPAWN_*). */
+static void
+req_kill(struct request *r, uint8_t how)
+{
+	/* Only memory can fail here; the daemon's end kills it anyway. */
+	if (imsgev_compose(parent_channel(ROLE_SPAWNER), IMSG_SPAWN_KILL,
+	    r->spawn_id, -1, &how, sizeof(how)) == -1)
+		log_warn("request %s: cannot ask the spawner to kill it",
+		    r->id);
+}
+
+/*
+ * Stop a running command's whole tree: SIGTERM, SIGKILL after the
+ * grace period, the spawner sees to it (even if the first process
+ * exits meanwhile).
+ */
 static void
 req_stop(struct request *r, int kind)
 {
 	if (r->stop_kind != 0)
 		return;
 	r->stop_kind = kind;
-	if (r->pid > 0)
-		(void)kill(-r->pid, SIGTERM);
-	timer_set(r, KILL_GRACE_MS);
+	timer_clear(r);
+	req_kill(r, SPAWN_STOP);
 }
 
 static void
@@ -1177,8 +1256,7 @@ req_timer(int fd, short event, void *arg)
 			log_info("request %s: exec_timeout (%s), stopping "
 			    "pid %d", r->id, dur, r->pid);
 			req_stop(r, EXIT_TIMEDOUT);
-		} else if (r->pid > 0)
-			(void)kill(-r->pid, SIGKILL);
+		}
 		break;
 	default:
 		break;
@@ -1281,21 +1359,16 @@ req_cloister_gone(const char *name, const char *why)
 	}
 }
 
-int
-req_reaped(pid_t pid, int status)
+/* IMSG_SPAWN_EXITED: its first process ended (the spawner kills the rest). */
+static void
+req_exited(struct request *r, int status)
 {
 	struct clcount	*cc;
-	struct request	*r;
 	struct imsg_enc	 enc;
 	char		 dur[32], code[16];
 	int64_t		 ms;
 	int		 kind, value;
 
-	RB_FOREACH(r, req_id_tree, &reqs_by_id)
-		if (r->state == REQ_RUNNING && r->pid == pid)
-			break;
-	if (r == NULL)
-		return (0);
 	ms = mono_ms(&r->t_started);
 	fmt_duration(dur, sizeof(dur), ms);
 	if (WIFEXITED(status)) {
@@ -1307,13 +1380,6 @@ req_reaped(pid_t pid, int status)
 	}
 	if (r->stop_kind != 0 && kind == EXIT_SIGNALED)
 		kind = r->stop_kind;
-	/*
-	 * Being stopped, the leader is gone: what is left of its group
-	 * ignored the SIGTERM, and its SIGKILL must not go with the
-	 * request we are about to free.
-	 */
-	if (r->stop_kind != 0)
-		(void)kill(-pid, SIGKILL);
 	snprintf(code, sizeof(code), "%d", value);
 	req_audit(r, "COMPLETE", kind == EXIT_EXITED ? "exit" : "signal",
 	    code, "duration", dur, kind == EXIT_TIMEDOUT ? "reason" : NULL,
@@ -1338,7 +1404,59 @@ req_reaped(pid_t pid, int status)
 	clcount_put(cc);
 	req_free(r);
 	runq_next();
-	return (1);
+}
+
+void
+req_spawn_msg(struct imsg *imsg)
+{
+	struct request	*r;
+	struct imsg_dec	 dec;
+	uint32_t	 v;
+	uint8_t		 stream;
+	int		 ok;
+
+	if ((r = req_spawning(imsg->hdr.peerid)) == NULL)
+		parent_fatalx("spawner: message %u about command %u, not "
+		    "running", imsg->hdr.type, imsg->hdr.peerid);
+	imsg_dec_init(&dec, imsg);
+	switch (imsg->hdr.type) {
+	case IMSG_SPAWN_PIPE:
+		stream = imsg_get_u8(&dec);
+		ok = imsg_dec_end(&dec) == 0 && imsg->fd != -1 &&
+		    r->pid == -1 && (stream == 1 ? r->outfd : stream == 2 ?
+		    r->errfd : 0) == -1;
+		if (!ok)
+			parent_fatalx("spawner: bad pipe");
+		if (stream == 1)
+			r->outfd = imsg->fd;
+		else
+			r->errfd = imsg->fd;
+		imsg->fd = -1;
+		break;
+	case IMSG_SPAWNED:
+		v = imsg_get_u32(&dec);
+		if (imsg_dec_end(&dec) == -1 || v == 0 || v > INT32_MAX ||
+		    r->pid != -1 || r->outfd == -1 || r->errfd == -1)
+			parent_fatalx("spawner: bad spawned");
+		req_spawned(r, (pid_t)v);
+		break;
+	case IMSG_SPAWN_FAIL:
+		v = imsg_get_u32(&dec);
+		if (imsg_dec_end(&dec) == -1 || v == 0 || v > INT32_MAX ||
+		    r->pid != -1)
+			parent_fatalx("spawner: bad spawn failure");
+		req_spawn_fail(r, (int)v);
+		break;
+	case IMSG_SPAWN_EXITED:
+		v = imsg_get_u32(&dec);
+		if (imsg_dec_end(&dec) == -1 || r->pid == -1 ||
+		    !(WIFEXITED((int)v) || WIFSIGNALED((int)v)))
+			parent_fatalx("spawner: bad exit status");
+		req_exited(r, (int)v);
+		break;
+	default:
+		parent_fatalx("spawner: message type %u", imsg->hdr.type);
+	}
 }
 
 void
@@ -1377,11 +1495,9 @@ req_shutdown(void)
 {
 	struct request	*r, *next;
 
-	RB_FOREACH_SAFE(r, req_id_tree, &reqs_by_id, next) {
-		if (r->state == REQ_RUNNING && r->pid > 0) {
-			(void)kill(-r->pid, SIGKILL);
-			(void)waitpid(r->pid, NULL, 0);
-		}
-	}
+	/* Their closing records come at the next start (ABORT). */
+	RB_FOREACH_SAFE(r, req_id_tree, &reqs_by_id, next)
+		if (r->state == REQ_RUNNING)
+			req_kill(r, SPAWN_KILL);
 }
 

@@ -52,7 +52,7 @@
  * of each stream and answers with one JSON object at the end.
  */
 
-#define GRACE_MS	2000		/* draining after the command exited */
+#define GRACE_MS	SPAWN_DRAIN_MS	/* draining after the command exited */
 /* One read(2), one frame; with the headers, one 256 KiB evbuffer chain. */
 #define READ_MAX	(256 * 1024 - 256)
 #define READS_PER_EVENT	4		/* then let other clients in */

@@ -28,8 +28,9 @@
  *
  * parent_fatalx() is defined here: it jumps back, so a message the
  * parent refuses as a protocol violation (which takes the daemon
- * down) ends that message, not the test.  exec_spawn() is defined
- * here too, and fails: nothing from the input is ever run.
+ * down) ends that message, not the test.  The spawner's channel is
+ * read too, and every command it is asked to start fails to
+ * (IMSG_SPAWN_FAIL, ENOENT): nothing from the input is ever run.
  *
  * Oracle: no crash, no leak, nothing a child says reaches the log
  * raw (the log sink checks every record is one printable line), and
@@ -93,14 +94,23 @@ parent_channel(enum role role)
 }
 
 /* Nothing runs: every command is "not found". */
-int
-exec_spawn(const struct exec_req *er, struct exec_res *res)
+static void
+spawn_fail(uint32_t id)
 {
-	memset(res, 0, sizeof(*res));
-	res->pid = -1;
-	res->outfd = res->errfd = -1;
-	res->error = ENOENT;
-	return (-1);
+	struct imsg	 imsg;
+	uint8_t		 e[4] = { 0, 0, 0, ENOENT };
+
+	memset(&imsg, 0, sizeof(imsg));
+	imsg.hdr.type = IMSG_SPAWN_FAIL;
+	imsg.hdr.len = IMSG_HDR_SIZE + sizeof(e);
+	imsg.hdr.peerid = id;
+	imsg.fd = -1;
+	imsg.datalen = sizeof(e);
+	imsg.data = e;
+	if (setjmp(violation) == 0)
+		req_spawn_msg(&imsg);
+	else
+		abort();	/* the parent's own spawn, refused */
 }
 
 char **
@@ -192,7 +202,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	uisession_init();
 	if (uisession_count() != 1)
 		abort();
-	for (r = ROLE_POLICY; r <= ROLE_UI; r++) {
+	for (r = ROLE_POLICY; r < ROLE_MAX; r++) {
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0,
 		    sp) == -1 || imsgev_init(&chan[r], sp[0], handler,
 		    NULL) == -1)
@@ -212,24 +222,40 @@ static void
 drain(void)
 {
 	struct imsg	 imsg;
+	uint32_t	 spawns[64];
+	size_t		 nspawns, i;
 	int		 r, w;
 
-	for (r = ROLE_POLICY; r <= ROLE_UI; r++) {
-		do {
-			if ((w = imsg_write(&chan[r].ibuf)) == -1)
-				abort();
-			while (imsg_read(&reader[r]) > 0)
-				while (imsg_get(&reader[r], &imsg) == 1) {
-					if (r == ROLE_POLICY &&
-					    imsg.hdr.type ==
-					    IMSG_POLICY_CHECK &&
-					    nchecks < NCHECKS)
-						checks[nchecks++] =
-						    imsg.hdr.peerid;
-					imsg_free(&imsg);
-				}
-		} while (w == 1);
-	}
+	do {
+		nspawns = 0;
+		for (r = ROLE_POLICY; r < ROLE_MAX; r++) {
+			do {
+				if ((w = imsg_write(&chan[r].ibuf)) == -1)
+					abort();
+				while (imsg_read(&reader[r]) > 0)
+					while (imsg_get(&reader[r],
+					    &imsg) == 1) {
+						if (r == ROLE_POLICY &&
+						    imsg.hdr.type ==
+						    IMSG_POLICY_CHECK &&
+						    nchecks < NCHECKS)
+							checks[nchecks++] =
+							    imsg.hdr.peerid;
+						if (r == ROLE_SPAWNER &&
+						    imsg.hdr.type ==
+						    IMSG_SPAWN && nspawns <
+						    sizeof(spawns) /
+						    sizeof(spawns[0]))
+							spawns[nspawns++] =
+							    imsg.hdr.peerid;
+						imsg_free(&imsg);
+					}
+			} while (w == 1);
+		}
+		/* Their failures may start those waiting for a slot. */
+		for (i = 0; i < nspawns; i++)
+			spawn_fail(spawns[i]);
+	} while (nspawns > 0);
 }
 
 static void

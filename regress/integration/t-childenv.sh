@@ -57,7 +57,7 @@ want="GUARDIAND_TEST_ENVIRON GUARDIAND_TEST_LOG"
 [ "$san" = 1 ] && [ -n "${GUARDIAND_SANITIZER_DIR:-}" ] &&
     want="$want GUARDIAND_SANITIZER_DIR"
 want=$(tr ' ' '\n' <<<"$want" | sort | paste -sd' ')
-for role in policy request ui; do
+for role in spawner policy request ui; do
 	wait_log "$role: test hook: environment:" 10
 	have=$(grep -a "$role: test hook: environment:" "$DLOG" | head -1 |
 	    sed 's/.*environment://' | tr ' ' '\n' | grep . | sort |
@@ -69,7 +69,7 @@ done
 
 # An empty environment leaves libevent its default backend: a variable
 # meant for the parent's libevent no longer reaches the children.
-for role in policy request ui; do
+for role in spawner policy request ui; do
 	grep -aq "$role: event backend: epoll" "$DLOG" &&
 	    ok "$role child: libevent uses epoll despite EVENT_NOEPOLL" ||
 	    not_ok "$role child: libevent uses epoll despite EVENT_NOEPOLL"
@@ -77,7 +77,7 @@ done
 
 # stdin, stdout, stderr: /dev/null; in the sanitizer build stderr is
 # the child's own report file.
-for role in policy request ui; do
+for role in spawner policy request ui; do
 	pid=$(child_pid "$role") || { not_ok "$role child exists"; continue; }
 	for fd in 0 1 2; do
 		fdwant=/dev/null
@@ -91,7 +91,9 @@ for role in policy request ui; do
 done
 
 # The secret the parent was started with is in the parent's memory
-# (so the search works) and in no child's.
+# (so the search works) and in no sandboxed child's (the spawner gets
+# the commands' environment, which holds the parent's unless
+# guardian.env.pass says otherwise).
 if [ "$(id -u)" = 0 ]; then
 	mem_holds "$DPID" "$canary" &&
 	    ok "the parent's memory holds its environment's secret" ||

@@ -20,8 +20,8 @@ start_daemon "$CONF" || { not_ok "daemon starts"; exit 1; }
 ok "daemon starts and reports ready"
 
 kids=$(pgrep -P "$DPID" | wc -l)
-[ "$kids" -eq 3 ] && ok "parent has 3 children" ||
-    not_ok "parent has 3 children (has $kids)"
+[ "$kids" -eq 4 ] && ok "parent has 4 children" ||
+    not_ok "parent has 4 children (has $kids)"
 
 # idline Uid|Gid N STATUS: real, effective, saved and fs ids are all N.
 idline() {
@@ -94,6 +94,30 @@ for role in policy request ui; do
 done
 check "ps names the parent" bash -c "ps -o args= -p $DPID | grep -q parent"
 
+# The spawner is not sandboxed (it runs commands as the daemon's user),
+# but it starts like the others: /dev/null for stdio, nothing open but
+# its channel, event fds and its own image.
+pid=$(child_pid spawner) && ok "spawner child exists (pid $pid)" ||
+    not_ok "spawner child exists"
+if [ -n "$pid" ]; then
+	st=/proc/$pid/status
+	[ "$(awk '/^Uid:/ { print $3 }' "$st")" = "$(id -u)" ] &&
+	    ok "spawner child keeps the daemon's uid" ||
+	    not_ok "spawner child keeps the daemon's uid"
+	check "spawner child: named in ps" \
+	    bash -c "ps -o args= -p $pid | grep -q spawner"
+	check "spawner child: no seccomp filter" \
+	    grep -Eq '^Seccomp:[[:space:]]+0$' "$st"
+	sanlog=
+	grep -q libasan "/proc/$pid/maps" && sanlog=${GUARDIAND_SANITIZER_DIR:-}
+	files=$(for f in /proc/$pid/fd/*; do
+		case $f in */0|*/1|*/2) continue ;; esac; readlink "$f"; done |
+	    grep "^/" | grep -v "^/dev/null$" |
+	    grep -vx "${sanlog:-/nonexistent}/spawner\.$pid\.log")
+	[ -z "$files" ] && ok "spawner child: no files open" ||
+	    not_ok "spawner child: no files open (has: $files)"
+fi
+
 code=$(curl -s -o "$T/out" -w '%{http_code}' "http://127.0.0.1:$RP/healthz")
 [ "$code" = 200 ] && grep -q ok "$T/out" && ok "healthz over TCP" ||
     not_ok "healthz over TCP ($code)"
@@ -130,7 +154,7 @@ left=$(for p in $pids; do kill -0 "$p" 2>/dev/null && echo "$p"; done)
     not_ok "SIGTERM: unix socket removed"
 
 # A child's death takes the whole daemon down, with the reason logged.
-for role in policy request ui; do
+for role in spawner policy request ui; do
 	start_daemon "$CONF" || { not_ok "restart for $role"; continue; }
 	pid=$(child_pid "$role")
 	pids="$DPID $(pgrep -P "$DPID" | tr '\n' ' ')"

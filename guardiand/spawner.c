@@ -1,0 +1,996 @@
+/*
+ * Copyright (c) 2026 The guardiand authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include <sys/types.h>
+#include <sys/prctl.h>
+#include <sys/queue.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event.h>
+
+#include "guardiand.h"
+#include "log.h"
+
+/*
+ * The spawner: starts the commands the parent approved, reaps them,
+ * and kills each one's whole tree when it is stopped, when its first
+ * process exits, and when the daemon ends, so that no command outlives
+ * its request.  The parent's event loop never forks; this process
+ * does, and may block while a command starts.
+ *
+ * It is not sandboxed (it must run anything as the host user), so it
+ * trusts nothing but its channel: it reads no client's bytes, opens
+ * only /proc, its cgroups and what a command's start needs (/dev/null,
+ * the program, the worktree as its cwd), and does nothing the parent
+ * did not ask but kill what descends from it.
+ *
+ * A command's tree is its cgroup where the daemon has a cgroup v2
+ * subtree it may write (root, or delegated): one per command, entered
+ * before exec, killed with cgroup.kill, removed afterwards; run as
+ * root, a command also gets a cgroup namespace of its own, so that it
+ * cannot move itself out (where the hierarchy is mounted nsdelegate:
+ * elsewhere root may).  Besides, and alone without cgroups, the
+ * spawner is the subreaper of every command and tells their processes
+ * apart in /proc: those in a command's session or below its first
+ * process, and those it saw there before they were orphaned; an
+ * orphan nobody can tell goes once every command that may have left
+ * it has ended.
+ *
+ * Orders are handled one at a time, each by one function of the
+ * table below; after each, what ended is reaped and the answers go
+ * out, so that a burst of starts holds no answer up.
+ */
+
+#define PIPE_SIZE	(1024 * 1024)	/* fewer wake-ups for bulk output */
+#define DEFAULT_PATH	"/usr/local/bin:/usr/bin:/bin"
+#define TICK_MS		100	/* while a tree is being killed */
+#define SCAN_MS		500	/* who belongs to whom, while any runs */
+#define END_WAIT_MS	3000	/* at the end, for the trees to go */
+#define SPAWN_ARGS_MAX	65536
+
+struct cmd {
+	TAILQ_ENTRY(cmd)	 entry;
+	uint32_t		 id;		/* the parent's number */
+	pid_t			 pid;		/* first process, 0 once reaped */
+	pid_t			 sid;		/* its session and group */
+	char			 cg[PATH_MAX];	/* its cgroup, "" if none */
+	int			 stopping;	/* SIGTERM sent */
+	int64_t			 term_at;	/* SIGTERM due (ms), 0 if not */
+	int64_t			 kill_at;	/* SIGKILL due (ms), 0 if not */
+	size_t			 nproc;		/* seen in /proc at the last look */
+};
+
+/* Without cgroups: a process seen in a command's tree (cmd 0: nobody's). */
+struct track {
+	pid_t			 pid;
+	unsigned long long	 start;
+	uint32_t		 cmd;
+	uint32_t		 gen;		/* nobody's: last command then */
+};
+
+static struct {
+	struct imsgev		 iev;
+	pid_t			 ppid;
+	char			 base[PATH_MAX];	/* "" without cgroups */
+	int			 cgns;
+	TAILQ_HEAD(, cmd)	 cmds;
+	struct track		*tracks;
+	size_t			 ntracks;
+	uint32_t		 last_id;
+	struct event		 ev_chld, ev_pdeath, tick;
+	int64_t			 tick_at;	/* when it is due, 0 if not */
+	int			 ended;
+} sp = { .cmds = TAILQ_HEAD_INITIALIZER(sp.cmds) };
+
+static void	 spawner_dispatch(int, short, void *);
+static void	 spawner_spawn(struct imsg *);
+static void	 spawner_kill(struct imsg *);
+static void	 spawner_verbose(struct imsg *);
+static void	 spawner_sig(int, short, void *);
+static void	 spawner_ping(struct imsg *);
+static void	 spawner_reap(void);
+static void	 spawner_tick(int, short, void *);
+static void	 spawner_end(void);
+struct view;
+static void	 cmd_stop(struct cmd *, int64_t, const struct view *);
+
+/*
+ * What the parent may ask, one handler each: a new message type is
+ * one more line (and its type in the parent's list of what it sends).
+ */
+static const struct {
+	uint32_t	 type;
+	void		(*fn)(struct imsg *);
+} handlers[] = {
+	{ IMSG_SPAWN,		spawner_spawn },
+	{ IMSG_SPAWN_KILL,	spawner_kill },
+	{ IMSG_VERBOSE,		spawner_verbose },
+	{ IMSG_PING,		spawner_ping },
+};
+
+static int64_t
+mono_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+static const char *
+env_get(char *const *envp, const char *name)
+{
+	size_t	 len = strlen(name);
+
+	for (; *envp != NULL; envp++)
+		if (strncmp(*envp, name, len) == 0 && (*envp)[len] == '=')
+			return (*envp + len + 1);
+	return (NULL);
+}
+
+/*
+ * The program execvp would run: the first PATH entry holding an
+ * executable regular file, PATH taken from the command's own
+ * environment and relative entries from its worktree.  0, or -1 with
+ * ENOENT (nothing there) or EACCES (only something we may not run).
+ */
+static int
+exec_lookup(const char *name, const char *cwd, char *const *envp,
+    char *out, size_t outlen)
+{
+	const char	*path, *p, *end;
+	char		 cand[PATH_MAX], abs[PATH_MAX];
+	struct stat	 st;
+	size_t		 dlen;
+	int		 denied = 0;
+
+	if (strchr(name, '/') != NULL) {
+		if (strlcpy(out, name, outlen) >= outlen) {
+			errno = ENAMETOOLONG;
+			return (-1);
+		}
+		return (0);
+	}
+	if ((path = env_get(envp, "PATH")) == NULL)
+		path = DEFAULT_PATH;
+	for (p = path; ; p = end + 1) {
+		if ((end = strchr(p, ':')) == NULL)
+			end = p + strlen(p);
+		dlen = end - p;
+		/* An empty entry is the current directory. */
+		if (snprintf(cand, sizeof(cand), "%.*s%s%s", (int)dlen, p,
+		    dlen ? "/" : "", name) < (int)sizeof(cand)) {
+			if (cand[0] != '/') {
+				if ((size_t)snprintf(abs, sizeof(abs),
+				    "%s/%s", cwd, cand) >= sizeof(abs))
+					abs[0] = '\0';
+			} else
+				strlcpy(abs, cand, sizeof(abs));
+			if (abs[0] != '\0' && stat(abs, &st) == 0 &&
+			    S_ISREG(st.st_mode)) {
+				if (access(abs, X_OK) == 0) {
+					strlcpy(out, cand, outlen);
+					return (0);
+				}
+				denied = 1;
+			}
+		}
+		if (*end == '\0')
+			break;
+	}
+	errno = denied ? EACCES : ENOENT;
+	return (-1);
+}
+
+/*
+ * Whether commands get cgroups: a directory of ours below the
+ * daemon's cgroup, where a process can be moved (and, as root, given
+ * a cgroup namespace).  Tried with a process of its own, and said
+ * once in the log.
+ */
+static void
+spawner_mechanism(void)
+{
+	char		 probe[PATH_MAX + 16];
+	const char	*why = NULL;
+	pid_t		 pid;
+	int		 status;
+
+	if (cg_spawner_dir(getpid(), sp.base, sizeof(sp.base)) == -1)
+		why = "no cgroup v2 hierarchy";
+	else if (mkdir(sp.base, 0755) == -1)
+		why = strerror(errno);
+	if (why == NULL) {
+		sp.cgns = geteuid() == 0;
+		if ((size_t)snprintf(probe, sizeof(probe), "%s/probe",
+		    sp.base) >= sizeof(probe))
+			why = "path too long";
+		else if (mkdir(probe, 0755) == -1)
+			why = strerror(errno);
+		else if ((pid = fork()) == -1)
+			why = strerror(errno);
+		else if (pid == 0) {
+			if (cg_enter(probe) == -1)
+				_exit(1);
+			if (sp.cgns && unshare(CLONE_NEWCGROUP) == -1)
+				_exit(2);
+			_exit(0);
+		} else if (waitpid(pid, &status, 0) == -1 ||
+		    !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			why = WIFEXITED(status) && WEXITSTATUS(status) == 2 ?
+			    "no cgroup namespace" : "cannot move a process in";
+		(void)rmdir(probe);
+		if (why != NULL)
+			(void)cg_remove(sp.base);
+	}
+	if (why != NULL) {
+		sp.base[0] = '\0';
+		sp.cgns = 0;
+		log_info("commands: no cgroup v2 subtree of ours (%s): the "
+		    "spawner tracks them as their subreaper", why);
+		return;
+	}
+	if ((size_t)snprintf(probe, sizeof(probe), "%s/cgroup.kill",
+	    sp.base) >= sizeof(probe))
+		probe[0] = '\0';
+	log_info("commands: a cgroup each under %s, killed with %s%s%s",
+	    sp.base, access(probe, F_OK) == 0 ? "cgroup.kill" :
+	    "SIGKILL to each process (no cgroup.kill)",
+	    sp.cgns ? ", in a cgroup namespace of their own" : "",
+	    sp.cgns && !cg_nsdelegate() ? " (the hierarchy is not mounted "
+	    "nsdelegate: one that leaves its cgroup is tracked as their "
+	    "subreaper)" : "");
+}
+
+__dead void
+spawner_main(void)
+{
+	event_init();
+	sp.ppid = getppid();
+	child_init(ROLE_SPAWNER, spawner_dispatch, NULL, &sp.iev);
+	/* Whatever makes us exit from now on takes the commands along. */
+	atexit(spawner_end);
+	/* Orphans of commands become ours, to be told apart and killed. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1)
+		fatal("prctl PR_SET_CHILD_SUBREAPER");
+	spawner_mechanism();
+	testhook_sandboxed(ROLE_SPAWNER);
+
+	signal_set(&sp.ev_chld, SIGCHLD, spawner_sig, NULL);
+	signal_add(&sp.ev_chld, NULL);
+	/* The parent's death, as a signal we handle rather than SIGKILL. */
+	signal_set(&sp.ev_pdeath, SIGUSR1, spawner_sig, NULL);
+	signal_add(&sp.ev_pdeath, NULL);
+	if (prctl(PR_SET_PDEATHSIG, SIGUSR1, 0, 0, 0) == -1)
+		fatal("prctl PR_SET_PDEATHSIG");
+	if (getppid() != sp.ppid)
+		exit(0);
+	evtimer_set(&sp.tick, spawner_tick, NULL);
+
+	imsgev_compose(&sp.iev, IMSG_READY, 0, -1, NULL, 0);
+	event_dispatch();
+	exit(0);
+}
+
+static void
+spawner_dispatch(int fd, short event, void *arg)
+{
+	struct imsgbuf	*ibuf = &sp.iev.ibuf;
+	struct imsg	 imsg;
+	ssize_t		 n;
+	size_t		 i;
+	int		 rv;
+
+	if (event & EV_WRITE) {
+		if (imsg_write(ibuf) == -1)
+			fatal("write to parent");
+	}
+	if (event & EV_READ) {
+		if ((n = imsg_read(ibuf)) == -1 && errno != EAGAIN)
+			fatal("read from parent");
+		if (n == 0)	/* the parent is gone: so are the commands */
+			exit(0);
+	}
+	while ((rv = imsg_get(ibuf, &imsg)) == 1) {
+		for (i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
+			if (handlers[i].type == imsg.hdr.type)
+				break;
+		if (i == sizeof(handlers) / sizeof(handlers[0]))
+			fatalx("unexpected message type %u from parent",
+			    imsg.hdr.type);
+		handlers[i].fn(&imsg);
+		imsg_free(&imsg);
+		/*
+		 * A burst of orders must not hold up the answers: what
+		 * ended is reaped, and what we say goes out, after each.
+		 */
+		spawner_reap();
+		if (imsg_write(ibuf) == -1)
+			fatal("write to parent");
+	}
+	if (rv == -1)
+		fatalx("garbled message from parent");
+	imsgev_update(&sp.iev);
+}
+
+static void
+spawner_verbose(struct imsg *imsg)
+{
+	child_verbose(imsg);
+}
+
+/* The parent's liveness ping: answered at once (liveness.c). */
+static void
+spawner_ping(struct imsg *imsg)
+{
+	child_pong(&sp.iev, imsg);
+}
+
+static struct cmd *
+cmd_find(uint32_t id)
+{
+	struct cmd	*c;
+
+	TAILQ_FOREACH(c, &sp.cmds, entry)
+		if (c->id == id)
+			return (c);
+	return (NULL);
+}
+
+static int
+track_cmp(const void *a, const void *b)
+{
+	const struct track	*x = a, *y = b;
+
+	return (x->pid < y->pid ? -1 : x->pid > y->pid);
+}
+
+/* What we remember of a process (the same one: its start time too). */
+static const struct track *
+track_find(const struct pstat *ps)
+{
+	struct track	 key;
+	const struct track *t;
+
+	if (sp.ntracks == 0)
+		return (NULL);
+	key.pid = ps->pid;
+	t = bsearch(&key, sp.tracks, sp.ntracks, sizeof(*sp.tracks),
+	    track_cmp);
+	return (t != NULL && t->start == ps->start ? t : NULL);
+}
+
+static struct cmd *
+cmd_by_sid(pid_t sid)
+{
+	struct cmd	*c;
+
+	TAILQ_FOREACH(c, &sp.cmds, entry)
+		if (c->sid == sid)
+			return (c);
+	return (NULL);
+}
+
+/*
+ * The command ps belongs to (besides the cgroups), if it descends
+ * from us: the first one found going up from ps that is a command's
+ * first process, is in a command's session, or was seen in a
+ * command's tree before.  NULL if none.
+ */
+static struct cmd *
+cmd_owner(const struct ptable *pt, const struct pstat *ps)
+{
+	const struct track *t;
+	struct cmd	*c;
+	pid_t		 self = getpid();
+	int		 depth;
+
+	if (ps->state == 'Z')
+		return (NULL);
+	for (depth = 0; ps != NULL && depth < 4096; depth++) {
+		if ((c = cmd_by_sid(ps->pid)) != NULL ||
+		    (c = cmd_by_sid(ps->sid)) != NULL)
+			return (c);
+		if ((t = track_find(ps)) != NULL && t->cmd != 0 &&
+		    (c = cmd_find(t->cmd)) != NULL)
+			return (c);
+		if (ps->ppid == self || ps->ppid <= 1)
+			return (NULL);
+		ps = ptable_find(pt, ps->ppid);
+	}
+	return (NULL);
+}
+
+/*
+ * /proc now, and the command each of our descendants belongs to
+ * (own[i] for pt.p[i], NULL if none), each command's count of them
+ * in its nproc: looked up once, used for every command.
+ */
+struct view {
+	struct ptable	 pt;
+	struct cmd	**own;
+};
+
+static void	 spawner_scan(const struct view *);
+
+static int
+view_load(struct view *v)
+{
+	struct cmd	*c;
+	pid_t		 self = getpid();
+	size_t		 i;
+
+	v->own = NULL;
+	if (ptable_load(&v->pt) == -1) {
+		log_warn("/proc");
+		return (-1);
+	}
+	if ((v->own = calloc(v->pt.n + 1, sizeof(*v->own))) == NULL) {
+		log_warn("/proc");
+		ptable_free(&v->pt);
+		return (-1);
+	}
+	TAILQ_FOREACH(c, &sp.cmds, entry)
+		c->nproc = 0;
+	for (i = 0; i < v->pt.n; i++) {
+		if (ptable_below(&v->pt, &v->pt.p[i], self) == NULL)
+			continue;
+		if ((v->own[i] = cmd_owner(&v->pt, &v->pt.p[i])) != NULL)
+			v->own[i]->nproc++;
+	}
+	spawner_scan(v);
+	return (0);
+}
+
+static void
+view_free(struct view *v)
+{
+	ptable_free(&v->pt);
+	free(v->own);
+	v->own = NULL;
+}
+
+/*
+ * The whole tree of c gets sig: its cgroup, and what descends from us
+ * and belongs to it (v: /proc now, or NULL), for a process that left
+ * the cgroup (root can, where the hierarchy is not mounted
+ * nsdelegate).
+ */
+static void
+cmd_signal(struct cmd *c, int sig, const struct view *v)
+{
+	size_t	 i;
+
+	if (c->cg[0] != '\0')
+		(void)cg_signal(c->cg, sig);
+	for (i = 0; v != NULL && i < v->pt.n; i++)
+		if (v->own[i] == c)
+			(void)kill(v->pt.p[i].pid, sig);
+	/* Its group, whatever else: cheap, and at once. */
+	(void)kill(-c->sid, sig);
+}
+
+/* Whether anything of c is left (nproc: as the last view_load saw). */
+static int
+cmd_alive(struct cmd *c)
+{
+	if (c->pid > 0 || c->nproc > 0)
+		return (1);
+	return (c->cg[0] != '\0' && cg_populated(c->cg) == 1);
+}
+
+static void
+cmd_free(struct cmd *c)
+{
+	if (c->cg[0] != '\0' && cg_remove(c->cg) == -1)
+		log_warn("command %u: remove %s", c->id, c->cg);
+	TAILQ_REMOVE(&sp.cmds, c, entry);
+	free(c);
+}
+
+/*
+ * Remember which command each of our descendants belongs to, for when
+ * it is orphaned and leaves the trees it was found in.  One nobody
+ * can claim keeps the number of the last command started when it was
+ * first seen: it came from one of those.
+ */
+static void
+spawner_scan(const struct view *v)
+{
+	const struct ptable *pt = &v->pt;
+	struct track	*nt;
+	const struct pstat *ps, *top;
+	const struct track *t;
+	pid_t		 self = getpid();
+	size_t		 i, n = 0;
+
+	if ((nt = calloc(pt->n + 1, sizeof(*nt))) == NULL) {
+		log_warn("scan");
+		return;
+	}
+	for (i = 0; i < pt->n; i++) {
+		ps = &pt->p[i];
+		if (ps->state == 'Z' || (top = ptable_below(pt, ps, self)) ==
+		    NULL)
+			continue;
+		nt[n].pid = ps->pid;
+		nt[n].start = ps->start;
+		if (v->own[i] != NULL) {
+			nt[n++].cmd = v->own[i]->id;
+			continue;
+		}
+		/* Nobody's: as old as it, or its ancestor below us, was. */
+		if ((t = track_find(ps)) != NULL && t->cmd == 0)
+			nt[n].gen = t->gen;
+		else if ((t = track_find(top)) != NULL && t->cmd == 0)
+			nt[n].gen = t->gen;
+		else
+			nt[n].gen = sp.last_id;
+		n++;
+	}
+	/* pt is sorted by pid: so is nt. */
+	free(sp.tracks);
+	sp.tracks = nt;
+	sp.ntracks = n;
+}
+
+/* Orphans nobody claims, once their commands ended. */
+static int
+spawner_strays(void)
+{
+	struct cmd	*c;
+	uint32_t	 oldest = UINT32_MAX;
+	size_t		 i;
+	int		 left = 0;
+
+	TAILQ_FOREACH(c, &sp.cmds, entry)
+		if (c->id < oldest)
+			oldest = c->id;
+	for (i = 0; i < sp.ntracks; i++) {
+		if (sp.tracks[i].cmd != 0)
+			continue;
+		if (sp.tracks[i].gen < oldest) {
+			log_debug("killing pid %d, left by a command that "
+			    "ended", sp.tracks[i].pid);
+			(void)kill(sp.tracks[i].pid, SIGKILL);
+		}
+		left = 1;
+	}
+	return (left);
+}
+
+/* A tick in ms at the latest (one due sooner stays). */
+static void
+tick_schedule(int64_t ms)
+{
+	struct timeval	 tv;
+	int64_t		 at = mono_now() + ms;
+
+	if (sp.tick_at != 0 && sp.tick_at <= at &&
+	    evtimer_pending(&sp.tick, NULL))
+		return;
+	sp.tick_at = at;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(&sp.tick, &tv);
+}
+
+/*
+ * Trees being killed: SIGKILL when due, again until nothing is left,
+ * then the command is forgotten.  Also who belongs to whom, and the
+ * orphans nobody claims.
+ */
+static void
+spawner_tick(int fd, short event, void *arg)
+{
+	struct view	 v;
+	struct cmd	*c, *next;
+	int64_t		 now = mono_now();
+	int		 busy = 0, strays = 0;
+
+	sp.tick_at = 0;
+	if (view_load(&v) == -1) {
+		/* The cgroups and the groups at least. */
+		TAILQ_FOREACH(c, &sp.cmds, entry)
+			if (c->kill_at != 0 && now >= c->kill_at)
+				cmd_signal(c, SIGKILL, NULL);
+		tick_schedule(TICK_MS);
+		return;
+	}
+	TAILQ_FOREACH_SAFE(c, &sp.cmds, entry, next) {
+		if (c->pid == 0 && !cmd_alive(c)) {
+			log_debug("command %u: nothing left of it", c->id);
+			cmd_free(c);
+			continue;
+		}
+		if (c->term_at != 0 && now >= c->term_at) {
+			log_debug("command %u: ended, stopping what it left",
+			    c->id);
+			c->term_at = 0;
+			cmd_stop(c, SPAWN_GRACE_MS, &v);
+		}
+		if (c->kill_at != 0 && now >= c->kill_at)
+			cmd_signal(c, SIGKILL, &v);
+		if (c->kill_at != 0 || c->term_at != 0 || c->pid == 0)
+			busy = 1;
+	}
+	strays = spawner_strays();
+	view_free(&v);
+	if (busy)
+		tick_schedule(TICK_MS);
+	else if (strays || !TAILQ_EMPTY(&sp.cmds))
+		tick_schedule(SCAN_MS);
+}
+
+/*
+ * SIGTERM to the tree, SIGKILL after the grace period (0: at once);
+ * v: /proc now, or NULL to look.
+ */
+static void
+cmd_stop(struct cmd *c, int64_t grace, const struct view *v)
+{
+	struct view	 own;
+	int		 ok = 0;
+
+	if (c->stopping && grace > 0)
+		return;
+	c->stopping = 1;
+	c->term_at = 0;
+	if (v == NULL && (ok = view_load(&own) == 0))
+		v = &own;
+	cmd_signal(c, grace > 0 ? SIGTERM : SIGKILL, v);
+	if (ok)
+		view_free(&own);
+	if (c->kill_at == 0 || c->kill_at > mono_now() + grace)
+		c->kill_at = mono_now() + grace;
+	tick_schedule(grace > 0 ? TICK_MS : 0);
+}
+
+static void
+spawner_kill(struct imsg *imsg)
+{
+	struct imsg_dec	 dec;
+	struct cmd	*c;
+	uint8_t		 how;
+
+	imsg_dec_init(&dec, imsg);
+	how = imsg_get_u8(&dec);
+	if (imsg_dec_end(&dec) == -1 || how > SPAWN_KILL)
+		fatalx("bad kill message");
+	/* Already over (or never started): the message crossed its end. */
+	if ((c = cmd_find(imsg->hdr.peerid)) == NULL)
+		return;
+	log_debug("command %u: %s", c->id, how == SPAWN_STOP ? "stopping" :
+	    "killing");
+	cmd_stop(c, how == SPAWN_STOP ? SPAWN_GRACE_MS : 0, NULL);
+}
+
+static void
+spawner_sig(int sig, short event, void *arg)
+{
+	if (sig == SIGUSR1) {
+		/* PR_SET_PDEATHSIG: the parent died, the channel may not say. */
+		exit(0);
+	}
+	spawner_reap();
+}
+
+/* SIGCHLD: a command's first process ended, or an orphan of ours. */
+static void
+spawner_reap(void)
+{
+	struct imsg_enc	 enc;
+	struct cmd	*c;
+	pid_t		 pid;
+	int		 status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		TAILQ_FOREACH(c, &sp.cmds, entry)
+			if (c->pid == pid)
+				break;
+		if (c == NULL)
+			continue;	/* an orphan: ours to reap */
+		c->pid = 0;
+		imsg_enc_init(&enc);
+		imsg_put_u32(&enc, (uint32_t)status);
+		if (imsgev_compose_enc(&sp.iev, IMSG_SPAWN_EXITED, c->id, -1,
+		    &enc) == -1)
+			fatal("compose");
+		/*
+		 * Its first process gone, the rest of the tree goes too
+		 * (nothing outlives its request): at once if it was being
+		 * stopped; else once the output had time to drain, with
+		 * SIGTERM, and SIGKILL after the grace period.
+		 */
+		if (c->stopping)
+			cmd_stop(c, 0, NULL);
+		else {
+			c->term_at = mono_now() + SPAWN_DRAIN_MS;
+			tick_schedule(TICK_MS);
+		}
+	}
+}
+
+/*
+ * A command's process, between vfork and exec, sharing our memory:
+ * only system calls, no allocation, no sanitizer bookkeeping on the
+ * stack we share.  A failure's errno goes to *err.
+ */
+__attribute__((__no_sanitize_address__)) static __dead void
+spawn_child(const char *procs, int cgns, const char *prog, char **argv,
+    char **envp, const char *cwd, int outfd, int errfd, volatile int *err)
+{
+	sigset_t	 none;
+	int		 i, fd;
+
+	for (i = 1; i < NSIG; i++)
+		(void)signal(i, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (setsid() == -1)
+		goto fail;
+	if (procs != NULL) {
+		if ((fd = open(procs, O_WRONLY | O_CLOEXEC)) == -1 ||
+		    write(fd, "0", 1) != 1)
+			goto fail;
+		close(fd);
+		/* As root it could move itself out, but not from in there. */
+		if (cgns && unshare(CLONE_NEWCGROUP) == -1)
+			goto fail;
+	}
+	if ((fd = open("/dev/null", O_RDONLY)) == -1 ||
+	    dup2(fd, STDIN_FILENO) == -1 ||
+	    dup2(outfd, STDOUT_FILENO) == -1 ||
+	    dup2(errfd, STDERR_FILENO) == -1)
+		goto fail;
+	if (chdir(cwd) == -1)
+		goto fail;
+	/* Whatever else is open here is the daemon's, not the command's. */
+	(void)close_range(STDERR_FILENO + 1, ~0U, 0);
+	execve(prog, argv, envp);
+ fail:
+	*err = errno != 0 ? errno : EIO;
+	_exit(127);
+}
+
+/* vfork(2) apart, with nothing of the caller's to clobber. */
+static pid_t
+spawn_vfork(const char *procs, const char *prog, char **argv, char **envp,
+    const char *cwd, int outfd, int errfd, volatile int *err)
+{
+	pid_t	 pid;
+
+	if ((pid = vfork()) == 0)
+		spawn_child(procs, sp.cgns, prog, argv, envp, cwd, outfd,
+		    errfd, err);
+	return (pid);
+}
+
+/*
+ * Start a command: its argv exactly, PATH looked up as execvp(3)
+ * would in its own environment, stdin /dev/null, stdout and stderr
+ * pipes, a session of its own (and its cgroup), every signal at its
+ * default.  vfork(2), as posix_spawn(3) does: our address space is
+ * not copied for each command.  0, or an errno.
+ */
+static int
+cmd_start(struct cmd *c, char **argv, char **envp, const char *cwd,
+    int *outfd, int *errfd)
+{
+	char		 prog[PATH_MAX], procs[PATH_MAX + 16];
+	int		 outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	int		 e = 0, status;
+	volatile int	 cerr = 0;
+	sigset_t	 all, old;
+	pid_t		 pid;
+
+	if (exec_lookup(argv[0], cwd, envp, prog, sizeof(prog)) == -1)
+		return (errno);
+	if (pipe2(outp, O_CLOEXEC) == -1 || pipe2(errp, O_CLOEXEC) == -1) {
+		e = errno;
+		goto done;
+	}
+	(void)fcntl(outp[0], F_SETPIPE_SZ, PIPE_SIZE);
+	/* The request child's ends only: the command's stay blocking. */
+	if (fcntl(outp[0], F_SETFL, O_NONBLOCK) == -1 ||
+	    fcntl(errp[0], F_SETFL, O_NONBLOCK) == -1) {
+		e = errno;
+		goto done;
+	}
+	if (sp.base[0] != '\0') {
+		if ((size_t)snprintf(c->cg, sizeof(c->cg), "%s/c%u", sp.base,
+		    c->id) >= sizeof(c->cg) || (size_t)snprintf(procs,
+		    sizeof(procs), "%s/cgroup.procs", c->cg) >= sizeof(procs))
+			errno = ENAMETOOLONG;
+		else if (mkdir(c->cg, 0755) == 0)
+			errno = 0;
+		if (errno != 0) {
+			e = errno;
+			c->cg[0] = '\0';
+			goto done;
+		}
+	}
+	/* No handler of ours may run in the child before its exec. */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid = spawn_vfork(c->cg[0] != '\0' ? procs : NULL, prog, argv, envp,
+	    cwd, outp[1], errp[1], &cerr);
+	if (pid == -1)
+		e = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (pid == -1)
+		goto done;
+	/* The child has run exec, or failed and is gone. */
+	if (cerr != 0) {
+		e = cerr;
+		(void)waitpid(pid, &status, 0);
+		goto done;
+	}
+	c->pid = c->sid = pid;
+	*outfd = outp[0];
+	*errfd = errp[0];
+	outp[0] = errp[0] = -1;
+ done:
+	if (e != 0 && c->cg[0] != '\0') {
+		(void)rmdir(c->cg);
+		c->cg[0] = '\0';
+	}
+	if (outp[0] != -1)
+		close(outp[0]);
+	if (outp[1] != -1)
+		close(outp[1]);
+	if (errp[0] != -1)
+		close(errp[0]);
+	if (errp[1] != -1)
+		close(errp[1]);
+	return (e);
+}
+
+/* A NULL-terminated list of count strings, or NULL (freed by strv_free). */
+static char **
+strv_get(struct imsg_dec *dec, uint32_t *count)
+{
+	char		**v;
+	uint32_t	 n, i;
+
+	n = imsg_get_u32(dec);
+	if (n > SPAWN_ARGS_MAX || (v = calloc(n + 1, sizeof(*v))) == NULL)
+		return (NULL);
+	for (i = 0; i < n; i++)
+		if ((v[i] = imsg_get_str(dec)) == NULL)
+			break;
+	*count = i;
+	if (i < n) {
+		for (i = 0; v[i] != NULL; i++)
+			free(v[i]);
+		free(v);
+		return (NULL);
+	}
+	return (v);
+}
+
+static void
+strv_free(char **v)
+{
+	size_t	 i;
+
+	for (i = 0; v != NULL && v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void
+spawner_spawn(struct imsg *imsg)
+{
+	struct imsg_dec	 dec;
+	struct imsg_enc	 enc;
+	struct cmd	*c;
+	char		*cwd, **argv = NULL, **envp = NULL;
+	uint32_t	 argc = 0, envc = 0;
+	int		 e, outfd = -1, errfd = -1;
+
+	imsg_dec_init(&dec, imsg);
+	cwd = imsg_get_str(&dec);
+	if (cwd != NULL && (argv = strv_get(&dec, &argc)) != NULL)
+		envp = strv_get(&dec, &envc);
+	if (imsg_dec_end(&dec) == -1 || cwd == NULL || argv == NULL ||
+	    envp == NULL || argc == 0 || imsg->hdr.peerid <= sp.last_id)
+		fatalx("bad spawn message");
+	sp.last_id = imsg->hdr.peerid;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		fatal(NULL);
+	c->id = imsg->hdr.peerid;
+	if ((e = cmd_start(c, argv, envp, cwd, &outfd, &errfd)) != 0) {
+		free(c);
+		imsg_enc_init(&enc);
+		imsg_put_u32(&enc, e);
+		if (imsgev_compose_enc(&sp.iev, IMSG_SPAWN_FAIL,
+		    imsg->hdr.peerid, -1, &enc) == -1)
+			fatal("compose");
+	} else {
+		TAILQ_INSERT_TAIL(&sp.cmds, c, entry);
+		log_debug("command %u: pid %d%s%s", c->id, c->pid,
+		    c->cg[0] != '\0' ? " in " : "", c->cg);
+		imsg_enc_init(&enc);
+		imsg_put_u8(&enc, 1);
+		if (imsgev_compose_enc(&sp.iev, IMSG_SPAWN_PIPE, c->id, outfd,
+		    &enc) == -1)
+			fatal("compose");
+		imsg_enc_init(&enc);
+		imsg_put_u8(&enc, 2);
+		if (imsgev_compose_enc(&sp.iev, IMSG_SPAWN_PIPE, c->id, errfd,
+		    &enc) == -1)
+			fatal("compose");
+		imsg_enc_init(&enc);
+		imsg_put_u32(&enc, c->pid);
+		if (imsgev_compose_enc(&sp.iev, IMSG_SPAWNED, c->id, -1,
+		    &enc) == -1)
+			fatal("compose");
+		tick_schedule(SCAN_MS);
+	}
+	free(cwd);
+	strv_free(argv);
+	strv_free(envp);
+}
+
+/*
+ * The end, however it comes (the channel closed, the parent died, a
+ * fatal error): every command's tree is killed, everything that
+ * descends from us too, and the cgroups go.
+ */
+static void
+spawner_end(void)
+{
+	struct cmd	*c;
+	int		 n, left;
+
+	if (sp.ended)
+		return;
+	sp.ended = 1;
+	TAILQ_FOREACH(c, &sp.cmds, entry) {
+		if (c->cg[0] != '\0')
+			(void)cg_signal(c->cg, SIGKILL);
+		(void)kill(-c->sid, SIGKILL);
+	}
+	(void)ptree_kill_all(NULL, 0, 100);
+	for (n = 0; n < END_WAIT_MS / 10; n++) {
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		left = 0;
+		TAILQ_FOREACH(c, &sp.cmds, entry)
+			if (c->cg[0] != '\0' && cg_populated(c->cg) == 1)
+				left = 1;
+		if (!left)
+			break;
+		usleep(10000);
+	}
+	while ((c = TAILQ_FIRST(&sp.cmds)) != NULL)
+		cmd_free(c);
+	if (sp.base[0] != '\0')
+		(void)cg_remove(sp.base);
+}

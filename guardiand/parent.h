@@ -205,6 +205,9 @@ struct request {
 	char			**argv;
 	char			*canon;
 	char			*pattern;	/* the deciding one */
+	char			*rule_file;	/* where it is written, */
+	int			 rule_line;	/* NULL/0 if unknown */
+	char			*why;		/* pending: why it asks */
 	int64_t			 received;	/* ms, wall clock */
 	int64_t			 expires;	/* ms, wall clock */
 	struct timespec		 t_received;	/* monotonic */
@@ -239,6 +242,12 @@ int	 req_reaped(pid_t, int);
 void	 req_foreach_pending(void (*)(const struct request *, void *),
 	    void *);
 unsigned int req_count(enum req_state);
+/*
+ * Why a pending request waits for a human, in words: the
+ * manual_approve pattern that matched and its file:line, or "no
+ * pattern matched; the default is manual".
+ */
+const char *req_why(const struct request *);
 /* Shutdown: kill every command's process group, forget everything. */
 void	 req_shutdown(void);
 

@@ -1244,8 +1244,13 @@ function updateCount() {
  * second, deliberate step there.
  */
 function decide(rec, approve) {
-	if (rec.busy || rec.gone || st.conn !== 'connected' || !armed(rec))
+	if (rec.busy || rec.gone || st.conn !== 'connected')
 		return;
+	if (!armed(rec)) {
+		keyHint('It just appeared, moved or came into view: look at ' +
+		    'it, then decide.');
+		return;
+	}
 	if (approve && rec.high.length) {
 		openConfirm(rec);
 		return;

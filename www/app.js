@@ -848,11 +848,20 @@ function pieces(cmd, marks) {
  * Each run of characters between spaces is a span.w of its own, which
  * the style sheet keeps in one piece, so that lines break at the
  * spaces only (never inside --build-arg), unless one word alone is
- * wider than the line.
+ * wider than the line.  A word longer than any line can be (the page
+ * is at most 60rem wide) is span.w.long, plain text that wraps
+ * anywhere: sizing a huge word as a block first costs the browser
+ * dearly.
  */
-function renderCommand(code, cmd, marks) {
-	let word = null;
+const WORD_LONG = 160;
 
+function renderCommand(code, cmd, marks) {
+	const re = new RegExp('[^ ]{' + (WORD_LONG + 1) + ',}', 'g');
+	const long = new Set();
+	let word = null, at = 0;
+
+	for (const m of cmd.matchAll(re))
+		long.add(m.index);
 	code.textContent = '';
 	for (const p of pieces(cmd, marks)) {
 		for (const t of p.text.split(/( +)/)) {
@@ -864,14 +873,14 @@ function renderCommand(code, cmd, marks) {
 				node.title = p.why.join('\n');
 			} else
 				node = document.createTextNode(t);
-			if (t[0] === ' ') {
+			if (t[0] === ' ')
 				word = null;
-				code.appendChild(node);
-				continue;
-			}
-			if (!word)
-				word = code.appendChild(el('span', 'w'));
-			word.appendChild(node);
+			else if (!word)
+				word = el('span', long.has(at) ? 'w long' : 'w');
+			(word || code).appendChild(node);
+			if (word && !word.parentNode)
+				code.appendChild(word);
+			at += t.length;
 		}
 	}
 }
@@ -1039,10 +1048,13 @@ function addCard(req, fresh) {
 	st.pending.set(req.id, rec);
 	st.order.push(req.id);
 	$('pending').appendChild(li);
-	updateCount();		/* "Nothing is waiting" goes */
-	checkMoves();
+	updateCount();
+	/*
+	 * Its place is first taken when the ResizeObserver sees it: no
+	 * layout forced here, for each of many cards.  It is arming
+	 * until then anyway.
+	 */
 	arm(rec);
-	rec.pos = cardPos(rec);
 	watchCard(rec);
 	if (fresh)
 		li.classList.add('fresh');

@@ -1148,10 +1148,11 @@ async function run(browser, problems) {
 			    '\x01'.repeat(64000)));
 		await until(async () => await cards.count() === 32,
 		    '32 big cards', 60000);
-		await cardFor(page, 'big31-');
+		/* A loaded machine lays out 32 such cards slowly. */
+		await cardFor(page, 'big31-', 60000);
 		note('32 cards of 64,000 control characters: ' +
 		    (Date.now() - t0) + ' ms from the first request');
-		const c = await cardFor(page, 'big0-');
+		const c = await cardFor(page, 'big0-', 60000);
 		assert(await c.locator('.hl-escape-ch').count() <= 2,
 		    'a run of one escape is one mark');
 		assert(/control character/.test(await c.locator('.findings')
@@ -1160,7 +1161,7 @@ async function run(browser, problems) {
 		await page.keyboard.press('j');
 		await until(async () => await page.locator(
 		    '#pending > li.card.selected').count() === 1,
-		    'j selects a card', 10000);
+		    'j selects a card', 30000);
 		for (const h of big)
 			h.kill('SIGTERM');
 		await until(async () => await cards.count() === 0,

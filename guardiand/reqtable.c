@@ -291,9 +291,10 @@ ui_added(struct request *r)
 	imsg_put_str(&enc, r->worktree);
 	imsg_put_u64(&enc, r->received);
 	imsg_put_u64(&enc, r->expires);
+	/* JSON carries UTF-8 only; the words of why have both escaped. */
 	imsg_put_str(&enc, req_why(r));
-	imsg_put_str(&enc, r->pattern != NULL ? r->pattern : "");
-	/* JSON carries UTF-8 only; the text above has the file escaped. */
+	imsg_put_str(&enc, r->pattern != NULL && utf8_valid(r->pattern,
+	    strlen(r->pattern)) ? r->pattern : "");
 	imsg_put_str(&enc, r->rule_file != NULL && utf8_valid(r->rule_file,
 	    strlen(r->rule_file)) ? r->rule_file : "");
 	imsg_put_u32(&enc, r->rule_line);

@@ -972,6 +972,7 @@ function addCard(req, fresh) {
 		pos: null,
 		high: [],
 		busy: false,
+		decided: false,		/* by this page, in flight or done */
 		gone: false,
 		approve: q('approve'),
 		deny: q('deny'),
@@ -1183,11 +1184,15 @@ function removeCard(id, outcome) {
 	updateButtons(rec);
 	const k = st.order.indexOf(id);
 	st.order.splice(k, 1);
-	/* What was chosen is gone: nothing is, until the human chooses. */
+	/*
+	 * What was chosen is gone: nothing is, until the human chooses
+	 * again; told so unless it went by their own decision here.
+	 */
 	if (st.selected === id) {
 		st.selected = null;
-		keyHint('The request you chose is gone: choose again ' +
-		    '(j or ↓).');
+		if (!rec.decided)
+			keyHint('The request you chose is gone: choose ' +
+			    'again (j or ↓).');
 	}
 	const text = {
 		approved: 'Approved: running.',
@@ -1280,6 +1285,7 @@ async function post(rec, approve) {
 		return;
 	}
 	rec.busy = true;
+	rec.decided = true;
 	updateButtons(rec);
 	rec.li.classList.add('busy');
 	setStatus(rec, approve ? 'Approving…' : 'Denying…');
@@ -1330,6 +1336,7 @@ async function post(rec, approve) {
 
 function failed(rec, text) {
 	rec.busy = false;
+	rec.decided = false;
 	rec.li.classList.remove('busy');
 	setStatus(rec, text);
 	updateButtons(rec);

@@ -779,6 +779,8 @@ req_line(const struct request *r, void *arg)
 	fmt_age(age, sizeof(age), (l->now - r->received) / 1000);
 	replyf(l->c, CTL_LINE, "%-*s  %-*s  %-6s  %s", REQ_ID_LEN, r->id,
 	    l->w1, r->cloister, age, r->canon);
+	/* Under the id, where no id starts: why it asks. */
+	replyf(l->c, CTL_LINE, "%-*s  why: %s", REQ_ID_LEN, "", req_why(r));
 }
 
 static void

@@ -106,7 +106,10 @@ enum imsg_type {
 
 	/* parent -> ui */
 	IMSG_UI_ADDED,		/* str id, cloister, project, cmd, cwd,
-				   u64 timestamp, u64 expires (ms) */
+				   u64 timestamp, u64 expires (ms), str
+				   why (in words), str pattern ("" if
+				   the default), str file ("" if
+				   unknown), u32 line */
 	IMSG_UI_REMOVED,	/* str id, str outcome, str user ("" if
 				   nobody decided) */
 	IMSG_UI_FINISHED,	/* str id, u8 kind (EXIT_*), u32 code,

@@ -192,6 +192,9 @@ struct request {
 	char			**argv;
 	char			*canon;
 	char			*pattern;	/* the deciding one */
+	char			*rule_file;	/* where it is written, */
+	int			 rule_line;	/* NULL/0 if unknown */
+	char			*why;		/* pending: why it asks */
 	int64_t			 received;	/* ms, wall clock */
 	int64_t			 expires;	/* ms, wall clock */
 	struct timespec		 t_received;	/* monotonic */
@@ -232,6 +235,12 @@ void	 req_spawn_msg(struct imsg *);
 void	 req_foreach_pending(void (*)(const struct request *, void *),
 	    void *);
 unsigned int req_count(enum req_state);
+/*
+ * Why a pending request waits for a human, in words: the
+ * manual_approve pattern that matched and its file:line, or "no
+ * pattern matched; the default is manual".
+ */
+const char *req_why(const struct request *);
 /* Shutdown: the spawner is told to kill every command's tree. */
 void	 req_shutdown(void);
 

@@ -295,8 +295,81 @@ ui_added(struct request *r)
 	imsg_put_str(&enc, r->worktree);
 	imsg_put_u64(&enc, r->received);
 	imsg_put_u64(&enc, r->expires);
+	/* JSON carries UTF-8 only; the words of why have both escaped. */
+	imsg_put_str(&enc, req_why(r));
+	imsg_put_str(&enc, r->pattern != NULL && utf8_valid(r->pattern,
+	    strlen(r->pattern)) ? r->pattern : "");
+	imsg_put_str(&enc, r->rule_file != NULL && utf8_valid(r->rule_file,
+	    strlen(r->rule_file)) ? r->rule_file : "");
+	imsg_put_u32(&enc, r->rule_line);
 	to_ui(IMSG_UI_ADDED, &enc);
 	control_watch_added(r);
+}
+
+/*
+ * Where the pattern that decided was written: the first of its kind
+ * with that text, the global ones before the project's, as the policy
+ * child checks them (the same text matches the same commands, so the
+ * first is the one that matched).  The configuration here is the one
+ * the policy child answered with: the parent takes a new one only when
+ * the child says it has loaded its patterns, and the child answers in
+ * order.  NULL if it is not found.
+ */
+static const struct pattern_src *
+rule_origin(const char *project, enum pat_kind kind, const char *re)
+{
+	struct project_conf	*pc;
+	struct pattern_src	*ps;
+
+	TAILQ_FOREACH(ps, &conf->global.kind[kind], entry)
+		if (strcmp(ps->re, re) == 0)
+			return (ps);
+	if ((pc = config_project(conf, project)) == NULL)
+		return (NULL);
+	TAILQ_FOREACH(ps, &pc->pats.kind[kind], entry)
+		if (strcmp(ps->re, re) == 0)
+			return (ps);
+	return (NULL);
+}
+
+/*
+ * The words of req_why(), made once when the request starts to wait:
+ * the pattern and its place rendered as canonical arguments (section 4
+ * of DESIGN), so that neither can hide a control character or run
+ * into the words around it.
+ */
+static void
+why_set(struct request *r)
+{
+	char	*pat, *place = NULL, *where = NULL;
+
+	if (r->pattern == NULL) {
+		if ((r->why = strdup("no pattern matched; the default is "
+		    "manual")) == NULL)
+			fatal(NULL);
+		return;
+	}
+	if ((pat = canon_argv(1, &r->pattern)) == NULL)
+		fatal(NULL);
+	if (r->rule_file != NULL) {
+		if (asprintf(&place, "%s:%d", r->rule_file,
+		    r->rule_line) == -1 ||
+		    (where = canon_argv(1, &place)) == NULL)
+			fatal(NULL);
+	}
+	if (asprintf(&r->why, "%s pattern %s%s%s",
+	    verdict_name(VERDICT_MANUAL), pat, where != NULL ? " at " : "",
+	    where != NULL ? where : "") == -1)
+		fatal(NULL);
+	free(pat);
+	free(place);
+	free(where);
+}
+
+const char *
+req_why(const struct request *r)
+{
+	return (r->why != NULL ? r->why : "");
 }
 
 static void
@@ -539,6 +612,8 @@ req_free(struct request *r)
 	free(r->project);
 	free(r->worktree);
 	free(r->pattern);
+	free(r->rule_file);
+	free(r->why);
 	free(r);
 }
 
@@ -895,9 +970,18 @@ req_verdict(struct imsg *imsg)
 	inflight_bytes -= r->check_bytes;
 	check_done(r);
 	checks_pump();
-	if (*pattern != '\0')
+	if (*pattern != '\0') {
+		const struct pattern_src	*ps;
+
 		r->pattern = pattern;
-	else
+		if ((ps = rule_origin(r->project, verdict == VERDICT_DENY ?
+		    PAT_DENY : verdict == VERDICT_AUTO ? PAT_AUTO :
+		    PAT_MANUAL, pattern)) != NULL) {
+			if ((r->rule_file = strdup(ps->file)) == NULL)
+				fatal(NULL);
+			r->rule_line = ps->line;
+		}
+	} else
 		free(pattern);
 	if (limit == 1)
 		log_warnx("request %s: a pattern hit the matcher's limits; "
@@ -964,6 +1048,7 @@ req_verdict(struct imsg *imsg)
 	req_setstate(r, REQ_PENDING);
 	TAILQ_INSERT_TAIL(&pendingq, r, pending);
 	timer_set(r, conf->approval_timeout);
+	why_set(r);
 	ui_added(r);
 	ui_where(where, sizeof(where));
 	snprintf(text, sizeof(text), "waiting for approval%s or with "

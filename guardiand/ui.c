@@ -126,6 +126,10 @@ struct ui_req {
 	char			*cwd;
 	int64_t			 timestamp;
 	int64_t			 expires;
+	char			*why;		/* in words */
+	char			*pattern;	/* "" if none matched */
+	char			*rule_file;	/* "" if unknown */
+	uint32_t		 rule_line;
 };
 
 struct decision {
@@ -254,6 +258,17 @@ www_find(const char *path)
 
 /* JSON views of the state. */
 
+/* The manual_approve pattern that matched, or null: the default. */
+static json_t *
+rule_json(const struct ui_req *ur)
+{
+	if (*ur->pattern == '\0')
+		return (json_null());
+	return (json_pack("{s:s, s:s, s:s, s:i}", "kind", "manual_approve",
+	    "pattern", ur->pattern, "file", ur->rule_file, "line",
+	    (json_int_t)ur->rule_line));
+}
+
 static json_t *
 req_json(const struct ui_req *ur)
 {
@@ -261,9 +276,10 @@ req_json(const struct ui_req *ur)
 
 	rfc3339(ts, sizeof(ts), ur->timestamp);
 	rfc3339(ex, sizeof(ex), ur->expires);
-	return (json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+	return (json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}",
 	    "id", ur->id, "cloister", ur->cloister, "project", ur->project,
-	    "cmd", ur->cmd, "cwd", ur->cwd, "timestamp", ts, "expires", ex));
+	    "cmd", ur->cmd, "cwd", ur->cwd, "timestamp", ts, "expires", ex,
+	    "why", ur->why, "rule", rule_json(ur)));
 }
 
 static json_t *
@@ -325,6 +341,9 @@ ui_req_free(struct ui_req *ur)
 	free(ur->project);
 	free(ur->cmd);
 	free(ur->cwd);
+	free(ur->why);
+	free(ur->pattern);
+	free(ur->rule_file);
 	free(ur);
 }
 
@@ -352,6 +371,10 @@ ui_added(struct imsg_dec *dec)
 	ur->cwd = imsg_get_str(dec);
 	ur->timestamp = imsg_get_u64(dec);
 	ur->expires = imsg_get_u64(dec);
+	ur->why = imsg_get_str(dec);
+	ur->pattern = imsg_get_str(dec);
+	ur->rule_file = imsg_get_str(dec);
+	ur->rule_line = imsg_get_u32(dec);
 	if (imsg_dec_end(dec) == -1)
 		fatalx("bad request-added message");
 	TAILQ_INSERT_TAIL(&ui_reqs, ur, entry);

@@ -26,6 +26,7 @@
 
 const ARM_MS = 1000;		/* Approve is inert this long after a move */
 const KEY_LOCK_MS = 500;	/* a / d do nothing right after one */
+const HINT_MS = 5000;		/* what a key did not do, shown so long */
 const RECENT_MAX = 20;
 const DOWN_AFTER_MS = 5000;	/* "reconnecting" becomes "not running" */
 const STALE_MS = 45000;		/* no event (heartbeat: 15 s): reconnect */
@@ -48,7 +49,13 @@ const st = {
 	order: [],		/* ids, in display order */
 	recent: [],		/* decisions, newest first */
 	selected: null,
+	selectedAt: 0,		/* when the choice last changed */
+	selectTimer: 0,
 	keyLock: 0,
+	hintTimer: 0,
+	confirm: null,		/* the card whose confirmation is open */
+	confirmAt: 0,		/* its Run button acts from then */
+	confirmTimer: 0,
 	notify: false,
 	notes: new Map(),	/* id -> Notification */
 };
@@ -241,6 +248,20 @@ const WRAPPERS = new Set(['env', 'nice', 'nohup', 'time', 'timeout',
     'exec', 'command', 'builtin', 'stdbuf', 'ionice', 'xargs',
     'setsid', 'chronic', 'unbuffer', 'caffeinate']);
 const RECURSIVE_CH = new Set(['chmod', 'chown', 'chgrp', 'chattr']);
+/*
+ * Reserved words of the shell that come before a command (if curl …;
+ * then sudo …; fi): the program is the word after them.
+ */
+const KEYWORDS = new Set(['!', '{', '}', 'if', 'then', 'else', 'elif',
+    'fi', 'do', 'done', 'while', 'until', 'esac', 'coproc']);
+/* Reserved words whose words up to the next operator run nothing. */
+const NOT_COMMANDS = new Set(['for', 'select', 'case', 'function']);
+/*
+ * What makes a command high-risk: approving it takes a second,
+ * deliberate step.  These are the red marks.
+ */
+const HIGH = new Set(['hl-priv', 'hl-destroy', 'hl-path', 'hl-escape',
+    'hl-fetchrun']);
 const SAFE_PATHS = new Set(['/dev/null', '/dev/stdin', '/dev/stdout',
     '/dev/stderr', '/dev/tty', '/dev/zero']);
 const MAX_DEPTH = 4;
@@ -357,8 +378,12 @@ function analyse(words, cwd) {
 			    cls: cls, why: why });
 		},
 	}));
-	analyseCommand(top, cwd, 0, find);
-	return ({ marks: marks, findings: findings });
+	analyseCommand(top, cwd, 0, find, false);
+	const high = [];
+	for (const [text, cls] of findings)
+		if (HIGH.has(cls))
+			high.push(text);
+	return ({ marks: marks, findings: findings, high: high });
 }
 
 function uniq(a) {
@@ -369,8 +394,13 @@ function markAll(w, cls, why) {
 	w.mark(0, w.value.length, cls, why);
 }
 
-/* One simple command: words with value and mark(a, b, cls, why). */
-function analyseCommand(words, cwd, depth, find) {
+/*
+ * One simple command: words with value and mark(a, b, cls, why);
+ * inScript: it comes from a shell script, where reserved words may
+ * stand before the program.  Returns what the program is, for the
+ * pipeline it may be part of: { name, net, shell }, or null.
+ */
+function analyseCommand(words, cwd, depth, find, inScript) {
 	let i = 0;
 
 	while (i < words.length) {
@@ -381,7 +411,16 @@ function analyseCommand(words, cwd, depth, find) {
 			i++;
 		}
 		if (i >= words.length)
-			return;
+			return (null);
+		if (inScript && KEYWORDS.has(words[i].value)) {
+			i++;
+			continue;
+		}
+		if (inScript && NOT_COMMANDS.has(words[i].value)) {
+			for (const w of words.slice(i + 1))
+				checkPaths(w, cwd, find);
+			return (null);
+		}
 		const name = basename(words[i].value);
 		if (PRIVILEGE.has(name)) {
 			markAll(words[i], 'hl-priv', name + ': runs with ' +
@@ -403,7 +442,7 @@ function analyseCommand(words, cwd, depth, find) {
 		break;
 	}
 	if (i >= words.length)
-		return;
+		return (null);
 
 	const w0 = words[i];
 	let name = basename(w0.value);
@@ -463,6 +502,9 @@ function analyseCommand(words, cwd, depth, find) {
 	for (const a of args)
 		if (a !== code)
 			checkPaths(a, cwd, find);
+	return ({ word: w0, name: name, net: NETWORK.has(name),
+	    shell: SHELLS.has(name) || Object.prototype.hasOwnProperty
+	    .call(INTERPRETERS, name) });
 }
 
 /* Past a command's options; those matching takesArg eat the next word. */
@@ -572,6 +614,8 @@ function analyseScript(sw, cwd, depth, find) {
 	const n = s.length;
 	let cmd = [], word = null, redirect = false, i = 0;
 	let pipes = false, redirs = false;
+	/* The pipeline so far: fed by a pipe, a download upstream. */
+	let piped = false, fetched = null;
 
 	const endWord = () => {
 		if (!word)
@@ -593,11 +637,28 @@ function analyseScript(sw, cwd, depth, find) {
 			cmd.push(sub);
 		word = null;
 	};
-	const endCmd = () => {
+	/* kind: what ends it, an operator's kind or 'end'. */
+	const endCmd = (kind) => {
 		endWord();
-		if (cmd.length)
-			analyseCommand(cmd, cwd, depth, find);
+		if (cmd.length) {
+			const c = analyseCommand(cmd, cwd, depth, find, true);
+			if (c && c.shell && piped && fetched) {
+				const why = 'runs what ' + fetched + ' downloads: ' +
+				    'code from the network, unseen';
+				markAll(c.word, 'hl-fetchrun', why);
+				find('hl-fetchrun', 'a download piped into a ' +
+				    'shell (' + fetched + ' … | ' + c.name + ')');
+			}
+			if (c && c.net && !fetched)
+				fetched = c.name;
+		}
 		cmd = [];
+		if (kind === 'pipe')
+			piped = true;
+		else if (kind !== 'redir') {
+			piped = false;
+			fetched = null;
+		}
 	};
 	const add = (ch, at) => {
 		if (!word)
@@ -691,14 +752,14 @@ function analyseScript(sw, cwd, depth, find) {
 			pipes = true;
 		if (op[1] === 'redir') {
 			redirs = true;
-			endCmd();
+			endCmd('redir');
 			redirect = !s.startsWith('&', i + op[0].length) &&
 			    op[0] !== '>&' && op[0] !== '<<';
 		} else
-			endCmd();
+			endCmd(op[1]);
 		i = end;
 	}
-	endCmd();
+	endCmd('end');
 	if (pipes)
 		find('hl-op', 'pipe inside the shell script');
 	if (redirs)
@@ -782,17 +843,45 @@ function pieces(cmd, marks) {
 	return (out);
 }
 
-/* As DOM nodes: text, marked parts in spans that explain themselves. */
+/*
+ * As DOM nodes: text, marked parts in spans that explain themselves.
+ * Each run of characters between spaces is a span.w of its own, which
+ * the style sheet keeps in one piece, so that lines break at the
+ * spaces only (never inside --build-arg), unless one word alone is
+ * wider than the line.  A word longer than any line can be (the page
+ * is at most 60rem wide) is span.w.long, plain text that wraps
+ * anywhere: sizing a huge word as a block first costs the browser
+ * dearly.
+ */
+const WORD_LONG = 160;
+
 function renderCommand(code, cmd, marks) {
+	const re = new RegExp('[^ ]{' + (WORD_LONG + 1) + ',}', 'g');
+	const long = new Set();
+	let word = null, at = 0;
+
+	for (const m of cmd.matchAll(re))
+		long.add(m.index);
 	code.textContent = '';
 	for (const p of pieces(cmd, marks)) {
-		if (!p.cls.length) {
-			code.appendChild(document.createTextNode(p.text));
-			continue;
+		for (const t of p.text.split(/( +)/)) {
+			if (t === '')
+				continue;
+			let node;
+			if (p.cls.length) {
+				node = el('span', p.cls.join(' '), t);
+				node.title = p.why.join('\n');
+			} else
+				node = document.createTextNode(t);
+			if (t[0] === ' ')
+				word = null;
+			else if (!word)
+				word = el('span', long.has(at) ? 'w long' : 'w');
+			(word || code).appendChild(node);
+			if (word && !word.parentNode)
+				code.appendChild(word);
+			at += t.length;
 		}
-		const span = el('span', p.cls.join(' '), p.text);
-		span.title = p.why.join('\n');
-		code.appendChild(span);
 	}
 }
 
@@ -835,6 +924,37 @@ function parseTime(t) {
 
 /* The pending requests. */
 
+/* One line of the card's facts: a label and its value (nodes). */
+function fact(dl, label, cls, ...nodes) {
+	const dd = el('dd', cls);
+	dl.appendChild(el('dt', null, label));
+	for (const n of nodes)
+		dd.appendChild(typeof n === 'string' ?
+		    document.createTextNode(n) : n);
+	dl.appendChild(dd);
+	return (dd);
+}
+
+/*
+ * Why it asks: the manual_approve pattern that matched and where it is
+ * written, or the default.
+ */
+function whyNodes(req) {
+	const r = req.rule;
+
+	if (r && typeof r.pattern === 'string') {
+		const out = [(r.kind || 'manual_approve') + ' pattern ',
+		    el('code', 'rule-pattern', r.pattern)];
+		if (r.file)
+			out.push(' at ', el('code', 'rule-place', r.file + ':' +
+			    r.line));
+		return (out);
+	}
+	if (typeof req.why === 'string' && req.why)
+		return ([req.why]);
+	return (['(not reported by this guardiand)']);
+}
+
 function addCard(req, fresh) {
 	if (st.pending.has(req.id))
 		return;
@@ -848,7 +968,11 @@ function addCard(req, fresh) {
 		expires: parseTime(req.expires),
 		armedAt: 0,
 		armTimer: 0,
+		visible: true,
+		pos: null,
+		high: [],
 		busy: false,
+		decided: false,		/* by this page, in flight or done */
 		gone: false,
 		approve: q('approve'),
 		deny: q('deny'),
@@ -857,31 +981,51 @@ function addCard(req, fresh) {
 		waited: q('waited'),
 		left: q('expires'),
 		ttl: q('ttl'),
+		cmd: q('cmd'),
 	};
 
 	li.dataset.id = req.id;
 	q('cloister').textContent = req.cloister;
-	if (req.project && req.project !== req.cloister)
-		q('project').textContent = req.project;
-	else
-		q('project-wrap').remove();
-	q('cwd').textContent = req.cwd || '(the cloister\'s worktree)';
+	q('project').textContent = req.project || '(none)';
 
 	const words = lexCanon(req.cmd);
 	const res = analyse(words, req.cwd);
 	renderCommand(q('cmd-text'), req.cmd, res.marks);
 	const ul = q('findings');
-	for (const [text, cls] of res.findings)
-		ul.appendChild(el('li', 'finding ' + cls, text));
+	for (const [text, cls] of res.findings) {
+		const f = ul.appendChild(el('li', 'finding ' + cls, text));
+		if (HIGH.has(cls))
+			f.classList.add('high');
+	}
 	if (res.findings.size) {
 		li.classList.add('risky');
 		q('asks').textContent = 'wants to run on this machine ' +
 		    '(highlighted parts deserve a second look):';
 	} else
 		ul.remove();
+	rec.high = res.high;
+	if (rec.high.length) {
+		li.classList.add('high-risk');
+		q('risk-note').hidden = false;
+		rec.approve.textContent = 'Approve…';
+	}
+
+	/*
+	 * The whole truth: why it asks, where it runs, who asks, and the
+	 * id that hostexec and guardianctl print.  (The program a command
+	 * name resolves to belongs here too, once the daemon reports it.)
+	 */
+	const dl = q('facts');
+	fact(dl, 'Why', 'why', ...whyNodes(req));
+	fact(dl, 'Folder', null, el('code', 'cwd', req.cwd ||
+	    '(the cloister\'s worktree)'));
+	fact(dl, 'Request', null, el('code', 'reqid', req.id));
+
 	const who = st.user ? 'as ' + st.user : 'as you';
-	rec.approve.title = 'Run this command now, ' + who + ', in ' +
-	    (req.cwd || 'the worktree') + '; its output goes to the agent';
+	rec.approve.title = (rec.high.length ? 'High risk: asks you to ' +
+	    'confirm, then runs this command, ' : 'Run this command now, ') +
+	    who + ', in ' + (req.cwd || 'the worktree') + '; its output ' +
+	    'goes to the agent';
 	rec.deny.title = 'Refuse: the command does not run; the agent is ' +
 	    'told the reason';
 
@@ -905,28 +1049,45 @@ function addCard(req, fresh) {
 	st.pending.set(req.id, rec);
 	st.order.push(req.id);
 	$('pending').appendChild(li);
+	updateCount();
+	/*
+	 * Its place is first taken when the ResizeObserver sees it: no
+	 * layout forced here, for each of many cards.  It is arming
+	 * until then anyway.
+	 */
 	arm(rec);
+	watchCard(rec);
 	if (fresh)
 		li.classList.add('fresh');
 	tickCard(rec, Date.now());
-	updateCount();
 	return (rec);
 }
 
 /*
- * Approve stays disabled for a moment after a card appears or moves,
- * so a click meant for something else cannot land on it.
+ * A decision applies only to a card that has been visible and in the
+ * same place for ARM_MS: Approve and Deny are inert for a moment after
+ * a card appears, moves (a card above it went away), or comes back
+ * into view, so that a click meant for something else cannot land on
+ * it.
  */
 function arm(rec) {
 	clearTimeout(rec.armTimer);
-	rec.armedAt = performance.now() + ARM_MS;
 	rec.approve.classList.remove('arming');
+	if (!rec.visible) {
+		rec.armedAt = Infinity;
+		updateButtons(rec);
+		showSelection();
+		return;
+	}
+	rec.armedAt = performance.now() + ARM_MS;
 	void rec.approve.offsetWidth;	/* restart the animation */
 	rec.approve.classList.add('arming');
-	rec.approve.disabled = true;
+	updateButtons(rec);
+	showSelection();
 	rec.armTimer = setTimeout(() => {
 		rec.approve.classList.remove('arming');
 		updateButtons(rec);
+		showSelection();
 	}, ARM_MS);
 }
 
@@ -934,12 +1095,82 @@ function armed(rec) {
 	return (performance.now() >= rec.armedAt);
 }
 
+/*
+ * Where a card is laid out on the page: not in the window (scrolling
+ * is the human's own doing), and without the transforms of its
+ * animations.
+ */
+function cardPos(rec) {
+	let x = 0, y = 0;
+
+	for (let e = rec.li; e; e = e.offsetParent) {
+		x += e.offsetLeft;
+		y += e.offsetTop;
+	}
+	return (x + ',' + y);
+}
+
+/*
+ * Cards that moved are armed again.  Called at once wherever the page
+ * itself changes the layout (a click dispatched before the next frame
+ * is hit-tested against the new one), and by a ResizeObserver for the
+ * rest.
+ */
+function checkMoves() {
+	for (const rec of st.pending.values()) {
+		const p = cardPos(rec);
+		if (rec.pos !== null && p !== rec.pos)
+			arm(rec);
+		rec.pos = p;
+	}
+}
+
+let seen = null, resized = null;
+
+/* Visible: some of its command is in the window, the tab shown. */
+function watchCard(rec) {
+	if (!seen && 'IntersectionObserver' in window)
+		seen = new IntersectionObserver((entries) => {
+			for (const e of entries) {
+				const id = e.target.closest('.card').dataset.id;
+				const r = st.pending.get(id);
+				if (!r || r.visible === e.isIntersecting)
+					continue;
+				r.visible = e.isIntersecting;
+				arm(r);
+			}
+		});
+	if (!resized && 'ResizeObserver' in window) {
+		resized = new ResizeObserver(() => checkMoves());
+		resized.observe(document.body);
+	}
+	if (seen)
+		seen.observe(rec.cmd);
+	if (resized)
+		resized.observe(rec.li);
+}
+
+function unwatchCard(rec) {
+	if (seen)
+		seen.unobserve(rec.cmd);
+	if (resized)
+		resized.unobserve(rec.li);
+}
+
 function updateButtons(rec) {
 	const live = st.conn === 'connected' && !rec.busy && !rec.gone &&
 	    rec.expires > now();
 	rec.approve.disabled = !live || !armed(rec);
-	rec.deny.disabled = !live;
+	rec.deny.disabled = !live || !armed(rec);
 	rec.reason.disabled = rec.gone || rec.busy;
+	if (st.confirm === rec)
+		updateConfirm();
+}
+
+/* A card's status line; its height may move the cards below. */
+function setStatus(rec, text) {
+	rec.status.textContent = text;
+	checkMoves();
 }
 
 function removeCard(id, outcome) {
@@ -949,32 +1180,43 @@ function removeCard(id, outcome) {
 	st.pending.delete(id);
 	rec.gone = true;
 	clearTimeout(rec.armTimer);
+	unwatchCard(rec);
 	updateButtons(rec);
 	const k = st.order.indexOf(id);
 	st.order.splice(k, 1);
-	if (st.selected === id)
-		st.selected = st.order.length ?
-		    st.order[Math.min(k, st.order.length - 1)] : null;
+	/*
+	 * What was chosen is gone: nothing is, until the human chooses
+	 * again; told so unless it went by their own decision here.
+	 */
+	if (st.selected === id) {
+		st.selected = null;
+		if (!rec.decided)
+			keyHint('The request you chose is gone: choose ' +
+			    'again (j or ↓).');
+	}
 	const text = {
 		approved: 'Approved: running.',
 		denied: 'Denied.',
 		expired: 'Expired: nobody answered in time.',
 		cancelled: 'Cancelled: the agent stopped waiting.',
 	}[outcome] || 'Gone.';
-	rec.status.textContent = text;
+	if (st.confirm === rec)
+		closeConfirm();
 	rec.li.classList.add('leaving', 'outcome-' + (outcome || 'gone'));
 	rec.li.removeAttribute('aria-current');
+	setStatus(rec, text);
 	const note = st.notes.get(id);
 	if (note) {
 		note.close();
 		st.notes.delete(id);
 	}
-	/* Cards below move up: they are re-armed once they have. */
+	/* Cards below move up: they are armed again once they have. */
 	setTimeout(() => {
 		rec.li.remove();
 		for (const later of st.order.slice(k))
 			if (st.pending.has(later))
 				arm(st.pending.get(later));
+		checkMoves();
 		showSelection();
 	}, 300);
 	updateCount();
@@ -1013,21 +1255,40 @@ function updateCount() {
 
 /* Decisions. */
 
-async function decide(rec, approve) {
+/*
+ * A click on Approve or Deny, a key, Enter in the reason.  Approving
+ * a high-risk command only opens the confirmation: running it takes a
+ * second, deliberate step there.
+ */
+function decide(rec, approve) {
 	if (rec.busy || rec.gone || st.conn !== 'connected')
 		return;
-	if (approve && !armed(rec))
+	if (!armed(rec)) {
+		keyHint('It just appeared, moved or came into view: look at ' +
+		    'it, then decide.');
+		return;
+	}
+	if (approve && rec.high.length) {
+		openConfirm(rec);
+		return;
+	}
+	post(rec, approve);
+}
+
+async function post(rec, approve) {
+	if (rec.busy || rec.gone || st.conn !== 'connected')
 		return;
 	const reason = rec.reason.value.trim();
 	if (!approve && new TextEncoder().encode(reason).length > REASON_MAX) {
-		rec.status.textContent = 'The reason is too long (at most ' +
-		    REASON_MAX + ' bytes).';
+		setStatus(rec, 'The reason is too long (at most ' +
+		    REASON_MAX + ' bytes).');
 		return;
 	}
 	rec.busy = true;
+	rec.decided = true;
 	updateButtons(rec);
 	rec.li.classList.add('busy');
-	rec.status.textContent = approve ? 'Approving…' : 'Denying…';
+	setStatus(rec, approve ? 'Approving…' : 'Denying…');
 	const opts = {
 		method: 'POST',
 		credentials: 'same-origin',
@@ -1048,8 +1309,8 @@ async function decide(rec, approve) {
 	}
 	if (r.ok) {
 		if (!rec.gone)
-			rec.status.textContent = approve ?
-			    'Approved: running.' : 'Denied.';
+			setStatus(rec, approve ? 'Approved: running.' :
+			    'Denied.');
 		return;
 	}
 	let why = '';
@@ -1075,9 +1336,84 @@ async function decide(rec, approve) {
 
 function failed(rec, text) {
 	rec.busy = false;
+	rec.decided = false;
 	rec.li.classList.remove('busy');
-	rec.status.textContent = text;
+	setStatus(rec, text);
 	updateButtons(rec);
+}
+
+/*
+ * The confirmation of a high-risk command: it names the command, the
+ * risks, the folder and the request; Cancel has the focus, and "Run
+ * it" is inert for ARM_MS, so neither a double click nor a held key
+ * gets through.
+ */
+function openConfirm(rec) {
+	const d = $('confirm');
+	if (st.confirm)
+		closeConfirm();
+	st.confirm = rec;
+	$('confirm-cloister').textContent = rec.req.cloister;
+	$('confirm-project').textContent = rec.req.project || '(none)';
+	$('confirm-cwd').textContent = rec.req.cwd ||
+	    '(the cloister\'s worktree)';
+	$('confirm-id').textContent = rec.req.id;
+	renderCommand($('confirm-cmd'), rec.req.cmd,
+	    analyse(lexCanon(rec.req.cmd), rec.req.cwd).marks);
+	const ul = $('confirm-risks');
+	ul.textContent = '';
+	for (const t of rec.high)
+		ul.appendChild(el('li', null, t));
+	st.confirmAt = performance.now() + ARM_MS;
+	const run = $('confirm-run');
+	run.classList.remove('arming');
+	void run.offsetWidth;
+	run.classList.add('arming');
+	updateConfirm();
+	clearTimeout(st.confirmTimer);
+	st.confirmTimer = setTimeout(updateConfirm, ARM_MS);
+	if (typeof d.showModal === 'function')
+		d.showModal();
+	else
+		d.setAttribute('open', '');
+	$('confirm-cancel').focus();
+}
+
+function updateConfirm() {
+	const rec = st.confirm;
+	const ok = rec && !rec.busy && !rec.gone && st.conn === 'connected' &&
+	    rec.expires > now() && performance.now() >= st.confirmAt;
+	$('confirm-run').disabled = !ok;
+	if (ok)
+		$('confirm-run').classList.remove('arming');
+}
+
+function closeConfirm() {
+	const d = $('confirm');
+	const rec = st.confirm;
+	st.confirm = null;
+	clearTimeout(st.confirmTimer);
+	if (d.open)
+		d.close();
+	if (rec && !rec.gone)
+		rec.li.focus({ preventScroll: true });
+}
+
+function setupConfirm() {
+	const d = $('confirm');
+	$('confirm-cancel').addEventListener('click', closeConfirm);
+	$('confirm-run').addEventListener('click', () => {
+		const rec = st.confirm;
+		if (!rec || performance.now() < st.confirmAt)
+			return;
+		closeConfirm();
+		post(rec, true);
+	});
+	/* Escape */
+	d.addEventListener('cancel', (ev) => {
+		ev.preventDefault();
+		closeConfirm();
+	});
 }
 
 function renderRecent() {
@@ -1145,10 +1481,26 @@ function recordDecision(d) {
 
 /* Selection and keys. */
 
+/*
+ * Keys decide for the chosen card only once it has been chosen,
+ * visible and in place for ARM_MS: a key on its way when the choice
+ * changed does nothing.
+ */
+function keysReady(rec) {
+	return (rec && st.selected === rec.req.id &&
+	    performance.now() - st.selectedAt >= ARM_MS && armed(rec));
+}
+
 function select(id, focus) {
 	if (!st.pending.has(id))
 		return;
-	st.selected = id;
+	if (st.selected !== id) {
+		st.selected = id;
+		st.selectedAt = performance.now();
+		clearTimeout(st.selectTimer);
+		st.selectTimer = setTimeout(showSelection, ARM_MS);
+		keyHint('');
+	}
 	showSelection();
 	if (focus) {
 		const li = st.pending.get(id).li;
@@ -1157,16 +1509,28 @@ function select(id, focus) {
 	}
 }
 
+/* .selected, and .keys-ready once a and d act on it. */
 function showSelection() {
 	for (const li of $('pending').children) {
 		const on = li.dataset.id === st.selected &&
 		    !li.classList.contains('leaving');
 		li.classList.toggle('selected', on);
+		li.classList.toggle('keys-ready', on &&
+		    keysReady(st.pending.get(li.dataset.id)));
 		if (on)
 			li.setAttribute('aria-current', 'true');
 		else
 			li.removeAttribute('aria-current');
 	}
+}
+
+/* Fixed at the bottom of the window: it moves no card. */
+function keyHint(text) {
+	$('keyhint').textContent = text;
+	$('keyhint').hidden = !text;
+	clearTimeout(st.hintTimer);
+	if (text)
+		st.hintTimer = setTimeout(() => keyHint(''), HINT_MS);
 }
 
 function move(delta) {
@@ -1183,6 +1547,8 @@ function move(delta) {
 function onKey(ev) {
 	if (ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey)
 		return;
+	if (st.confirm)
+		return;		/* the dialog's own buttons, Escape */
 	const t = ev.target;
 	if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' ||
 	    t.isContentEditable))
@@ -1202,13 +1568,20 @@ function onKey(ev) {
 	case 'a':
 	case 'd':
 		if (!rec) {
-			/* Nothing chosen yet: choose, do not decide. */
-			move(1);
+			/* Nothing chosen: the human chooses, not the key. */
+			keyHint('Choose a request first: j or ↓, then ' +
+			    ev.key + '.');
 			break;
 		}
 		if (performance.now() < st.keyLock)
 			break;
+		if (!keysReady(rec)) {
+			keyHint('Just chosen or just moved: look at it, then ' +
+			    'press ' + ev.key + ' again.');
+			break;
+		}
 		st.keyLock = performance.now() + KEY_LOCK_MS;
+		keyHint('');
 		decide(rec, ev.key === 'a');
 		break;
 	case 'r':
@@ -1329,6 +1702,7 @@ function setConn(s) {
 	$('banner-cmd').hidden = s !== 'login';
 	document.body.classList.toggle('offline', s !== 'connected' &&
 	    s !== 'connecting');
+	checkMoves();		/* the banner pushes the cards down */
 	if (was !== s) {
 		for (const rec of st.pending.values())
 			updateButtons(rec);
@@ -1456,6 +1830,10 @@ function applyState(d) {
 		st.pending.delete(id);
 		st.order.splice(st.order.indexOf(id), 1);
 		clearTimeout(rec.armTimer);
+		unwatchCard(rec);
+		rec.gone = true;
+		if (st.confirm === rec)
+			closeConfirm();
 		rec.li.remove();
 		moved = true;
 	}
@@ -1466,6 +1844,7 @@ function applyState(d) {
 		addCard(r, false);
 	if (st.selected && !st.pending.has(st.selected))
 		st.selected = null;
+	checkMoves();
 	st.recent = (Array.isArray(d.recent) ? d.recent : [])
 	    .slice(0, RECENT_MAX);
 	renderRecent();
@@ -1487,6 +1866,14 @@ function tick() {
 
 function start() {
 	document.addEventListener('keydown', onKey);
+	/* A tab that comes back: what it shows is seen anew. */
+	document.addEventListener('visibilitychange', () => {
+		if (document.visibilityState === 'visible')
+			for (const rec of st.pending.values())
+				arm(rec);
+	});
+	window.addEventListener('resize', checkMoves);
+	setupConfirm();
 	setupNotify();
 	renderRecent();
 	updateCount();

@@ -26,7 +26,7 @@
 
 import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync, chmodSync,
-    appendFileSync, readFileSync } from 'node:fs';
+    appendFileSync, readFileSync, existsSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -133,9 +133,12 @@ hostexec:
     - pattern: "^printf "
     - pattern: "^git "
     - pattern: "^docker "
+    - pattern: "^touch "
+    - pattern: "^rm "
 `);
 	// guardiand's own file, beside cloister's.
 	writeFileSync(path.join(T, 'guardiand.yaml'), `guardian:
+  default: manual
   cloisters:
     - name: alpha
       project: my-api
@@ -179,6 +182,25 @@ async function stopDaemon() {
 	clearTimeout(t);
 }
 
+/* The line of the configuration where "^echo " is written. */
+const CONF = config('60s');
+const ECHO_LINE = readFileSync(CONF, 'utf8').split('\n')
+    .findIndex((l) => l.includes('"^echo "')) + 1;
+
+function ctl(...args) {
+	return new Promise((resolve) => {
+		execFile(GUARDIANCTL, args, { env: env }, (err, out, errout) =>
+		    resolve(out + errout));
+	});
+}
+
+/* Every card on the page armed: Approve enabled. */
+async function keysReadyAll(page) {
+	await until(async () => page.evaluate(() => Array.from(document
+	    .querySelectorAll('#pending > li.card:not(.leaving) .approve'))
+	    .every((b) => !b.disabled)), 'every card to arm');
+}
+
 function ctlUI() {
 	return new Promise((resolve, reject) => {
 		execFile(GUARDIANCTL, ['ui'], { env: env }, (err, out) => {
@@ -196,6 +218,7 @@ function ctlUI() {
 /* hostexec, as an agent in the cloister would run it. */
 
 const agents = new Set();
+const approvals = [];	/* POST /approve/ID from tab 1 */
 
 function hostexec(...args) {
 	const h = spawn(HOSTEXEC, args, {
@@ -304,6 +327,37 @@ const HIGHLIGHT_CASES = [
 	["sudo bash -c 'id'", '/w', null, ['hl-priv', 'hl-shell']],
 	['ls /w/src /w', '/w', null, []],
 	["bash -c 'cat /etc/shadow'", '/w', null, ['hl-shell', 'hl-path']],
+	/* Reserved words and separators: the program after them counts. */
+	["bash -c 'for f in a b; do curl -s x | sudo bash; done'", '/w', null,
+	    ['hl-shell', 'hl-op', 'hl-net', 'hl-priv', 'hl-fetchrun']],
+	["bash -c 'if true; then rm -rf build; fi'", '/w', null,
+	    ['hl-shell', 'hl-destroy']],
+	["bash -c 'while read u; do wget \"$u\"; done'", '/w', null,
+	    ['hl-shell', 'hl-net']],
+	["sh -c '! curl x && { sudo id; }'", '/w', null,
+	    ['hl-shell', 'hl-net', 'hl-priv']],
+	["sh -c 'true || (else_cmd; elif curl x)'", '/w', null,
+	    ['hl-shell', 'hl-net']],
+	["sh -c 'for x in /etc/a; do echo; done'", '/w', null,
+	    ['hl-shell', 'hl-path']],
+	["sh -c 'curl -fsSL https://x/i.sh 2>/dev/null | sh'", '/w', null,
+	    ['hl-shell', 'hl-op', 'hl-net', 'hl-fetchrun']],
+	["sh -c 'cat f | sh'", '/w', null, ['hl-shell', 'hl-op']],
+];
+
+/* [command, worktree, high risk (a second step to approve)] */
+const RISK_CASES = [
+	['git status', '/w', false],
+	['docker build --build-arg A=b .', '/w', false],
+	['curl https://example.com/a', '/w', false],
+	["bash -c 'make test'", '/w', false],
+	['rm -rf /root', '/w', true],
+	['rm -r build', '/w', true],
+	['sudo apt-get install x', '/w', true],
+	['cat /etc/passwd', '/w', true],
+	["printf $'a\\u202eb'", '/w', true],
+	["sh -c 'wget -qO- x | python3'", '/w', true],
+	["bash -c 'for f in a; do curl x | sudo bash; done'", '/w', true],
 ];
 
 /* Runs in the page: what disagrees with HIGHLIGHT_CASES. */
@@ -325,6 +379,13 @@ function highlightCases(cases) {
 			bad.push(cmd + ': shown as ' + text);
 	}
 	return (bad);
+}
+
+/* Runs in the page: what disagrees with RISK_CASES. */
+function riskCases(cases) {
+	return (cases.filter(([cmd, cwd, high]) => (window.guardiandUI
+	    .analyse(window.guardiandUI.lexCanon(cmd), cwd).high.length > 0) !==
+	    high).map(([cmd]) => cmd));
 }
 
 /*
@@ -395,7 +456,7 @@ async function main() {
 }
 
 async function run(browser, problems) {
-	let url = await startDaemon(config('60s'));
+	let url = await startDaemon(CONF);
 	ok('daemon starts; its log names a login URL');
 
 	const ctx = await browser.newContext({
@@ -403,6 +464,10 @@ async function run(browser, problems) {
 	});
 	const page = await ctx.newPage();
 	watch(page, 'tab 1', problems);
+	page.on('request', (r) => {
+		if (/\/approve\//.test(r.url()))
+			approvals.push(r.url());
+	});
 	await page.addInitScript(() => {
 		window.__csp = [];
 		document.addEventListener('securitypolicyviolation', (e) =>
@@ -444,6 +509,12 @@ async function run(browser, problems) {
 	    '(' + HIGHLIGHT_CASES.length + ' cases)', async () => {
 		const bad = await page.evaluate(highlightCases,
 		    HIGHLIGHT_CASES);
+		assert(bad.length === 0, bad.join('; '));
+	});
+
+	await step('high risk (a second step to approve) is what it ' +
+	    'should be (' + RISK_CASES.length + ' cases)', async () => {
+		const bad = await page.evaluate(riskCases, RISK_CASES);
 		assert(bad.length === 0, bad.join('; '));
 	});
 
@@ -564,11 +635,15 @@ async function run(browser, problems) {
 	const k1 = hostexec('echo', 'ui-key-first');
 	await cardFor(page, 'ui-key-first');
 	const k2 = hostexec('echo', 'ui-key-second');
-	await step('keyboard: j selects, a approves', async () => {
+	const sel = page.locator('#pending > li.selected');
+	const keysReady = (text) => until(async () => await page.locator(
+	    '#pending > li.selected.keys-ready', { hasText: text })
+	    .count() === 1, 'the keys to act on ' + text);
+	await step('keyboard: j selects, a approves once the choice has ' +
+	    'stood for a second', async () => {
 		await cardFor(page, 'ui-key-second');
 		await page.locator('h1').click();
 		await page.keyboard.press('j');
-		const sel = page.locator('#pending > li.selected');
 		assert(/ui-key-first/.test(await sel.textContent()),
 		    'first card not selected');
 		await page.keyboard.press('j');
@@ -577,22 +652,241 @@ async function run(browser, problems) {
 		await page.keyboard.press('k');
 		assert(/ui-key-first/.test(await sel.textContent()),
 		    'k did not move');
-		await sleep(1100);	/* past the arming */
+		await keysReady('ui-key-first');
 		await page.keyboard.press('a');
 		assert(await exitOf(k1) === 0, 'hostexec failed');
 		assert(k1.out === 'ui-key-first\n', 'output ' + k1.out);
 	});
-	await step('keyboard: r types a reason, d denies', async () => {
+	await step('keyboard: when the chosen card goes, nothing is chosen; ' +
+	    'j, r types a reason, d denies', async () => {
 		await gone(page, 'ui-key-first');
-		const sel = page.locator('#pending > li.selected');
-		await until(async () => /ui-key-second/.test(
-		    await sel.textContent()), 'the next card selected');
+		assert(await sel.count() === 0, 'a card was chosen for the ' +
+		    'human: ' + (await sel.count() && await sel.textContent()));
+		await page.keyboard.press('j');
+		await keysReady('ui-key-second');
 		await page.keyboard.press('r');
 		await page.keyboard.type('keyboard says no');
 		await page.keyboard.press('Escape');
 		await page.keyboard.press('d');
 		assert(await exitOf(k2) === 1, 'not denied');
 		assert(/keyboard says no/.test(k2.err), 'stderr ' + k2.err);
+	});
+
+	const noCards = () => until(async () => await page.locator(
+	    '#pending > li.card').count() === 0, 'an empty list');
+	const idOf = (h) => until(() => (/\(request ([0-9a-f]{24}), expires/
+	    .exec(h.err) || [])[1], 'the id hostexec prints');
+
+	// The whole truth on the card.
+	await step('a card shows why it asks (the pattern and its ' +
+	    'file:line), the request id hostexec prints, the folder, ' +
+	    'cloister and project', async () => {
+		await noCards();
+		const h1 = hostexec('echo', 'ui-why-pattern');
+		const h2 = hostexec('ls', '-l', 'ui-why-default');
+		try {
+			const c1 = await cardFor(page, 'ui-why-pattern');
+			const c2 = await cardFor(page, 'ui-why-default');
+			const id1 = await idOf(h1), id2 = await idOf(h2);
+			const txt = async (c, s) => c.locator(s).textContent();
+			assert(await txt(c1, '.reqid') === id1, 'id ' +
+			    await txt(c1, '.reqid') + ', hostexec says ' + id1);
+			assert(await txt(c2, '.reqid') === id2, 'second id');
+			assert(await txt(c1, '.rule-pattern') === '^echo ',
+			    'pattern "' + await txt(c1, '.rule-pattern') + '"');
+			assert(await txt(c1, '.rule-place') === CONF + ':' +
+			    ECHO_LINE, 'place ' + await txt(c1, '.rule-place') +
+			    ', not ' + CONF + ':' + ECHO_LINE);
+			assert(/^manual_approve pattern \^echo {2}at /.test(
+			    await txt(c1, '.why')), 'why: ' +
+			    await txt(c1, '.why'));
+			assert(await txt(c2, '.why') === 'no pattern matched; ' +
+			    'the default is manual', 'default: ' +
+			    await txt(c2, '.why'));
+			assert(await txt(c1, '.cwd') === WT, 'folder');
+			assert(await txt(c1, '.cloister') === 'alpha' &&
+			    await txt(c1, '.project') === 'my-api',
+			    'cloister, project');
+			const p = await page.evaluate(async () => (await (await
+			    fetch('/pending')).json()).requests);
+			const r1 = p.find((r) => r.id === id1);
+			const r2 = p.find((r) => r.id === id2);
+			assert(r1 && r1.why === 'manual_approve pattern ' +
+			    '\'^echo \' at ' + CONF + ':' + ECHO_LINE &&
+			    r1.rule.pattern === '^echo ' && r1.rule.file ===
+			    CONF && r1.rule.line === ECHO_LINE &&
+			    r1.rule.kind === 'manual_approve',
+			    '/pending: ' + JSON.stringify(r1));
+			assert(r2 && r2.rule === null && r2.why ===
+			    'no pattern matched; the default is manual',
+			    '/pending: ' + JSON.stringify(r2));
+			const out = await ctl('show', 'requests');
+			assert(out.includes(id1) && out.includes('why: ' +
+			    r1.why) && out.includes('why: ' + r2.why),
+			    'guardianctl show requests: ' + out);
+		} finally {
+			h1.kill('SIGTERM');
+			h2.kill('SIGTERM');
+		}
+	});
+
+	// Approving a high-risk command takes a second step.
+	await step('a high-risk card cannot be approved with one click or ' +
+	    'one key; it can through the confirmation, which names it',
+	    async () => {
+		await noCards();
+		mkdirSync(path.join(WT, 'doomed', 'sub'), { recursive: true });
+		const h = hostexec('rm', '-r', '-f', 'doomed');
+		const c = await cardFor(page, 'rm -r -f doomed');
+		const id = await idOf(h);
+		const n0 = approvals.length;
+		assert(await c.evaluate((li) => li.classList
+		    .contains('high-risk')), 'not marked high-risk');
+		assert(await c.locator('.risk-note').isVisible(),
+		    'no high-risk note');
+		assert(/recursive delete/.test(await c.locator(
+		    '.finding.high').first().textContent()), 'no red mark');
+		await until(async () => await c.locator('.approve')
+		    .isEnabled(), 'Approve to arm');
+		/* The click and what it opened, in one task of the page. */
+		const r = await c.evaluate((li) => {
+			li.querySelector('.approve').click();
+			const run = document.getElementById('confirm-run');
+			return ({ open: document.getElementById('confirm').open,
+			    runDisabled: run.disabled });
+		});
+		assert(r.open, 'one click did not open the confirmation');
+		assert(r.runDisabled, '"Run it" was not inert at first');
+		assert(await page.locator('#confirm-cmd').textContent() ===
+		    'rm -r -f doomed', 'the confirmation does not name the ' +
+		    'command');
+		assert(await page.locator('#confirm-id').textContent() === id,
+		    'the confirmation does not name the request');
+		/* Keys do not confirm: a held a, Enter on Cancel. */
+		await page.keyboard.press('a');
+		await page.keyboard.press('a');
+		assert(await page.locator('#confirm').isVisible(),
+		    'a closed the confirmation');
+		await page.keyboard.press('Enter');
+		await page.locator('#confirm').waitFor({ state: 'hidden' });
+		/* The key, on the chosen card: it asks again. */
+		await page.locator('h1').click();
+		await page.keyboard.press('j');
+		await keysReady('rm -r -f doomed');
+		await page.keyboard.press('a');
+		await page.locator('#confirm').waitFor({ state: 'visible' });
+		await page.keyboard.press('a');
+		await page.keyboard.press('Escape');
+		await page.locator('#confirm').waitFor({ state: 'hidden' });
+		assert(approvals.length === n0, 'approved: ' +
+		    approvals.slice(n0).join(' '));
+		assert(h.exitCode === null && existsSync(path.join(WT,
+		    'doomed')), 'it ran');
+		await c.locator('.approve').click();
+		await page.locator('#confirm-run').click();
+		assert(await exitOf(h) === 0, 'hostexec: ' + h.err);
+		assert(!existsSync(path.join(WT, 'doomed')), 'not removed');
+		assert(approvals.length === n0 + 1, approvals.length - n0 +
+		    ' approvals');
+	});
+
+	// The card chosen goes away; a key already on its way does nothing.
+	await step('bait and switch: the chosen card is cancelled 250 ms ' +
+	    'before a is pressed; nothing is approved, the other does ' +
+	    'not run', async () => {
+		await noCards();
+		const benign = hostexec('touch', 'benign');
+		await cardFor(page, 'touch benign');
+		const evil = hostexec('touch', 'evil');
+		await cardFor(page, 'touch evil');
+		const evilId = await idOf(evil);
+		await page.locator('h1').click();
+		await page.keyboard.press('j');
+		await keysReady('touch benign');
+		await keysReadyAll(page);
+		const n0 = approvals.length;
+		await page.evaluate(() => {
+			window.__left = null;
+			new MutationObserver((m, o) => {
+				const li = document.querySelector(
+				    '#pending > li.leaving');
+				if (li) {
+					window.__left = performance.now();
+					o.disconnect();
+				}
+			}).observe(document.getElementById('pending'),
+			    { subtree: true, attributes: true,
+			    attributeFilter: ['class'] });
+		});
+		benign.kill('SIGTERM');
+		const waited = await page.evaluate(async () => {
+			while (window.__left === null)
+				await new Promise((r) => setTimeout(r, 5));
+			const t = window.__left + 250 - performance.now();
+			if (t > 0)
+				await new Promise((r) => setTimeout(r, t));
+			return (performance.now() - window.__left);
+		});
+		await page.keyboard.press('a');
+		note('a pressed ' + Math.round(waited) + ' ms (and the ' +
+		    'round trip) after the chosen card was cancelled');
+		await until(async () => /choose/i.test(await page.locator(
+		    '#keyhint').textContent()), 'the hint to choose');
+		assert(await sel.count() === 0, 'a card is chosen: ' +
+		    (await sel.count() && await sel.textContent()));
+		const out = await ctl('deny', evilId, 'the test');
+		assert(/denied/.test(out), 'deny: ' + out);
+		assert(await exitOf(evil) === 1, 'touch evil ran');
+		assert(approvals.length === n0, 'approved: ' +
+		    approvals.slice(n0).join(' '));
+		assert(!existsSync(path.join(WT, 'evil')) &&
+		    !existsSync(path.join(WT, 'benign')), 'a file was made');
+	});
+
+	await step('a card that moved under the pointer (the one above it ' +
+	    'went away) is inert again', async () => {
+		await noCards();
+		const upper = hostexec('touch', 'upper');
+		const cu = await cardFor(page, 'touch upper');
+		const lower = hostexec('touch', 'lower');
+		const cl = await cardFor(page, 'touch lower');
+		const lowerId = await idOf(lower);
+		await keysReadyAll(page);
+		const n0 = approvals.length;
+		const box = await cu.locator('.approve').boundingBox();
+		const x = box.x + box.width / 2, y = box.y + box.height / 2;
+		/*
+		 * The instant the upper card leaves the layout, what is
+		 * under the pointer, and a click there.
+		 */
+		await page.evaluate(([px, py]) => {
+			window.__under = null;
+			const list = document.getElementById('pending');
+			new MutationObserver((m, o) => {
+				if (list.querySelector('li.leaving'))
+					return;
+				o.disconnect();
+				const t = document.elementFromPoint(px, py);
+				const card = t && t.closest('.card');
+				window.__under = { text: card ? card.textContent :
+				    '', button: t ? t.className : '',
+				    disabled: t ? t.disabled : null };
+				t.click();
+			}).observe(list, { childList: true });
+		}, [x, y]);
+		upper.kill('SIGTERM');
+		const u = await until(() => page.evaluate(() =>
+		    window.__under), 'the upper card to leave');
+		assert(/touch lower/.test(u.text) && /approve/.test(u.button),
+		    'under the pointer: ' + JSON.stringify(u));
+		assert(u.disabled === true, 'Approve of the card that moved ' +
+		    'up was live');
+		assert(await cl.locator('.approve').isVisible(), 'gone');
+		const out = await ctl('deny', lowerId, 'the test');
+		assert(/denied/.test(out), 'deny: ' + out);
+		assert(await exitOf(lower) === 1, 'touch lower ran');
+		assert(approvals.length === n0, 'approved');
+		assert(!existsSync(path.join(WT, 'lower')), 'a file was made');
 	});
 
 	// What a risky command looks like.
@@ -670,6 +964,103 @@ async function run(browser, problems) {
 	});
 	await phone.close();
 
+	// Long arguments with hyphens, 360 px wide: lines break at spaces.
+	const narrow = await browser.newContext({
+		viewport: { width: 360, height: 740 }, colorScheme: 'light',
+		deviceScaleFactor: 2, isMobile: true, hasTouch: true,
+	});
+	const np360 = await narrow.newPage();
+	watch(np360, '360 px', problems);
+	await np360.goto(await ctlUI());
+	const longArgs = ['build', '--build-arg', 'BASE=python-3.12-slim',
+	    '--no-cache', '--progress=plain', '--platform=linux/amd64',
+	    '--tag', 'my-service:release-candidate', '--file',
+	    'docker/Dockerfile.prod-multi', '--label',
+	    'org.example.label-without-any-space-at-all=' + 'x'.repeat(40),
+	    '.'];
+	const hw = hostexec('docker', ...longArgs);
+	await step('at 360 px a long command wraps at spaces only, never ' +
+	    'inside a word with hyphens; a word wider than the line wraps ' +
+	    'within the card', async () => {
+		const c = await cardFor(np360, '--build-arg');
+		const m = await c.evaluate((li) => {
+			const code = li.querySelector('.cmd-text');
+			const pre = li.querySelector('.cmd');
+			const lh = parseFloat(getComputedStyle(code).lineHeight) ||
+			    parseFloat(getComputedStyle(pre).lineHeight);
+			const box = pre.getBoundingClientRect();
+			const cs = getComputedStyle(pre);
+			const room = pre.clientWidth - parseFloat(cs.paddingLeft) -
+			    parseFloat(cs.paddingRight);
+			const text = code.textContent;
+			/* Text nodes in order, to turn offsets into a range. */
+			const nodes = [];
+			const tw = document.createTreeWalker(code,
+			    NodeFilter.SHOW_TEXT);
+			for (let n = tw.nextNode(), o = 0; n; n = tw.nextNode()) {
+				nodes.push({ n: n, a: o });
+				o += n.data.length;
+			}
+			const at = (off) => {
+				let k = nodes.length - 1;
+				while (k > 0 && nodes[k].a > off)
+					k--;
+				return ([nodes[k].n, off - nodes[k].a]);
+			};
+			const words = [];
+			const re = /[^ ]+/g;
+			let w;
+			while ((w = re.exec(text)) !== null) {
+				const r = document.createRange();
+				r.setStart(...at(w.index));
+				r.setEnd(...at(w.index + w[0].length - 1));
+				r.setEnd(r.endContainer, r.endOffset + 1);
+				const rects = Array.from(r.getClientRects())
+				    .filter((x) => x.width > 0);
+				const top = Math.min(...rects.map((x) => x.top));
+				const bottom = Math.max(...rects.map((x) => x.bottom));
+				const right = Math.max(...rects.map((x) => x.right));
+				/* Its width on one line, measured apart. */
+				const probe = document.createElement('span');
+				probe.style.whiteSpace = 'pre';
+				probe.textContent = w[0];
+				code.appendChild(probe);
+				const width = probe.getBoundingClientRect().width;
+				probe.remove();
+				words.push({ word: w[0], top: top,
+				    lines: Math.round((bottom - top) / lh),
+				    fits: width <= room, right: right });
+			}
+			return ({ words: words, right: box.right,
+			    sw: document.documentElement.scrollWidth,
+			    w: window.innerWidth });
+		});
+		const broken = m.words.filter((x) => x.fits && x.lines !== 1);
+		assert(broken.length === 0, 'broken inside: ' +
+		    broken.map((x) => x.word + ' (' + x.lines + ' lines)')
+		    .join(', '));
+		const lines = new Set(m.words.map((x) => Math.round(x.top)));
+		assert(lines.size >= 4, 'the command does not wrap: ' +
+		    lines.size + ' lines');
+		const long = m.words.filter((x) => !x.fits);
+		assert(long.length === 1 && long[0].lines > 1,
+		    'the over-long word: ' + JSON.stringify(long));
+		assert(m.words.every((x) => x.right <= m.right + 0.5),
+		    'a word sticks out of the card');
+		assert(m.sw <= m.w, 'scrolls sideways: ' + m.sw + ' > ' + m.w);
+		note('360 px: ' + m.words.length + ' words on ' + lines.size +
+		    ' lines, ' + m.words.filter((x) => /-/.test(x.word) &&
+		    x.fits).length + ' of them with hyphens, none broken');
+		/* Below the fold it is inert; in view, it arms. */
+		await c.scrollIntoViewIfNeeded();
+		await until(async () => c.locator('.approve').isEnabled(),
+		    'the card to arm in view');
+		f = await shot(np360, 'phone-360-long');
+		note('screenshot ' + f);
+	});
+	hw.kill('SIGTERM');
+	await narrow.close();
+
 	// Desktop notifications, opt-in; the browser's API stubbed.
 	const np = await ctx.newPage();
 	watch(np, 'notify', problems);
@@ -721,6 +1112,8 @@ async function run(browser, problems) {
 		    body: window.__notes[0].body }), 'a notification');
 		assert(/alpha/.test(n.title) && /ui-notify-me/.test(n.body),
 		    JSON.stringify(n));
+		/* A card out of view is inert until it is in view. */
+		await c.scrollIntoViewIfNeeded();
 		await c.locator('.deny').click();
 		assert(await exitOf(n2) === 1, 'not denied');
 		await until(() => np.evaluate(() => window.__notes[0].closed),
@@ -755,10 +1148,11 @@ async function run(browser, problems) {
 			    '\x01'.repeat(64000)));
 		await until(async () => await cards.count() === 32,
 		    '32 big cards', 60000);
-		await cardFor(page, 'big31-');
+		/* A loaded machine lays out 32 such cards slowly. */
+		await cardFor(page, 'big31-', 60000);
 		note('32 cards of 64,000 control characters: ' +
 		    (Date.now() - t0) + ' ms from the first request');
-		const c = await cardFor(page, 'big0-');
+		const c = await cardFor(page, 'big0-', 60000);
 		assert(await c.locator('.hl-escape-ch').count() <= 2,
 		    'a run of one escape is one mark');
 		assert(/control character/.test(await c.locator('.findings')
@@ -767,7 +1161,7 @@ async function run(browser, problems) {
 		await page.keyboard.press('j');
 		await until(async () => await page.locator(
 		    '#pending > li.card.selected').count() === 1,
-		    'j selects a card', 10000);
+		    'j selects a card', 30000);
 		for (const h of big)
 			h.kill('SIGTERM');
 		await until(async () => await cards.count() === 0,

@@ -255,6 +255,12 @@ if id=$(wait_pending_of static1); then
 	echo "$out" | grep -Eq "^$id +static1 +[0-9]+s +printf approved-output\$" &&
 	    ok "show requests: id, cloister, age, command" ||
 	    not_ok "show requests: id, cloister, age, command: $out"
+	# The next line says why it asks: the pattern and its file:line.
+	line=$(grep -n '"^printf "' "$CONF" | cut -d: -f1)
+	echo "$out" | grep -A1 "^$id " | tail -1 | grep -Eq "^ {26}why: \
+manual_approve pattern '\^printf ' at $CONF:$line\$" &&
+	    ok "show requests: why, with the pattern's file:line" ||
+	    not_ok "show requests: why, with the pattern's file:line: $out"
 	[[ $id =~ ^[0-9a-f]{24}$ ]] && ok "request id: 24 hex digits" ||
 	    not_ok "request id: 24 hex digits ($id)"
 	ctl status | grep -qx "requests: 1 pending, 0 running" &&

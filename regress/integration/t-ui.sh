@@ -179,6 +179,13 @@ curl -s -b "$JAR" "$UI/pending" | jq -e --arg i "$ID" '.requests[] |
     select(.id == $i) | (.timestamp | test("^[0-9-]+T[0-9:]+\\.[0-9]{3}Z$")) and
     (.expires | test("Z$"))' >/dev/null && ok "/pending: RFC 3339 UTC times" ||
     not_ok "/pending: RFC 3339 UTC times"
+line=$(grep -n '"^echo "' "$CONF" | cut -d: -f1)
+curl -s -b "$JAR" "$UI/pending" | jq -e --arg i "$ID" --arg f "$CONF" \
+    --argjson l "$line" '.requests[] | select(.id == $i) |
+    .why == "manual_approve pattern '"'^echo '"' at \($f):\($l)" and
+    .rule == {kind: "manual_approve", pattern: "^echo ", file: $f, line: $l}' \
+    >/dev/null && ok "/pending: why it asks, the pattern and its file:line" ||
+    not_ok "/pending: why it asks: $(curl -s -b "$JAR" "$UI/pending")"
 
 A="$UI/approve/$ID"
 expect "POST without the CSRF token: 403" 403 -b "$JAR" -X POST "$A"

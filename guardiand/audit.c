@@ -119,6 +119,19 @@ static size_t	 field_unit(const struct field *, size_t, char *,
 		    size_t *);
 static char	*render(struct field *, size_t, size_t, size_t *);
 
+/*
+ * Where records for syslog go when syslog is not required: the
+ * throttled sender of common/log.c.  The unit and fuzz tests of this
+ * file look at what it sends through audit_set_syslog().
+ */
+static int	(*audit_syslog)(int, const char *) = log_syslog;
+
+void
+audit_set_syslog(int (*fn)(int, const char *))
+{
+	audit_syslog = fn != NULL ? fn : log_syslog;
+}
+
 int
 audit_init(struct config *conf, char *err, size_t errlen)
 {
@@ -527,7 +540,7 @@ audit_log(const char *event, const char *id, const char *project,
 		srec = rec;
 	}
 	if (!audit.syslog_required)
-		(void)log_syslog(audit.facility | LOG_NOTICE, srec);
+		(void)audit_syslog(audit.facility | LOG_NOTICE, srec);
 	else if (syslog_send(audit.facility | LOG_NOTICE, srec) == -1) {
 		audit_failed(event, "syslog " SYSLOG_PATH, errno);
 		failed = 1;

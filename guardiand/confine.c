@@ -567,8 +567,12 @@ confine_prepare(struct confine *c, const struct confine_profile *p,
 	return (0);
 }
 
-/* Async-signal-safe: system calls only, on what was prepared. */
-int
+/*
+ * Async-signal-safe: system calls only, on what was prepared.  It runs
+ * between vfork and exec, on the spawner's memory: no sanitizer
+ * bookkeeping either.
+ */
+__attribute__((__no_sanitize_address__)) int
 confine_apply(const struct confine *c)
 {
 	struct sock_fprog	 prog;

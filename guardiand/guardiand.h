@@ -149,7 +149,10 @@ enum imsg_type {
 	 * command (never 0, never reused); the spawner knows no request.
 	 */
 	IMSG_SPAWN,		/* str cwd, u32 argc, str arg...,
-				   u32 envc, str env... */
+				   u32 envc, str env..., u8 confined;
+				   if 1: str profile, u8 network, u32 n,
+				   str read..., u32 n, str write...,
+				   str tmpbase, str home (confine.h) */
 	IMSG_SPAWN_KILL,	/* u8 SPAWN_STOP (SIGTERM, SIGKILL after
 				   the grace) or SPAWN_KILL (SIGKILL now)
 				   to the whole tree */
@@ -158,12 +161,15 @@ enum imsg_type {
 	IMSG_SPAWN_PIPE,	/* fd: an output pipe's read end;
 				   u8 1 stdout, 2 stderr */
 	IMSG_SPAWNED,		/* u32 pid: running, both pipes sent */
-	IMSG_SPAWN_FAIL,	/* u32 errno: it did not start */
+	IMSG_SPAWN_FAIL,	/* u32 errno, str why (UTF-8, at most
+				   SPAWN_WHY_MAX; "" but for confinement):
+				   it did not start */
 	IMSG_SPAWN_EXITED,	/* u32 wait status of its first process */
 
 	IMSG_MAX
 };
 
+#define SPAWN_WHY_MAX		512
 #define SPAWN_STOP		0
 #define SPAWN_KILL		1
 #define SPAWN_GRACE_MS		5000	/* SIGTERM, then SIGKILL */

@@ -131,6 +131,7 @@ void	 uisession_free(void);
 
 /* audit.c: one record per transition, before the action it records. */
 int	 audit_init(struct config *, char *, size_t);
+void	 audit_set_syslog(int (*)(int, const char *));
 int	 audit_reload(struct config *, char *, size_t);
 /*
  * audit_log("COMPLETE", id, project, cloister, cmd, "exit", "0",
@@ -195,6 +196,8 @@ struct request {
 	char			*rule_file;	/* where it is written, */
 	int			 rule_line;	/* NULL/0 if unknown */
 	char			*why;		/* pending: why it asks */
+	char			*confine;	/* approved: its profile, NULL:
+						   not confined */
 	int64_t			 received;	/* ms, wall clock */
 	int64_t			 expires;	/* ms, wall clock */
 	struct timespec		 t_received;	/* monotonic */

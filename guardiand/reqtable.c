@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "canon.h"
+#include "confine.h"
 #include "frame.h"
 #include "log.h"
 #include "parent.h"
@@ -159,6 +160,7 @@ RB_GENERATE_STATIC(clcount_tree, clcount, entry, clcount_cmp)
 static void	 req_free(struct request *);
 static void	 req_setstate(struct request *, enum req_state);
 static void	 req_start(struct request *, int);
+static int	 req_put_confine(struct request *, struct imsg_enc *);
 static void	 req_stop(struct request *, int);
 static void	 req_busy(struct request *);
 static void	 runq_next(void);
@@ -333,6 +335,51 @@ rule_origin(const char *project, enum pat_kind kind, const char *re)
 }
 
 /*
+ * The profile a command approved now would run under (guardian.confine,
+ * confine_for()): automatic for an auto_approve verdict, else a human's
+ * (or a grant's) approval.
+ */
+static const struct confine_profile *
+req_profile(const struct request *r, int automatic)
+{
+	return (confine_for(conf, automatic ? VERDICT_AUTO : VERDICT_MANUAL,
+	    r->pattern));
+}
+
+/* For the card: how it would run if approved. */
+static const char *
+confined_note(const struct request *r)
+{
+	static char			 note[CONFIG_NAME_MAX + 64];
+	const struct confine_profile	*p;
+
+	if ((p = req_profile(r, 0)) == NULL)
+		return ("");
+	snprintf(note, sizeof(note), "; approved, it runs confined "
+	    "(profile %s%s)", p->name, p->network ? ", network" : "");
+	return (note);
+}
+
+/*
+ * Approved: the profile it runs under is settled now, named in the
+ * approval's audit record (the returned name, or "none") and looked up
+ * again by name when it starts.
+ */
+static const char *
+req_confine(struct request *r, int automatic)
+{
+	const struct confine_profile	*p;
+
+	free(r->confine);
+	r->confine = NULL;
+	if ((p = req_profile(r, automatic)) == NULL)
+		return ("none");
+	if ((r->confine = strdup(p->name)) == NULL)
+		fatal(NULL);
+	return (r->confine);
+}
+
+/*
  * The words of req_why(), made once when the request starts to wait:
  * the pattern and its place rendered as canonical arguments (section 4
  * of DESIGN), so that neither can hide a control character or run
@@ -344,8 +391,8 @@ why_set(struct request *r)
 	char	*pat, *place = NULL, *where = NULL;
 
 	if (r->pattern == NULL) {
-		if ((r->why = strdup("no pattern matched; the default is "
-		    "manual")) == NULL)
+		if (asprintf(&r->why, "no pattern matched; the default is "
+		    "manual%s", confined_note(r)) == -1)
 			fatal(NULL);
 		return;
 	}
@@ -357,9 +404,9 @@ why_set(struct request *r)
 		    (where = canon_argv(1, &place)) == NULL)
 			fatal(NULL);
 	}
-	if (asprintf(&r->why, "%s pattern %s%s%s",
+	if (asprintf(&r->why, "%s pattern %s%s%s%s",
 	    verdict_name(VERDICT_MANUAL), pat, where != NULL ? " at " : "",
-	    where != NULL ? where : "") == -1)
+	    where != NULL ? where : "", confined_note(r)) == -1)
 		fatal(NULL);
 	free(pat);
 	free(place);
@@ -614,6 +661,7 @@ req_free(struct request *r)
 	free(r->pattern);
 	free(r->rule_file);
 	free(r->why);
+	free(r->confine);
 	free(r);
 }
 
@@ -1021,7 +1069,8 @@ req_verdict(struct imsg *imsg)
 		return;
 	case VERDICT_AUTO:
 		if (req_audit(r, "AUTO_APPROVE", "pattern", r->pattern ?
-		    r->pattern : "", (char *)NULL) == -1) {
+		    r->pattern : "", "confined", req_confine(r, 1),
+		    (char *)NULL) == -1) {
 			req_unaudited(r);
 			return;
 		}
@@ -1076,7 +1125,8 @@ req_granted(struct request *r)
 		return (0);
 	if (g->approve) {
 		if (req_audit(r, "AUTO_APPROVE", "grant", g->id, "user",
-		    g->user, (char *)NULL) == -1) {
+		    g->user, "confined", req_confine(r, 0),
+		    (char *)NULL) == -1) {
 			req_unaudited(r);
 			return (1);
 		}
@@ -1180,6 +1230,8 @@ req_start(struct request *r, int automatic)
 	imsg_put_u32(&enc, envc);
 	for (i = 0; i < envc; i++)
 		imsg_put_str(&enc, cmd_envp[i]);
+	if (req_put_confine(r, &enc) == -1)
+		return;
 	if (imsgev_compose_enc(parent_channel(ROLE_SPAWNER), IMSG_SPAWN,
 	    r->spawn_id, -1, &enc) == -1) {
 		snprintf(text, sizeof(text), "cannot run %s: %s", r->argv[0],
@@ -1193,6 +1245,62 @@ req_start(struct request *r, int automatic)
 	clcount_get(r->cloister)->running++;
 	if (conf->exec_timeout > 0)
 		timer_set(r, conf->exec_timeout);
+}
+
+static void
+put_strlist(struct imsg_enc *enc, const struct strlist *l)
+{
+	const struct strent	*se;
+	uint32_t		 n = 0;
+
+	TAILQ_FOREACH(se, l, entry)
+		n++;
+	imsg_put_u32(enc, n);
+	TAILQ_FOREACH(se, l, entry)
+		imsg_put_str(enc, se->s);
+}
+
+/*
+ * The confinement, at the end of IMSG_SPAWN: u8 0, or u8 1, str profile,
+ * u8 network, u32 n, str read..., u32 n, str write..., str tmpbase (the
+ * state directory's tmp/, where the command's private directory goes),
+ * str home (our $HOME, which a confined command may not see).
+ * The profile named at approval must still exist: a reload that removed
+ * it leaves the command not run, never run unconfined.  0, or -1 once
+ * the request was answered.
+ */
+static int
+req_put_confine(struct request *r, struct imsg_enc *enc)
+{
+	const struct confine_profile	*p;
+	char				 text[512];
+	char				*tmpbase;
+
+	if (r->confine == NULL) {
+		imsg_put_u8(enc, 0);
+		return (0);
+	}
+	TAILQ_FOREACH(p, &conf->confine_profiles, entry)
+		if (strcmp(p->name, r->confine) == 0)
+			break;
+	if (p == NULL || asprintf(&tmpbase, "%s/tmp",
+	    registry_statedir()) == -1) {
+		snprintf(text, sizeof(text), "cannot run %s: its confinement "
+		    "profile %s is gone", r->argv[0], r->confine);
+		req_audit(r, "SPAWN_FAIL", "reason", text, (char *)NULL);
+		req_deny(r, DENY_SPAWN, text);
+		return (-1);
+	}
+	imsg_put_u8(enc, 1);
+	imsg_put_str(enc, p->name);
+	imsg_put_u8(enc, p->network != 0);
+	put_strlist(enc, &p->read);
+	put_strlist(enc, &p->write);
+	imsg_put_str(enc, tmpbase);
+	/* The spawner's environment is empty: whose home is kept closed. */
+	imsg_put_str(enc, getenv("HOME") != NULL ? getenv("HOME") : "");
+	free(tmpbase);
+	return (0);
 }
 
 /* The spawner's request: a running request of ours, by its number. */
@@ -1236,14 +1344,20 @@ req_spawned(struct request *r, pid_t pid)
 	to_request(r, IMSG_REQ_STARTED, -1, &enc);
 }
 
-/* IMSG_SPAWN_FAIL: it did not start; its slot is free again. */
+/*
+ * IMSG_SPAWN_FAIL: it did not start; its slot is free again.  why, if
+ * not empty, is the spawner's own account (confinement).
+ */
 static void
-req_spawn_fail(struct request *r, int error)
+req_spawn_fail(struct request *r, int error, const char *why)
 {
 	struct clcount	*cc;
-	char		 text[512];
+	char		 text[1024];
 
-	if (error == ENOENT)
+	if (*why != '\0')
+		snprintf(text, sizeof(text), "cannot run %s confined: %s",
+		    r->argv[0], why);
+	else if (error == ENOENT)
 		snprintf(text, sizeof(text), "not found: %s", r->argv[0]);
 	else
 		snprintf(text, sizeof(text), "cannot run %s: %s", r->argv[0],
@@ -1404,8 +1518,8 @@ req_decide(const char *id, int approve, const char *user, const char *reason)
 	timer_clear(r);
 	TAILQ_REMOVE(&pendingq, r, pending);
 	if (approve) {
-		if (req_audit(r, "APPROVE", "user", user, (char *)NULL) ==
-		    -1) {
+		if (req_audit(r, "APPROVE", "user", user, "confined",
+		    req_confine(r, 0), (char *)NULL) == -1) {
 			ui_removed(r, "denied", user);
 			req_unaudited(r);
 			return (0);
@@ -1498,6 +1612,7 @@ req_spawn_msg(struct imsg *imsg)
 	struct imsg_dec	 dec;
 	uint32_t	 v;
 	uint8_t		 stream;
+	char		*why;
 	int		 ok;
 
 	if ((r = req_spawning(imsg->hdr.peerid)) == NULL)
@@ -1527,10 +1642,13 @@ req_spawn_msg(struct imsg *imsg)
 		break;
 	case IMSG_SPAWN_FAIL:
 		v = imsg_get_u32(&dec);
+		why = imsg_get_str(&dec);
 		if (imsg_dec_end(&dec) == -1 || v == 0 || v > INT32_MAX ||
-		    r->pid != -1)
+		    why == NULL || strlen(why) > SPAWN_WHY_MAX ||
+		    !utf8_valid(why, strlen(why)) || r->pid != -1)
 			parent_fatalx("spawner: bad spawn failure");
-		req_spawn_fail(r, (int)v);
+		req_spawn_fail(r, (int)v, why);
+		free(why);
 		break;
 	case IMSG_SPAWN_EXITED:
 		v = imsg_get_u32(&dec);

@@ -33,6 +33,7 @@
 
 #include <event.h>
 
+#include "confine.h"
 #include "guardiand.h"
 #include "log.h"
 
@@ -83,6 +84,7 @@ struct cmd {
 	int64_t			 term_at;	/* SIGTERM due (ms), 0 if not */
 	int64_t			 kill_at;	/* SIGKILL due (ms), 0 if not */
 	size_t			 nproc;		/* seen in /proc at the last look */
+	struct confine		*cf;		/* confined: its private tmp */
 };
 
 /* Without cgroups: a process seen in a command's tree (cmd 0: nobody's). */
@@ -509,6 +511,12 @@ cmd_free(struct cmd *c)
 {
 	if (c->cg[0] != '\0' && cg_remove(c->cg) == -1)
 		log_warn("command %u: remove %s", c->id, c->cg);
+	if (c->cf != NULL) {
+		if (confine_tmp_remove(c->cf) == -1)
+			log_warn("command %u: remove %s", c->id,
+			    c->cf->tmpdir);
+		free(c->cf);
+	}
 	TAILQ_REMOVE(&sp.cmds, c, entry);
 	free(c);
 }
@@ -742,8 +750,9 @@ spawner_reap(void)
  * stack we share.  A failure's errno goes to *err.
  */
 __attribute__((__no_sanitize_address__)) static __dead void
-spawn_child(const char *procs, int cgns, const char *prog, char **argv,
-    char **envp, const char *cwd, int outfd, int errfd, volatile int *err)
+spawn_child(const char *procs, int cgns, const struct confine *cf,
+    const char *prog, char **argv, char **envp, const char *cwd, int outfd,
+    int errfd, volatile int *err, volatile int *confine_err)
 {
 	sigset_t	 none;
 	int		 i, fd;
@@ -770,6 +779,11 @@ spawn_child(const char *procs, int cgns, const char *prog, char **argv,
 		goto fail;
 	if (chdir(cwd) == -1)
 		goto fail;
+	/* Last, with the ruleset's descriptor still open: never unconfined. */
+	if (cf != NULL && confine_apply(cf) == -1) {
+		*confine_err = 1;
+		goto fail;
+	}
 	/* Whatever else is open here is the daemon's, not the command's. */
 	(void)close_range(STDERR_FILENO + 1, ~0U, 0);
 	execve(prog, argv, envp);
@@ -780,14 +794,15 @@ spawn_child(const char *procs, int cgns, const char *prog, char **argv,
 
 /* vfork(2) apart, with nothing of the caller's to clobber. */
 static pid_t
-spawn_vfork(const char *procs, const char *prog, char **argv, char **envp,
-    const char *cwd, int outfd, int errfd, volatile int *err)
+spawn_vfork(const char *procs, const struct confine *cf, const char *prog,
+    char **argv, char **envp, const char *cwd, int outfd, int errfd,
+    volatile int *err, volatile int *confine_err)
 {
 	pid_t	 pid;
 
 	if ((pid = vfork()) == 0)
-		spawn_child(procs, sp.cgns, prog, argv, envp, cwd, outfd,
-		    errfd, err);
+		spawn_child(procs, sp.cgns, cf, prog, argv, envp, cwd, outfd,
+		    errfd, err, confine_err);
 	return (pid);
 }
 
@@ -800,12 +815,12 @@ spawn_vfork(const char *procs, const char *prog, char **argv, char **envp,
  */
 static int
 cmd_start(struct cmd *c, char **argv, char **envp, const char *cwd,
-    int *outfd, int *errfd)
+    int *outfd, int *errfd, char *why, size_t whylen)
 {
 	char		 prog[PATH_MAX], procs[PATH_MAX + 16];
 	int		 outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	int		 e = 0, status;
-	volatile int	 cerr = 0;
+	volatile int	 cerr = 0, confine_err = 0;
 	sigset_t	 all, old;
 	pid_t		 pid;
 
@@ -838,16 +853,21 @@ cmd_start(struct cmd *c, char **argv, char **envp, const char *cwd,
 	/* No handler of ours may run in the child before its exec. */
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
-	pid = spawn_vfork(c->cg[0] != '\0' ? procs : NULL, prog, argv, envp,
-	    cwd, outp[1], errp[1], &cerr);
+	pid = spawn_vfork(c->cg[0] != '\0' ? procs : NULL, c->cf, prog, argv,
+	    envp, cwd, outp[1], errp[1], &cerr, &confine_err);
 	if (pid == -1)
 		e = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (c->cf != NULL)
+		confine_close(c->cf);	/* the child had its own */
 	if (pid == -1)
 		goto done;
 	/* The child has run exec, or failed and is gone. */
 	if (cerr != 0) {
 		e = cerr;
+		if (confine_err)
+			snprintf(why, whylen, "the kernel refused its "
+			    "confinement: %s", strerror(e));
 		(void)waitpid(pid, &status, 0);
 		goto done;
 	}
@@ -904,13 +924,130 @@ strv_free(char **v)
 	free(v);
 }
 
+/* A confinement profile as IMSG_SPAWN carries it (reqtable.c). */
+struct spawn_confine {
+	int			 confined;
+	struct confine_profile	 profile;
+	char			*tmpbase;
+	char			*home;		/* the daemon's $HOME */
+};
+
+static int
+strlist_get(struct imsg_dec *dec, struct strlist *l)
+{
+	struct strent	*se;
+	uint32_t	 n, i;
+
+	TAILQ_INIT(l);
+	n = imsg_get_u32(dec);
+	if (n > SPAWN_ARGS_MAX)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		if ((se = calloc(1, sizeof(*se))) == NULL)
+			fatal(NULL);
+		if ((se->s = imsg_get_str(dec)) == NULL) {
+			free(se);
+			return (-1);
+		}
+		TAILQ_INSERT_TAIL(l, se, entry);
+	}
+	return (0);
+}
+
+static void
+strlist_clear(struct strlist *l)
+{
+	struct strent	*se;
+
+	while ((se = TAILQ_FIRST(l)) != NULL) {
+		TAILQ_REMOVE(l, se, entry);
+		free(se->s);
+		free(se);
+	}
+}
+
+/* The confinement part of IMSG_SPAWN; -1 if it does not decode. */
+static int
+confine_get(struct imsg_dec *dec, struct spawn_confine *sc)
+{
+	int	 rv = 0;
+
+	memset(sc, 0, sizeof(*sc));
+	TAILQ_INIT(&sc->profile.read);
+	TAILQ_INIT(&sc->profile.write);
+	if ((sc->confined = imsg_get_u8(dec)) == 0)
+		return (0);
+	if (sc->confined != 1 ||
+	    (sc->profile.name = imsg_get_str(dec)) == NULL)
+		rv = -1;
+	else {
+		sc->profile.network = imsg_get_u8(dec);
+		if (strlist_get(dec, &sc->profile.read) == -1 ||
+		    strlist_get(dec, &sc->profile.write) == -1 ||
+		    (sc->tmpbase = imsg_get_str(dec)) == NULL ||
+		    (sc->home = imsg_get_str(dec)) == NULL ||
+		    strlen(sc->profile.name) > CONFIG_NAME_MAX)
+			rv = -1;
+	}
+	if (rv == -1)
+		sc->confined = 1;	/* for confine_put() */
+	return (rv);
+}
+
+static void
+confine_put(struct spawn_confine *sc)
+{
+	if (!sc->confined)
+		return;
+	free(sc->profile.name);
+	strlist_clear(&sc->profile.read);
+	strlist_clear(&sc->profile.write);
+	free(sc->tmpbase);
+	free(sc->home);
+}
+
+/*
+ * Everything of a confinement that can fail, before vfork: the
+ * Landlock ruleset, the seccomp filter, the private temporary
+ * directory, TMPDIR.  0, or an errno with why said.
+ */
+static int
+cmd_confine(struct cmd *c, const struct spawn_confine *sc, const char *cwd,
+    char ***envp, char *why, size_t whylen)
+{
+	/*
+	 * Our environment is empty; the home a confined command may not
+	 * see is the daemon's (and the password entry's, which
+	 * confine_prepare() looks up itself).  It does not change.
+	 */
+	if (getenv("HOME") == NULL && sc->home[0] == '/' &&
+	    setenv("HOME", sc->home, 1) == -1)
+		fatal("setenv");
+	if ((c->cf = calloc(1, sizeof(*c->cf))) == NULL)
+		fatal(NULL);
+	if (confine_prepare(c->cf, &sc->profile, cwd, sc->tmpbase, why,
+	    whylen) == -1) {
+		free(c->cf);
+		c->cf = NULL;
+		return (EPERM);
+	}
+	if (confine_env(envp, c->cf) == -1) {
+		snprintf(why, whylen, "its environment: %s", strerror(ENOMEM));
+		confine_close(c->cf);
+		return (ENOMEM);
+	}
+	return (0);
+}
+
 static void
 spawner_spawn(struct imsg *imsg)
 {
 	struct imsg_dec	 dec;
 	struct imsg_enc	 enc;
 	struct cmd	*c;
+	struct spawn_confine sc;
 	char		*cwd, **argv = NULL, **envp = NULL;
+	char		 why[SPAWN_WHY_MAX + 1] = "";
 	uint32_t	 argc = 0, envc = 0;
 	int		 e, outfd = -1, errfd = -1;
 
@@ -918,17 +1055,33 @@ spawner_spawn(struct imsg *imsg)
 	cwd = imsg_get_str(&dec);
 	if (cwd != NULL && (argv = strv_get(&dec, &argc)) != NULL)
 		envp = strv_get(&dec, &envc);
-	if (imsg_dec_end(&dec) == -1 || cwd == NULL || argv == NULL ||
-	    envp == NULL || argc == 0 || imsg->hdr.peerid <= sp.last_id)
+	if (envp == NULL || confine_get(&dec, &sc) == -1 ||
+	    imsg_dec_end(&dec) == -1 || cwd == NULL || argv == NULL ||
+	    argc == 0 || imsg->hdr.peerid <= sp.last_id)
 		fatalx("bad spawn message");
 	sp.last_id = imsg->hdr.peerid;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		fatal(NULL);
 	c->id = imsg->hdr.peerid;
-	if ((e = cmd_start(c, argv, envp, cwd, &outfd, &errfd)) != 0) {
+	e = 0;
+	if (sc.confined && (e = cmd_confine(c, &sc, cwd, &envp, why,
+	    sizeof(why))) == 0)
+		log_debug("command %u: confined (profile %s, %s)", c->id,
+		    sc.profile.name, c->cf->tmpdir);
+	if (e == 0)
+		e = cmd_start(c, argv, envp, cwd, &outfd, &errfd, why,
+		    sizeof(why));
+	confine_put(&sc);
+	if (e != 0) {
+		if (c->cf != NULL) {
+			confine_close(c->cf);
+			(void)confine_tmp_remove(c->cf);
+			free(c->cf);
+		}
 		free(c);
 		imsg_enc_init(&enc);
 		imsg_put_u32(&enc, e);
+		imsg_put_str(&enc, why);
 		if (imsgev_compose_enc(&sp.iev, IMSG_SPAWN_FAIL,
 		    imsg->hdr.peerid, -1, &enc) == -1)
 			fatal("compose");

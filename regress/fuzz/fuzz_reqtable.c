@@ -98,7 +98,8 @@ static void
 spawn_fail(uint32_t id)
 {
 	struct imsg	 imsg;
-	uint8_t		 e[4] = { 0, 0, 0, ENOENT };
+	/* errno, then an empty reason (a length of 0). */
+	uint8_t		 e[8] = { 0, 0, 0, ENOENT, 0, 0, 0, 0 };
 
 	memset(&imsg, 0, sizeof(imsg));
 	imsg.hdr.type = IMSG_SPAWN_FAIL;

@@ -35,6 +35,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <poll.h>
 #include <pwd.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -190,10 +191,18 @@ sent_decode(struct imsg *imsg, struct sent *out)
 static int
 answer(struct imsg *imsg)
 {
-	if (imsg_queued(&ui_iev.ibuf) == 0)
-		return (0);
-	assert_int_equal(imsg_write(&ui_iev.ibuf), 0);
+	struct pollfd	 pfd;
+
+	/* Written at once (imsgev), or still queued: either way, read. */
+	if (imsg_queued(&ui_iev.ibuf) > 0)
+		assert_int_equal(imsg_write(&ui_iev.ibuf), 0);
 	assert_int_equal(imsg_queued(&ui_iev.ibuf), 0);
+	if (imsg_get(&ui_r, imsg) == 1)
+		return (1);
+	pfd.fd = ui_r.fd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 0) != 1)
+		return (0);
 	assert_true(imsg_read(&ui_r) > 0);
 	assert_int_equal(imsg_get(&ui_r, imsg), 1);
 	return (1);

@@ -141,10 +141,10 @@ $(O)/www.o: $(O)/www.c $(O)/.deps
 # The installed daemon links the empty test hook; guardiand-test the
 # real one, which lets the suite make a child break its sandbox.
 $(O)/testhook-off.o: guardiand/testhook.c $(O)/.deps
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(O)/testhook-on.o: guardiand/testhook.c $(O)/.deps
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -DGUARDIAND_TESTHOOKS -c -o $@ $<
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -DGUARDIAND_TESTHOOKS -MMD -MP -c -o $@ $<
 
 $(O)/guardiand: $(O)/obj/guardiand/guardiand.o $(O)/testhook-off.o $(O)/www.o \
     $(O)/libguardiand.a

@@ -311,6 +311,7 @@ int		 decide_scoped(const char *, int, uint32_t, int,
  */
 void	 parent_child_log(const char *, struct imsg *);
 void	 parent_ui_decision(struct imsg *, int, struct imsgev *);
+void	 parent_ui_revoke(struct imsg *, struct imsgev *);
 
 /* parent.c */
 /* A child broke the protocol: log, take the daemon down. */

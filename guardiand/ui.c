@@ -759,8 +759,12 @@ ui_decided(struct imsg *imsg, struct imsg_dec *dec)
 		else if (p->req != NULL && code == 403)
 			http_error(p->req, 403, "no live session: log in "
 			    "again");
+		else if (p->req != NULL && code == 409 &&
+		    utf8_valid(status, strlen(status)))
+			reply_json(p->req, 409, json_pack("{s:s, s:s}",
+			    "status", "error", "reason", status));
 		else if (p->req != NULL && code == 409)
-			http_error(p->req, 409, status);
+			http_error(p->req, 409, "refused");
 		else if (p->req != NULL)
 			http_error(p->req, 404, strcmp(status, "no such grant")
 			    == 0 ? status : "no such pending request");

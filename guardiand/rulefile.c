@@ -97,12 +97,13 @@ scan_skip(struct rule_scan *s)
 	return (0);
 }
 
+/* In any quoting: "hostexec": is the same key to cloister. */
 static int
 is_key(const yaml_event_t *ev, const char *name)
 {
 	return (ev->type == YAML_SCALAR_EVENT &&
-	    ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-	    strcmp((const char *)ev->data.scalar.value, name) == 0);
+	    ev->data.scalar.length == strlen(name) &&
+	    memcmp(ev->data.scalar.value, name, ev->data.scalar.length) == 0);
 }
 
 static int

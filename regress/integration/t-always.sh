@@ -167,6 +167,33 @@ b'
 refused "a flow list" r3 "$TOK3" c3 "not changed: its structure" printf x
 cmp -s "$T/p3.before" "$T/projects/p3.yaml" && ok "the flow list file is untouched" ||
     not_ok "the flow list file is untouched"
+# An indented list, a quoted key, a comment after it, no final newline.
+printf 'remote: "x"\n"hostexec":\n  auto_approve:\n      - pattern: "^make$"\n# the end' >"$T/projects/p3.yaml"
+cp "$T/projects/p3.yaml" "$T/p3.before"
+ask c1 "$TOK3" printf y
+ID=$(wait_pending_of c3)
+reloads=$(nrec ' RELOAD ')
+out=$(ctl approve "$ID" --always 2>&1); rc=$?
+size=$(stat -c %s "$T/p3.before")
+[ $rc -eq 0 ] && cmp -s -n "$size" "$T/p3.before" "$T/projects/p3.yaml" &&
+    [ "$(tail -c +$((size + 1)) "$T/projects/p3.yaml" | head -1)" = "" ] &&
+    [ "$(tail -1 "$T/projects/p3.yaml")" = '      - pattern: "^printf y$"' ] &&
+    [ "$(wc -l <"$T/projects/p3.yaml")" -eq 7 ] &&
+    ok "an indented list after a quoted key, no final newline: appended at its indentation" ||
+    not_ok "an indented list: appended ($out; $(cat "$T/projects/p3.yaml"))"
+cloister_accepts "$T/projects/p3.yaml" project 2>"$T/sc.err"; rc=$?
+[ $rc -ne 1 ] && ok "cloister takes it" || not_ok "cloister takes it: $(cat "$T/sc.err")"
+done_within c1 20
+# The rule works there too, after the reload.
+n=200
+while [ "$(nrec ' RELOAD ')" -le "$reloads" ] && [ $n -gt 0 ]; do
+	sleep 0.05; n=$((n - 1))
+done
+ask c2 "$TOK3" printf y
+done_within c2 20 && [ "$(cat "$T/c2.rc")" = 0 ] &&
+    grep -q 'AUTO_APPROVE .*cmd="printf y" pattern="\^printf y\$"' "$AUD" &&
+    ok "... and approves that command" || not_ok "... and approves that command"
+
 out=$(ctl approve abcdef --always --for 1h 2>&1); rc=$?
 [ $rc -eq 2 ] && ok "--always with --for: usage error" ||
     not_ok "--always with --for: usage error ($rc)"

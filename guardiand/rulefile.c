@@ -343,6 +343,10 @@ rule_add(const struct request *r, const char *user, char **filep,
 	int		 fd = -1, rv = -1;
 
 	*filep = *patp = NULL;
+	if (conf == NULL || conf->dir == NULL) {
+		snprintf(err, errlen, "no configuration directory");
+		return (-1);
+	}
 	if (!config_valid_project(r->project)) {
 		snprintf(err, errlen, "no project file for this request");
 		return (-1);

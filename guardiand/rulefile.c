@@ -44,6 +44,7 @@
 #include "config.h"
 #include "log.h"
 #include "parent.h"
+#include "pattern.h"
 #include "risk.h"
 
 #define RULEFILE_MAX	(1024 * 1024)	/* bytes of a project file */
@@ -265,6 +266,23 @@ rule_pattern(const char *canon)
 	return (out);
 }
 
+/* What the policy will do with it: match the command, whole. */
+static int
+rule_matches(const char *pat, const char *canon)
+{
+	struct pattern	*p;
+	char		 err[256];
+	int		 m;
+
+	if ((p = pattern_compile(pat, err, sizeof(err))) == NULL) {
+		log_warnx("rule pattern %s: %s", pat, err);
+		return (0);
+	}
+	m = pattern_match(p, canon, strlen(canon));
+	pattern_free(p);
+	return (m == PATTERN_MATCH);
+}
+
 static void
 yaml_quote(FILE *fp, const char *s)
 {
@@ -391,6 +409,11 @@ rule_add(const struct request *r, const char *user, char **filep,
 	}
 	if ((pat = rule_pattern(r->canon)) == NULL)
 		fatal(NULL);
+	if (!rule_matches(pat, r->canon)) {
+		snprintf(err, errlen, "the pattern would not match the "
+		    "command");
+		goto done;
+	}
 	if (gmtime_r(&now, &tm) == NULL ||
 	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		snprintf(when, sizeof(when), "%lld", (long long)now);

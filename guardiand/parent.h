@@ -290,6 +290,14 @@ void	 grants_shutdown(void);
  * appends it; 0, or -1 with err, the file unchanged.
  */
 const char	*rule_refusal(const struct request *, char *, size_t);
+/*
+ * rule_text(file, len, pattern, comment, &out, &outlen, &why): the
+ * file with the rule appended (0), or -1 and why not.
+ * rule_comment(user, when, id): the comment's words (malloc'd).
+ */
+int		 rule_text(const char *, size_t, const char *, const char *,
+		    char **, size_t *, const char **);
+char		*rule_comment(const char *, const char *, const char *);
 int		 rule_add(const struct request *, const char *, char **,
 		    char **, char *, size_t);
 

@@ -303,6 +303,68 @@ comment_word(FILE *fp, const char *s)
 		fputc(*s >= 0x20 && *s < 0x7f ? *s : '?', fp);
 }
 
+/* "added by USER on WHEN for request ID", one line of ASCII. */
+char *
+rule_comment(const char *user, const char *when, const char *id)
+{
+	char	*out = NULL;
+	size_t	 len = 0;
+	FILE	*fp;
+
+	if ((fp = open_memstream(&out, &len)) == NULL)
+		return (NULL);
+	fputs("added by ", fp);
+	comment_word(fp, user);
+	fputs(" on ", fp);
+	comment_word(fp, when);
+	fputs(" for request ", fp);
+	comment_word(fp, id);
+	if (fclose(fp) != 0) {
+		free(out);
+		return (NULL);
+	}
+	return (out);
+}
+
+/*
+ * The file buf (len bytes) with the rule for the regular expression
+ * pat appended under the comment: 0 with the new text in *outp and
+ * *outlenp (malloc'd), or -1 with why it cannot be done safely.
+ */
+int
+rule_text(const char *buf, size_t len, const char *pat, const char *comment,
+    char **outp, size_t *outlenp, const char **why)
+{
+	enum rule_where	 where;
+	FILE		*fp;
+	size_t		 indent;
+	int		 item;
+
+	*outp = NULL;
+	*outlenp = 0;
+	if (rule_where(buf, len, &where, &indent, why) == -1)
+		return (-1);
+	if ((fp = open_memstream(outp, outlenp)) == NULL)
+		fatal(NULL);
+	/* The old bytes, untouched, then the new lines. */
+	fwrite(buf, 1, len, fp);
+	if (len > 0 && buf[len - 1] != '\n')
+		fputc('\n', fp);
+	if (where == RW_NEW_HOSTEXEC) {
+		fputs("hostexec:\n", fp);
+		indent = 2;
+	}
+	if (where != RW_APPEND)
+		fprintf(fp, "%*sauto_approve:\n", (int)indent, "");
+	item = where == RW_APPEND ? (int)indent : (int)indent + 2;
+	fprintf(fp, "%*s# %s\n%*s- pattern: ", item, "", comment, item, "");
+	yaml_quote(fp, pat);
+	fputc('\n', fp);
+	if (fclose(fp) != 0)
+		fatal(NULL);
+	return (0);
+}
+
 /*
  * Whether an "always" rule may be made for r: NULL, or why not.  A
  * command the analyser marks deserves a human every time; and a
@@ -349,12 +411,10 @@ rule_add(const struct request *r, const char *user, char **filep,
 {
 	struct config	*conf = parent_config();
 	struct stat	 st;
-	enum rule_where	 where;
-	FILE		*fp;
 	char		*dir = NULL, *name = NULL, *path = NULL, *pat = NULL;
-	char		*buf = NULL, when[32];
+	char		*buf = NULL, *out = NULL, *comment = NULL, when[32];
 	const char	*why;
-	size_t		 len = 0, indent;
+	size_t		 len = 0, outlen;
 	ssize_t		 n;
 	time_t		 now = time(NULL);
 	struct tm	 tm;
@@ -402,11 +462,6 @@ rule_add(const struct request *r, const char *user, char **filep,
 			goto done;
 		}
 	}
-	if (rule_where(buf, len, &where, &indent, &why) == -1) {
-		snprintf(err, errlen, "%s: not changed: %s; add the "
-		    "pattern by hand", path, why);
-		goto done;
-	}
 	if ((pat = rule_pattern(r->canon)) == NULL)
 		fatal(NULL);
 	if (!rule_matches(pat, r->canon)) {
@@ -417,42 +472,22 @@ rule_add(const struct request *r, const char *user, char **filep,
 	if (gmtime_r(&now, &tm) == NULL ||
 	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		snprintf(when, sizeof(when), "%lld", (long long)now);
-
-	/* The old bytes, untouched, then the new lines. */
-	{
-		char	*out = NULL;
-		size_t	 outlen = 0;
-		int	 item;
-
-		if ((fp = open_memstream(&out, &outlen)) == NULL)
-			fatal(NULL);
-		fwrite(buf, 1, len, fp);
-		if (len > 0 && buf[len - 1] != '\n')
-			fputc('\n', fp);
-		if (where == RW_NEW_HOSTEXEC) {
-			fputs("hostexec:\n", fp);
-			indent = 2;
-		}
-		if (where != RW_APPEND)
-			fprintf(fp, "%*sauto_approve:\n", (int)indent, "");
-		item = where == RW_APPEND ? (int)indent : (int)indent + 2;
-		fprintf(fp, "%*s# added by ", item, "");
-		comment_word(fp, user);
-		fprintf(fp, " on %s for request %s\n%*s- pattern: ", when,
-		    r->id, item, "");
-		yaml_quote(fp, pat);
-		fputc('\n', fp);
-		if (fclose(fp) != 0)
-			fatal(NULL);
-		rv = statefile_write(dir, name, out, outlen, err, errlen);
-		free(out);
-		if (rv == -1)
-			goto done;
+	if ((comment = rule_comment(user, when, r->id)) == NULL)
+		fatal(NULL);
+	if (rule_text(buf, len, pat, comment, &out, &outlen, &why) == -1) {
+		snprintf(err, errlen, "%s: not changed: %s; add the "
+		    "pattern by hand", path, why);
+		goto done;
 	}
+	if (statefile_write(dir, name, out, outlen, err, errlen) == -1)
+		goto done;
+	rv = 0;
 	*filep = path;
 	*patp = pat;
 	path = pat = NULL;
  done:
+	free(out);
+	free(comment);
 	if (fd != -1)
 		close(fd);
 	free(buf);

@@ -62,6 +62,21 @@ parent_child_log(const char *who, struct imsg *imsg)
 	free(msg);
 }
 
+/* The answer to the ui child's browser request peerid. */
+static void
+ui_answer(struct imsgev *ui, uint32_t peerid, uint32_t code, const char *id,
+    const char *status)
+{
+	struct imsg_enc	 enc;
+
+	imsg_enc_init(&enc);
+	imsg_put_u32(&enc, code);
+	imsg_put_str(&enc, id);
+	imsg_put_str(&enc, status);
+	if (imsgev_compose_enc(ui, IMSG_UI_DECIDED, peerid, -1, &enc) == -1)
+		fatal("compose");
+}
+
 /*
  * A human's decision from the ui child; it hears back either way, on
  * ui.  It counts only through a session the parent opened and that is
@@ -76,7 +91,6 @@ void
 parent_ui_decision(struct imsg *imsg, int approve, struct imsgev *ui)
 {
 	struct imsg_dec	 dec;
-	struct imsg_enc	 enc;
 	char		*id, *sid, *reason = NULL, *safe, user[128], why[64];
 	char		 msg[2048];
 	const char	*status;
@@ -121,30 +135,10 @@ parent_ui_decision(struct imsg *imsg, int approve, struct imsgev *ui)
 		code = 404;
 		status = "not pending";
 	}
-	imsg_enc_init(&enc);
-	imsg_put_u32(&enc, code);
-	imsg_put_str(&enc, id);
-	imsg_put_str(&enc, status);
-	if (imsgev_compose_enc(ui, IMSG_UI_DECIDED, imsg->hdr.peerid, -1,
-	    &enc) == -1)
-		fatal("compose");
+	ui_answer(ui, imsg->hdr.peerid, code, id, status);
 	free(id);
 	freezero(sid, strlen(sid));
 	free(reason);
-}
-
-static void
-ui_answer(struct imsgev *ui, uint32_t peerid, uint32_t code, const char *id,
-    const char *status)
-{
-	struct imsg_enc	 enc;
-
-	imsg_enc_init(&enc);
-	imsg_put_u32(&enc, code);
-	imsg_put_str(&enc, id);
-	imsg_put_str(&enc, status);
-	if (imsgev_compose_enc(ui, IMSG_UI_DECIDED, peerid, -1, &enc) == -1)
-		fatal("compose");
 }
 
 /* Revoke on the page: checked like a decision (session, user). */

@@ -61,7 +61,7 @@ LDFLAGS	+= $(LDPIE) $(HLDFLAGS)
 
 COMMON_SRCS	= common/log.c common/imsg.c common/imsgev.c common/canon.c \
 		  common/compat.c \
-		  common/frame.c
+		  common/frame.c common/risk.c
 # Everything of the daemon but main() and the test hook.
 GUARDIAND_SRCS	= $(filter-out guardiand/guardiand.c guardiand/testhook.c, \
 		  $(wildcard guardiand/*.c))
@@ -141,10 +141,10 @@ $(O)/www.o: $(O)/www.c $(O)/.deps
 # The installed daemon links the empty test hook; guardiand-test the
 # real one, which lets the suite make a child break its sandbox.
 $(O)/testhook-off.o: guardiand/testhook.c $(O)/.deps
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(O)/testhook-on.o: guardiand/testhook.c $(O)/.deps
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -DGUARDIAND_TESTHOOKS -c -o $@ $<
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -DGUARDIAND_TESTHOOKS -MMD -MP -c -o $@ $<
 
 $(O)/guardiand: $(O)/obj/guardiand/guardiand.o $(O)/testhook-off.o $(O)/www.o \
     $(O)/libguardiand.a
@@ -155,7 +155,7 @@ $(O)/guardiand-test: $(O)/obj/guardiand/guardiand.o $(O)/testhook-on.o \
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(O)/guardianctl: $(O)/obj/guardianctl/guardianctl.o \
-    $(O)/obj/guardianctl/watch.o $(O)/obj/guardianctl/risk.o $(O)/libguardiand.a
+    $(O)/obj/guardianctl/watch.o $(O)/libguardiand.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # hostexec links libc only.
@@ -186,11 +186,11 @@ $(O)/regress/%: regress/unit/%.c $(O)/libguardiand.a
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< \
 	    $(O)/libguardiand.a $(PKG_LIBS) $(shell pkg-config --libs cmocka)
 
-# guardianctl's own code, under test.
-$(O)/regress/test_risk: regress/unit/test_risk.c $(O)/obj/guardianctl/risk.o
+# The risk analyser (common/risk.c), under test.
+$(O)/regress/test_risk: regress/unit/test_risk.c $(O)/obj/common/risk.o
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Iguardianctl $(LDFLAGS) -o $@ $< \
-	    $(O)/obj/guardianctl/risk.o $(PKG_LIBS) \
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< \
+	    $(O)/obj/common/risk.o $(PKG_LIBS) \
 	    $(shell pkg-config --libs cmocka)
 
 $(O)/regress/re2conf: regress/conformance/re2conf.c $(O)/libguardiand.a

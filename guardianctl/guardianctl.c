@@ -65,7 +65,7 @@ usage_to(FILE *fp, int status)
 	    "commands:\n"
 	    "\tstatus\n"
 	    "\tshow requests | show cloisters | show grants\n"
-	    "\tapprove ID [--for DURATION]\n"
+	    "\tapprove ID [--for DURATION | --always]\n"
 	    "\tdeny ID [--for DURATION] [reason ...]\n"
 	    "\trevoke GRANT\n"
 	    "\twatch\n"
@@ -107,7 +107,7 @@ main(int argc, char *argv[])
 	char		*defsock = NULL, *reason = NULL, *real = NULL;
 	char		*tokbuf = NULL;
 	uint32_t	 type, secs = 0;
-	int		 ch, fd, i, rv;
+	int		 ch, fd, i, rv, always = 0;
 
 	while ((ch = getopt(argc, argv, "+hs:")) != -1) {
 		switch (ch) {
@@ -149,11 +149,16 @@ main(int argc, char *argv[])
 				usage();
 			secs = grant_duration(argv[i + 1]);
 			i += 2;
+		} else if (cmd[0] == 'a' && i < argc &&
+		    strcmp(argv[i], "--always") == 0) {
+			always = 1;
+			i++;
 		}
 		if (cmd[0] == 'a') {
 			if (i != argc)
 				usage();
-			type = secs > 0 ? CTL_APPROVE_FOR : CTL_APPROVE;
+			type = always ? CTL_APPROVE_ALWAYS : secs > 0 ?
+			    CTL_APPROVE_FOR : CTL_APPROVE;
 		} else
 			type = secs > 0 ? CTL_DENY_FOR : CTL_DENY;
 		imsg_put_str(&enc, argv[1]);

@@ -38,18 +38,6 @@ uint32_t	 grant_duration(const char *);
 /* watch.c: guardianctl watch; the exit status. */
 int		 watch(const char *);
 
-/*
- * risk.c: what in a canonical command deserves a second look, as the
- * approval page marks it red: a command run with another user's
- * rights (sudo, doas, ...), a recursive rm, a download piped into a
- * shell.  The findings' names in names (", "-separated), the byte
- * ranges of the words to mark in marks; the number of findings.
- */
-#define RISK_MARKS	16
-struct risk_mark {
-	size_t		 a, b;
-};
-int		 risk_analyse(const char *, char *, size_t,
-		    struct risk_mark *, int *);
+#include "risk.h"
 
 #endif /* GUARDIANCTL_H */

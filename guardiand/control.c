@@ -133,7 +133,7 @@ static void	 ctl_status(struct ctl_conn *);
 static void	 ctl_show_requests(struct ctl_conn *);
 static void	 ctl_show_cloisters(struct ctl_conn *);
 static void	 ctl_decide(struct ctl_conn *, const char *, int,
-		    const char *, uint32_t);
+		    const char *, uint32_t, int);
 static int	 prefix_init(struct ctl_conn *, struct prefix_match *,
 		    const char *);
 static void	 prefix_add(struct prefix_match *, const void *,
@@ -582,10 +582,13 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 		ctl_show_cloisters(c);
 		break;
 	case CTL_APPROVE:
-		ctl_decide(c, m.a, 1, NULL, 0);
+		ctl_decide(c, m.a, 1, NULL, 0, 0);
+		break;
+	case CTL_APPROVE_ALWAYS:
+		ctl_decide(c, m.a, 1, NULL, 0, 1);
 		break;
 	case CTL_DENY:
-		ctl_decide(c, m.a, 0, m.b, 0);
+		ctl_decide(c, m.a, 0, m.b, 0, 0);
 		break;
 	case CTL_APPROVE_FOR:
 	case CTL_DENY_FOR:
@@ -594,7 +597,7 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 			    "%d days", GRANT_MAX_SECS / 86400);
 		else
 			ctl_decide(c, m.a, m.type == CTL_APPROVE_FOR, m.b,
-			    m.secs);
+			    m.secs, 0);
 		break;
 	case CTL_SHOW_GRANTS:
 		ctl_show_grants(c);
@@ -921,18 +924,15 @@ prefix_result(struct ctl_conn *c, struct prefix_match *pm, const char *what)
 }
 
 /*
- * approve/deny, and with secs, a grant of the same decision for that
- * long: made first, so that a grant that cannot be made decides
- * nothing.
+ * approve/deny, and with secs a grant of the same decision for that
+ * long, with always a rule (decide.c).
  */
 static void
 ctl_decide(struct ctl_conn *c, const char *idarg, int approve,
-    const char *reason, uint32_t secs)
+    const char *reason, uint32_t secs, int always)
 {
 	struct prefix_match	 pm;
-	const struct request	*r;
-	const struct grant	*g = NULL;
-	char			 buf[128], err[256], id[REQ_ID_LEN + 1];
+	char			 buf[128], msg[2048], id[REQ_ID_LEN + 1];
 
 	if (!approve && !ctl_valid_reason(reason)) {
 		replyf(c, CTL_ERROR, "the reason must be at most %d bytes "
@@ -950,26 +950,13 @@ ctl_decide(struct ctl_conn *c, const char *idarg, int approve,
 	if (prefix_result(c, &pm, "pending request") == -1)
 		return;
 	strlcpy(id, pm.id, sizeof(id));
-	/* Still pending: nothing ran between the lookup and here. */
-	r = pm.obj;
-	if (secs > 0 && (g = grant_add(r, approve, secs, reason, c->user,
-	    err, sizeof(err))) == NULL) {
-		replyf(c, CTL_ERROR, "request %s: no grant: %s", id, err);
+	if (decide_scoped(id, approve, secs, always, c->user, reason, msg,
+	    sizeof(msg)) != DECIDE_OK) {
+		reply(c, CTL_ERROR, msg);
 		return;
 	}
-	if (req_decide(id, approve, c->user, reason) == -1) {
-		replyf(c, CTL_ERROR, "no pending request %s", id);
-		return;
-	}
-	log_info("control: request %s %s by %s", id,
-	    approve ? "approved" : "denied", c->user);
-	if (g != NULL)
-		replyf(c, CTL_OK, "request %s %s; grant %s %s the same "
-		    "command for %us", id, approve ? "approved" : "denied",
-		    g->id, approve ? "approves" : "denies", (unsigned int)secs);
-	else
-		replyf(c, CTL_OK, "request %s %s", id, approve ? "approved" :
-		    "denied");
+	log_info("control: %s", msg);
+	reply(c, CTL_OK, msg);
 }
 
 static void

@@ -76,6 +76,11 @@ enum ctl_type {
 				   expired, cancelled), str by ("" if
 				   nobody) */
 
+	/* guardianctl -> guardiand */
+	CTL_APPROVE_ALWAYS,	/* str id: approve, and add a rule to the
+				   project's file that auto-approves the
+				   same command */
+
 	CTL_MAX
 };
 

@@ -57,6 +57,7 @@ ctl_decode(const struct imsg *imsg, struct ctl_msg *m)
 	case CTL_WATCH:
 		break;
 	case CTL_APPROVE:
+	case CTL_APPROVE_ALWAYS:
 	case CTL_UNREGISTER:
 	case CTL_REVOKE:
 		m->a = imsg_get_str(&dec);

@@ -50,6 +50,42 @@ TAILQ_HEAD(grant_list, grant_entry);
 static struct grant_list	 grants = TAILQ_HEAD_INITIALIZER(grants);
 static unsigned int		 ngrants;
 
+/*
+ * The approval page lists the grants: each made or used, each ended.
+ * An event the ui child cannot take is lost, not the daemon.
+ */
+static void
+grant_to_ui(const struct grant *g)
+{
+	struct imsg_enc	 enc;
+
+	imsg_enc_init(&enc);
+	imsg_put_str(&enc, g->id);
+	imsg_put_str(&enc, g->approve ? "approve" : "deny");
+	imsg_put_str(&enc, g->cloister);
+	imsg_put_str(&enc, utf8_valid(g->worktree, strlen(g->worktree)) ?
+	    g->worktree : "");
+	imsg_put_str(&enc, g->canon);
+	imsg_put_u64(&enc, g->expires);
+	imsg_put_u32(&enc, g->uses);
+	if (imsgev_compose_enc(parent_channel(ROLE_UI), IMSG_UI_GRANT, 0, -1,
+	    &enc) == -1)
+		log_warn("approval UI: grant event dropped");
+}
+
+static void
+grant_end_to_ui(const struct grant *g, const char *why)
+{
+	struct imsg_enc	 enc;
+
+	imsg_enc_init(&enc);
+	imsg_put_str(&enc, g->id);
+	imsg_put_str(&enc, why);
+	if (imsgev_compose_enc(parent_channel(ROLE_UI), IMSG_UI_GRANT_END, 0,
+	    -1, &enc) == -1)
+		log_warn("approval UI: grant event dropped");
+}
+
 static int64_t
 mono_now(void)
 {
@@ -91,6 +127,7 @@ grant_end(struct grant_entry *ge, const char *user, const char *why)
 	    "reason", user != NULL ? user : why, user != NULL ? "reason" :
 	    (char *)NULL, why, (char *)NULL);
 	log_info("grant %s ended: %s", ge->g.id, why);
+	grant_end_to_ui(&ge->g, why);
 	grant_free(ge);
 }
 
@@ -183,6 +220,7 @@ grant_add(const struct request *r, int approve, unsigned int secs,
 	log_info("grant %s: %s %s in %s for %s, by %s", ge->g.id,
 	    approve ? "approve" : "deny", r->cloister, r->worktree, dur,
 	    user);
+	grant_to_ui(&ge->g);
 	return (&ge->g);
 }
 
@@ -215,6 +253,7 @@ grant_match(const struct request *r)
 		if (i < r->argc)
 			continue;
 		ge->g.uses++;
+		grant_to_ui(&ge->g);
 		return (&ge->g);
 	}
 	return (NULL);

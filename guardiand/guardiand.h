@@ -99,8 +99,12 @@ enum imsg_type {
 	 * session it came through ("" if none); the parent takes the user
 	 * of the audit record from its own record of that session.
 	 */
-	IMSG_UI_APPROVE,	/* peerid ui; str id, str session */
-	IMSG_UI_DENY,		/* peerid ui; str id, str session, str reason */
+	IMSG_UI_APPROVE,	/* peerid ui; str id, str session, u32
+				   seconds (0: once, else a grant for
+				   that long, at most GRANT_MAX_SECS),
+				   u8 always (1: and a rule; seconds 0) */
+	IMSG_UI_DENY,		/* peerid ui; str id, str session, u32
+				   seconds, u8 always (0), str reason */
 	IMSG_UI_LOGIN,		/* peerid ui; str login secret presented
 				   (UI_SECRET_LEN lowercase hex) */
 
@@ -116,8 +120,9 @@ enum imsg_type {
 				   u32 duration ms: an approved command
 				   ended */
 	IMSG_UI_DECIDED,	/* peerid ui; u32 http status (200 done,
-				   404 not pending, 403 no live session),
-				   str id, str status */
+				   404 not pending, 403 no live session,
+				   409 refused: no grant or no rule),
+				   str id, str status (on 409, why) */
 	IMSG_UI_LOGIN_FAILED,	/* peerid ui: unknown, used or expired */
 
 	/*
@@ -130,6 +135,15 @@ enum imsg_type {
 				   UI_SECRET_LEN lowercase hex), u32 num
 				   (> 0), u64 expires (ms, epoch; at most
 				   UI_SESSION_TTL ahead) */
+	IMSG_UI_GRANT,		/* parent -> ui: str id, str decision
+				   (approve, deny), str cloister, str
+				   folder, str cmd, u64 expires (ms,
+				   epoch), u32 uses: a grant made, or
+				   used (the same id again) */
+	IMSG_UI_GRANT_END,	/* parent -> ui: str id, str why */
+	IMSG_UI_REVOKE,		/* ui -> parent, peerid ui: str grant id,
+				   str session; answered IMSG_UI_DECIDED
+				   (status "revoked") */
 	IMSG_UI_SESSION_END,	/* ui -> parent: str id: dropped, unused
 				   for too long */
 

@@ -78,6 +78,12 @@ int	 ui_request_id(const char *);
 int	 ui_decide_body(const char *, size_t, struct json_t **,
 	    const char **, const char **);
 int	 ui_login_secret(const char *, char [UI_SECRET_LEN + 1]);
+/*
+ * ui_decide_scope(o, approve, &secs, &always, &why): the body's "for"
+ * and "always"; 0, or 400 and why.
+ */
+int	 ui_decide_scope(const struct json_t *, int, uint32_t *, int *,
+	    const char **);
 
 /*
  * peer.c.  A peer is who a connection is counted against: an IPv4

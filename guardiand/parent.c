@@ -508,6 +508,9 @@ parent_dispatch(int fd, short event, void *arg)
 		case IMSG_UI_SESSION_END:
 			uisession_end(&imsg);
 			break;
+		case IMSG_UI_REVOKE:
+			parent_ui_revoke(&imsg, &pa.children[ROLE_UI].iev);
+			break;
 		case IMSG_SPAWN_PIPE:
 		case IMSG_SPAWNED:
 		case IMSG_SPAWN_FAIL:

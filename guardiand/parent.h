@@ -226,6 +226,8 @@ void	 req_verdict(struct imsg *);
  * (unknown id): the caller answers 404 / an error.
  */
 int	 req_decide(const char *, int, const char *, const char *);
+/* The pending request with this (whole) id, or NULL. */
+const struct request *req_pending(const char *);
 /* A cloister was unregistered or removed: deny what it has pending. */
 void	 req_cloister_gone(const char *, const char *);
 /* Shutdown: every client still waiting is told so. */
@@ -285,12 +287,42 @@ size_t	 grant_count(void);
 void	 grants_shutdown(void);
 
 /*
+ * rulefile.c: "approve always", a rule in cloister's project file.
+ * rule_refusal(r, buf, len): NULL if a rule may be made for r, else
+ * why not (in buf).  rule_add(r, user, &file, &pattern, err, errlen):
+ * appends it; 0, or -1 with err, the file unchanged.
+ */
+const char	*rule_refusal(const struct request *, char *, size_t);
+/*
+ * rule_text(file, len, pattern, comment, &out, &outlen, &why): the
+ * file with the rule appended (0), or -1 and why not.
+ * rule_comment(user, when, id): the comment's words (malloc'd).
+ */
+int		 rule_text(const char *, size_t, const char *, const char *,
+		    char **, size_t *, const char **);
+char		*rule_comment(const char *, const char *, const char *);
+int		 rule_add(const struct request *, const char *, char **,
+		    char **, char *, size_t);
+
+/*
+ * decide.c: a human's decision with its scope, from guardianctl or
+ * the approval page: once (secs 0), also a grant for secs, or also a
+ * rule (always).  DECIDE_OK with what was done in msg; else why not.
+ */
+#define DECIDE_OK		0
+#define DECIDE_NOT_PENDING	-1
+#define DECIDE_REFUSED		-2
+int		 decide_scoped(const char *, int, uint32_t, int,
+		    const char *, const char *, char *, size_t);
+
+/*
  * parent_msg.c: IMSG_LOG from a child (its role's name), and
  * IMSG_UI_APPROVE / IMSG_UI_DENY from the ui child (the answer goes to
  * its channel).
  */
 void	 parent_child_log(const char *, struct imsg *);
 void	 parent_ui_decision(struct imsg *, int, struct imsgev *);
+void	 parent_ui_revoke(struct imsg *, struct imsgev *);
 
 /* parent.c */
 /* A child broke the protocol: log, take the daemon down. */

@@ -22,6 +22,7 @@
 #include <syslog.h>
 
 #include "canon.h"
+#include "control.h"
 #include "log.h"
 #include "parent.h"
 
@@ -61,6 +62,21 @@ parent_child_log(const char *who, struct imsg *imsg)
 	free(msg);
 }
 
+/* The answer to the ui child's browser request peerid. */
+static void
+ui_answer(struct imsgev *ui, uint32_t peerid, uint32_t code, const char *id,
+    const char *status)
+{
+	struct imsg_enc	 enc;
+
+	imsg_enc_init(&enc);
+	imsg_put_u32(&enc, code);
+	imsg_put_str(&enc, id);
+	imsg_put_str(&enc, status);
+	if (imsgev_compose_enc(ui, IMSG_UI_DECIDED, peerid, -1, &enc) == -1)
+		fatal("compose");
+}
+
 /*
  * A human's decision from the ui child; it hears back either way, on
  * ui.  It counts only through a session the parent opened and that is
@@ -68,22 +84,30 @@ parent_child_log(const char *who, struct imsg *imsg)
  * it: a compromised ui child can neither approve with nobody logged in
  * nor put another name in the audit.  A session may expire between
  * the click and this check, so a dead one is refused, not a violation.
+ * Its scope (a grant's seconds, or always) the ui child has checked:
+ * one out of bounds is a violation too.
  */
 void
 parent_ui_decision(struct imsg *imsg, int approve, struct imsgev *ui)
 {
 	struct imsg_dec	 dec;
-	struct imsg_enc	 enc;
 	char		*id, *sid, *reason = NULL, *safe, user[128], why[64];
+	char		 msg[2048];
 	const char	*status;
-	uint32_t	 code;
+	uint32_t	 code, secs;
+	uint8_t		 always;
+	int		 rv;
 
 	imsg_dec_init(&dec, imsg);
 	id = imsg_get_str(&dec);
 	sid = imsg_get_str(&dec);
+	secs = imsg_get_u32(&dec);
+	always = imsg_get_u8(&dec);
 	if (!approve)
 		reason = imsg_get_str(&dec);
 	if (imsg_dec_end(&dec) == -1 || strlen(id) > REQ_ID_LEN ||
+	    secs > GRANT_MAX_SECS || always > 1 || (always && (!approve ||
+	    secs != 0)) ||
 	    strlen(sid) > UI_SECRET_LEN || (reason != NULL &&
 	    (strlen(reason) > 1024 || !utf8_valid(reason, strlen(reason))))) {
 		free(id);
@@ -100,21 +124,51 @@ parent_ui_decision(struct imsg *imsg, int approve, struct imsgev *ui)
 		free(safe);
 		code = 403;
 		status = "no live session";
-	} else if (req_decide(id, approve, user, reason) == 0) {
+	} else if ((rv = decide_scoped(id, approve, secs, always, user,
+	    reason, msg, sizeof(msg))) == DECIDE_OK) {
 		code = 200;
 		status = approve ? "approved" : "denied";
+	} else if (rv == DECIDE_REFUSED) {
+		code = 409;
+		status = msg;
 	} else {
 		code = 404;
 		status = "not pending";
 	}
-	imsg_enc_init(&enc);
-	imsg_put_u32(&enc, code);
-	imsg_put_str(&enc, id);
-	imsg_put_str(&enc, status);
-	if (imsgev_compose_enc(ui, IMSG_UI_DECIDED, imsg->hdr.peerid, -1,
-	    &enc) == -1)
-		fatal("compose");
+	ui_answer(ui, imsg->hdr.peerid, code, id, status);
 	free(id);
 	freezero(sid, strlen(sid));
 	free(reason);
+}
+
+/* Revoke on the page: checked like a decision (session, user). */
+void
+parent_ui_revoke(struct imsg *imsg, struct imsgev *ui)
+{
+	struct imsg_dec	 dec;
+	char		*id, *sid, *safe, user[128], why[64];
+
+	imsg_dec_init(&dec, imsg);
+	id = imsg_get_str(&dec);
+	sid = imsg_get_str(&dec);
+	if (imsg_dec_end(&dec) == -1 || strlen(id) > REQ_ID_LEN ||
+	    strlen(sid) > UI_SECRET_LEN) {
+		free(id);
+		free(sid);
+		parent_fatalx("bad revoke from the ui child");
+	}
+	if (uisession_user(sid, user, sizeof(user), why, sizeof(why)) == -1) {
+		if ((safe = log_escape(id)) == NULL)
+			fatal(NULL);
+		log_warnx("approval UI: revoking grant %s refused: %s", safe,
+		    why);
+		free(safe);
+		ui_answer(ui, imsg->hdr.peerid, 403, id, "no live session");
+	} else if (grant_revoke(id, user) == 0) {
+		log_info("approval UI: grant %s revoked by %s", id, user);
+		ui_answer(ui, imsg->hdr.peerid, 200, id, "revoked");
+	} else
+		ui_answer(ui, imsg->hdr.peerid, 404, id, "no such grant");
+	free(id);
+	freezero(sid, strlen(sid));
 }

@@ -69,7 +69,7 @@ static const uint32_t spawner_types[] = {
 };
 static const uint32_t ui_types[] = {
 	IMSG_LOG, IMSG_READY, IMSG_PONG, IMSG_UI_APPROVE, IMSG_UI_DENY,
-	IMSG_UI_LOGIN, IMSG_UI_SESSION_END, 0
+	IMSG_UI_LOGIN, IMSG_UI_SESSION_END, IMSG_UI_REVOKE, 0
 };
 
 int

@@ -1503,6 +1503,20 @@ req_cancel(uint32_t peerid)
 	}
 }
 
+const struct request *
+req_pending(const char *id)
+{
+	struct request	 key, *r;
+
+	if (strlen(id) != REQ_ID_LEN)
+		return (NULL);
+	memcpy(key.id, id, REQ_ID_LEN + 1);
+	if ((r = RB_FIND(req_id_tree, &reqs_by_id, &key)) == NULL ||
+	    r->state != REQ_PENDING)
+		return (NULL);
+	return (r);
+}
+
 int
 req_decide(const char *id, int approve, const char *user, const char *reason)
 {

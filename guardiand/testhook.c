@@ -371,6 +371,8 @@ testhook_ui_added(struct imsgev *iev, const char *id)
 	imsg_enc_init(&enc);
 	imsg_put_str(&enc, id);
 	imsg_put_str(&enc, sid);
+	imsg_put_u32(&enc, 0);
+	imsg_put_u8(&enc, 0);
 	if (imsgev_compose_enc(iev, IMSG_UI_APPROVE, UINT32_MAX, -1,
 	    &enc) == -1)
 		fatal("compose");

@@ -144,6 +144,18 @@ struct decision {
 	uint32_t		 duration;
 };
 
+/* A grant (guardianctl approve/deny --for, or the page's scopes). */
+struct ui_grant {
+	TAILQ_ENTRY(ui_grant)	 entry;
+	char			*id;
+	char			*decision;
+	char			*cloister;
+	char			*folder;
+	char			*cmd;
+	int64_t			 expires;
+	uint32_t		 uses;
+};
+
 /* A login or a decision waiting for the parent's answer. */
 struct ui_post {
 	TAILQ_ENTRY(ui_post)	 entry;
@@ -159,6 +171,7 @@ TAILQ_HEAD(sse_list, sse_client);
 TAILQ_HEAD(ui_req_list, ui_req);
 TAILQ_HEAD(decision_list, decision);
 TAILQ_HEAD(ui_post_list, ui_post);
+TAILQ_HEAD(ui_grant_list, ui_grant);
 
 static struct netchild		*ui_nc;
 static struct session_list	 sessions = TAILQ_HEAD_INITIALIZER(sessions);
@@ -167,6 +180,7 @@ static struct sse_list		 sse_clients =
 static struct ui_req_list	 ui_reqs = TAILQ_HEAD_INITIALIZER(ui_reqs);
 static struct decision_list	 recent = TAILQ_HEAD_INITIALIZER(recent);
 static struct ui_post_list	 ui_posts = TAILQ_HEAD_INITIALIZER(ui_posts);
+static struct ui_grant_list	 ui_grants = TAILQ_HEAD_INITIALIZER(ui_grants);
 static unsigned int		 nsessions, nrecent, nsse, nposts;
 static uint32_t			 post_num;
 static char			 ui_user[64] = "operator";	/* shown */
@@ -317,6 +331,30 @@ pending_json(void)
 }
 
 static json_t *
+grant_json(const struct ui_grant *ug)
+{
+	char	 ex[40];
+
+	rfc3339(ex, sizeof(ex), ug->expires);
+	return (json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "id", ug->id,
+	    "decision", ug->decision, "cloister", ug->cloister, "folder",
+	    ug->folder, "command", ug->cmd, "expires", ex, "uses",
+	    (json_int_t)ug->uses));
+}
+
+static json_t *
+grants_json(void)
+{
+	struct ui_grant	*ug;
+	json_t		*a;
+
+	a = json_array();
+	TAILQ_FOREACH(ug, &ui_grants, entry)
+		json_array_append_new(a, grant_json(ug));
+	return (a);
+}
+
+static json_t *
 state_json(void)
 {
 	struct decision	*d;
@@ -325,8 +363,8 @@ state_json(void)
 	a = json_array();
 	TAILQ_FOREACH(d, &recent, entry)
 		json_array_append_new(a, decision_json(d));
-	return (json_pack("{s:o, s:o}", "requests", pending_json(),
-	    "recent", a));
+	return (json_pack("{s:o, s:o, s:o}", "requests", pending_json(),
+	    "recent", a, "grants", grants_json()));
 }
 
 /* Messages from the parent. */
@@ -426,6 +464,79 @@ ui_removed(struct imsg_dec *dec)
 	sse_broadcast("request-removed", o);
 	json_decref(o);
 	free(id);
+}
+
+static void
+ui_grant_free(struct ui_grant *ug)
+{
+	free(ug->id);
+	free(ug->decision);
+	free(ug->cloister);
+	free(ug->folder);
+	free(ug->cmd);
+	free(ug);
+}
+
+static struct ui_grant *
+ui_grant_find(const char *id)
+{
+	struct ui_grant	*ug;
+
+	TAILQ_FOREACH(ug, &ui_grants, entry)
+		if (strcmp(ug->id, id) == 0)
+			return (ug);
+	return (NULL);
+}
+
+/* A grant made, or used: "grant" with the whole of it either way. */
+static void
+ui_grant(struct imsg_dec *dec)
+{
+	struct ui_grant	*ug, *old;
+	json_t		*o;
+
+	if ((ug = calloc(1, sizeof(*ug))) == NULL)
+		fatal(NULL);
+	ug->id = imsg_get_str(dec);
+	ug->decision = imsg_get_str(dec);
+	ug->cloister = imsg_get_str(dec);
+	ug->folder = imsg_get_str(dec);
+	ug->cmd = imsg_get_str(dec);
+	ug->expires = imsg_get_u64(dec);
+	ug->uses = imsg_get_u32(dec);
+	if (imsg_dec_end(dec) == -1)
+		fatalx("bad grant message");
+	if ((old = ui_grant_find(ug->id)) != NULL) {
+		TAILQ_INSERT_AFTER(&ui_grants, old, ug, entry);
+		TAILQ_REMOVE(&ui_grants, old, entry);
+		ui_grant_free(old);
+	} else
+		TAILQ_INSERT_TAIL(&ui_grants, ug, entry);
+	o = grant_json(ug);
+	sse_broadcast("grant", o);
+	json_decref(o);
+}
+
+static void
+ui_grant_end(struct imsg_dec *dec)
+{
+	struct ui_grant	*ug;
+	char		*id, *why;
+	json_t		*o;
+
+	id = imsg_get_str(dec);
+	why = imsg_get_str(dec);
+	if (imsg_dec_end(dec) == -1)
+		fatalx("bad grant-end message");
+	if ((ug = ui_grant_find(id)) != NULL) {
+		TAILQ_REMOVE(&ui_grants, ug, entry);
+		ui_grant_free(ug);
+		o = json_pack("{s:s, s:s}", "id", id, "why", why);
+		sse_broadcast("grant-removed", o);
+		json_decref(o);
+	}
+	free(id);
+	free(why);
 }
 
 static void
@@ -628,7 +739,7 @@ ui_decided(struct imsg *imsg, struct imsg_dec *dec)
 	id = imsg_get_str(dec);
 	status = imsg_get_str(dec);
 	if (imsg_dec_end(dec) == -1 || (code != 200 && code != 404 &&
-	    code != 403))
+	    code != 403 && code != 409))
 		fatalx("bad decided message");
 	if ((p = post_take(imsg->hdr.peerid, 0)) != NULL) {
 		/* Not live for the parent: not here either. */
@@ -648,8 +759,15 @@ ui_decided(struct imsg *imsg, struct imsg_dec *dec)
 		else if (p->req != NULL && code == 403)
 			http_error(p->req, 403, "no live session: log in "
 			    "again");
+		else if (p->req != NULL && code == 409 &&
+		    utf8_valid(status, strlen(status)))
+			reply_json(p->req, 409, json_pack("{s:s, s:s}",
+			    "status", "error", "reason", status));
+		else if (p->req != NULL && code == 409)
+			http_error(p->req, 409, "refused");
 		else if (p->req != NULL)
-			http_error(p->req, 404, "no such pending request");
+			http_error(p->req, 404, strcmp(status, "no such grant")
+			    == 0 ? status : "no such pending request");
 		explicit_bzero(p->sid, sizeof(p->sid));
 		free(p);
 	}
@@ -672,6 +790,12 @@ ui_dispatch_imsg(struct netchild *nc, struct imsg *imsg)
 		break;
 	case IMSG_UI_FINISHED:
 		ui_finished(&dec);
+		break;
+	case IMSG_UI_GRANT:
+		ui_grant(&dec);
+		break;
+	case IMSG_UI_GRANT_END:
+		ui_grant_end(&dec);
 		break;
 	case IMSG_UI_DECIDED:
 		ui_decided(imsg, &dec);
@@ -1010,7 +1134,8 @@ ui_decide(struct ui_conn *uc, struct evhttp_request *req, struct session *s,
 	json_t		*o;
 	const char	*why, *reason;
 	size_t		 len;
-	int		 code;
+	uint32_t	 secs;
+	int		 code, always;
 
 	if ((why = post_check(req, s)) != NULL) {
 		http_error(req, 403, why);
@@ -1027,6 +1152,11 @@ ui_decide(struct ui_conn *uc, struct evhttp_request *req, struct session *s,
 		http_error(req, code, why);
 		return;
 	}
+	if ((code = ui_decide_scope(o, approve, &secs, &always, &why)) != 0) {
+		json_decref(o);
+		http_error(req, code, why);
+		return;
+	}
 	if ((p = post_new(uc, req, 0)) == NULL) {
 		json_decref(o);
 		return;
@@ -1036,6 +1166,8 @@ ui_decide(struct ui_conn *uc, struct evhttp_request *req, struct session *s,
 	imsg_enc_init(&enc);
 	imsg_put_str(&enc, id);
 	imsg_put_str(&enc, s->id);
+	imsg_put_u32(&enc, secs);
+	imsg_put_u8(&enc, always);
 	if (!approve)
 		imsg_put_str(&enc, reason);
 	if (imsgev_compose_enc(&ui_nc->iev, approve ? IMSG_UI_APPROVE :
@@ -1043,6 +1175,35 @@ ui_decide(struct ui_conn *uc, struct evhttp_request *req, struct session *s,
 		fatal("compose");
 	imsgev_update(&ui_nc->iev);
 	json_decref(o);
+}
+
+/* POST /revoke/ID: a grant ends, checked like a decision. */
+static void
+ui_revoke(struct ui_conn *uc, struct evhttp_request *req, struct session *s,
+    const char *id)
+{
+	struct imsg_enc	 enc;
+	struct ui_post	*p;
+	const char	*why;
+
+	if ((why = post_check(req, s)) != NULL) {
+		http_error(req, 403, why);
+		return;
+	}
+	if (!ui_request_id(id)) {
+		http_error(req, 404, "no such grant");
+		return;
+	}
+	if ((p = post_new(uc, req, 0)) == NULL)
+		return;
+	memcpy(p->sid, s->id, sizeof(p->sid));
+	imsg_enc_init(&enc);
+	imsg_put_str(&enc, id);
+	imsg_put_str(&enc, s->id);
+	if (imsgev_compose_enc(&ui_nc->iev, IMSG_UI_REVOKE, p->num, -1,
+	    &enc) == -1)
+		fatal("compose");
+	imsgev_update(&ui_nc->iev);
 }
 
 /* Connections. */
@@ -1295,6 +1456,8 @@ ui_gencb(struct evhttp_request *req, void *arg)
 			ui_decide(uc, req, s, path + 9, 1);
 		else if (strncmp(path, "/deny/", 6) == 0)
 			ui_decide(uc, req, s, path + 6, 0);
+		else if (strncmp(path, "/revoke/", 8) == 0)
+			ui_revoke(uc, req, s, path + 8);
 		else
 			http_error(req, HTTP_NOTFOUND, "not found");
 		evhttp_uri_free(uri);
@@ -1322,8 +1485,8 @@ ui_gencb(struct evhttp_request *req, void *arg)
 	} else if (strcmp(path, "/") == 0 || strcmp(path, "/index.html") == 0)
 		ui_static(req, "/index.html");
 	else if (strcmp(path, "/pending") == 0)
-		reply_json(req, 200, json_pack("{s:o}", "requests",
-		    pending_json()));
+		reply_json(req, 200, json_pack("{s:o, s:o}", "requests",
+		    pending_json(), "grants", grants_json()));
 	else if (strcmp(path, "/session") == 0)
 		reply_json(req, 200, json_pack("{s:s, s:s}", "csrf", s->csrf,
 		    "user", ui_user));

@@ -30,6 +30,7 @@
 #include <jansson.h>
 
 #include "compat.h"
+#include "control.h"
 #include "guardiand.h"
 #include "netchild.h"
 
@@ -193,6 +194,45 @@ ui_decide_body(const char *body, size_t len, json_t **op,
 		*reasonp = json_string_value(r);
 	}
 	*op = o;
+	return (0);
+}
+
+/*
+ * The scope of a decision's body o (NULL: none): "for" (seconds of a
+ * grant, 1 to GRANT_MAX_SECS) or "always" (a boolean; approvals
+ * only), not both.  0 with *secs and *always, or 400 and why.
+ */
+int
+ui_decide_scope(const struct json_t *o, int approve, uint32_t *secs,
+    int *always, const char **whyp)
+{
+	json_t		*f, *a;
+	json_int_t	 n;
+
+	*secs = 0;
+	*always = 0;
+	if (o == NULL)
+		return (0);
+	if ((f = json_object_get(o, "for")) != NULL) {
+		n = json_is_integer(f) ? json_integer_value(f) : 0;
+		if (n < 1 || n > GRANT_MAX_SECS) {
+			*whyp = "for must be a number of seconds, from 1 to "
+			    "7 days";
+			return (400);
+		}
+		*secs = n;
+	}
+	if ((a = json_object_get(o, "always")) != NULL) {
+		if (!json_is_boolean(a)) {
+			*whyp = "always must be true or false";
+			return (400);
+		}
+		*always = json_is_true(a);
+	}
+	if (*always && (!approve || *secs != 0)) {
+		*whyp = "always is for an approval without for";
+		return (400);
+	}
 	return (0);
 }
 

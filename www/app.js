@@ -34,6 +34,9 @@ const RETRY_MAX_MS = 3000;
 const LOGIN_POLL_MS = 2000;
 const FETCH_TIMEOUT_MS = 5000;
 const REASON_MAX = 1024;	/* bytes, as the daemon counts */
+const HOUR = 3600;		/* seconds: the page's "for an hour" */
+const SCOPE_HOUR = { for: HOUR };
+const SCOPE_ALWAYS = { always: true };
 
 const st = {
 	csrf: null,
@@ -56,6 +59,8 @@ const st = {
 	confirm: null,		/* the card whose confirmation is open */
 	confirmAt: 0,		/* its Run button acts from then */
 	confirmTimer: 0,
+	confirmScope: null,	/* what its Run button approves for */
+	grants: new Map(),	/* id -> grant, as the daemon lists it */
 	notify: false,
 	notes: new Map(),	/* id -> Notification */
 };
@@ -975,7 +980,10 @@ function addCard(req, fresh) {
 		decided: false,		/* by this page, in flight or done */
 		gone: false,
 		approve: q('approve'),
+		approveHour: q('approve-hour'),
+		approveAlways: q('approve-always'),
 		deny: q('deny'),
+		denyHour: q('deny-hour'),
 		reason: q('reason'),
 		status: q('card-status'),
 		waited: q('waited'),
@@ -1007,7 +1015,11 @@ function addCard(req, fresh) {
 	if (rec.high.length) {
 		li.classList.add('high-risk');
 		q('risk-note').hidden = false;
-		rec.approve.textContent = 'Approve…';
+		rec.approve.textContent = 'Approve once…';
+		rec.approveHour.textContent = 'Approve for an hour…';
+		/* A high-risk command is never approved for good. */
+		rec.approveAlways.remove();
+		rec.approveAlways = null;
 	}
 
 	/*
@@ -1028,9 +1040,26 @@ function addCard(req, fresh) {
 	    'goes to the agent';
 	rec.deny.title = 'Refuse: the command does not run; the agent is ' +
 	    'told the reason';
+	rec.approveHour.title = 'Run it now, and for an hour run exactly ' +
+	    'this command from ' + req.cloister + ' in this folder without ' +
+	    'asking (revocable below)';
+	if (rec.approveAlways)
+		rec.approveAlways.title = 'Run it now, and add a rule to the ' +
+		    'project\'s file (projects/' + (req.project || '…') +
+		    '.yaml) that always approves exactly this command';
+	rec.denyHour.title = 'Refuse it, and for an hour refuse exactly ' +
+	    'this command from ' + req.cloister + ' in this folder without ' +
+	    'asking (revocable below)';
 
 	rec.approve.addEventListener('click', () => decide(rec, true));
+	rec.approveHour.addEventListener('click',
+	    () => decide(rec, true, SCOPE_HOUR));
+	if (rec.approveAlways)
+		rec.approveAlways.addEventListener('click',
+		    () => decide(rec, true, SCOPE_ALWAYS));
 	rec.deny.addEventListener('click', () => decide(rec, false));
+	rec.denyHour.addEventListener('click',
+	    () => decide(rec, false, SCOPE_HOUR));
 	rec.reason.addEventListener('keydown', (ev) => {
 		if (ev.key === 'Enter') {
 			ev.preventDefault();
@@ -1160,8 +1189,10 @@ function unwatchCard(rec) {
 function updateButtons(rec) {
 	const live = st.conn === 'connected' && !rec.busy && !rec.gone &&
 	    rec.expires > now();
-	rec.approve.disabled = !live || !armed(rec);
-	rec.deny.disabled = !live || !armed(rec);
+	for (const b of [rec.approve, rec.approveHour, rec.approveAlways,
+	    rec.deny, rec.denyHour])
+		if (b)
+			b.disabled = !live || !armed(rec);
 	rec.reason.disabled = rec.gone || rec.busy;
 	if (st.confirm === rec)
 		updateConfirm();
@@ -1260,7 +1291,7 @@ function updateCount() {
  * a high-risk command only opens the confirmation: running it takes a
  * second, deliberate step there.
  */
-function decide(rec, approve) {
+function decide(rec, approve, scope) {
 	if (rec.busy || rec.gone || st.conn !== 'connected')
 		return;
 	if (!armed(rec)) {
@@ -1269,13 +1300,23 @@ function decide(rec, approve) {
 		return;
 	}
 	if (approve && rec.high.length) {
-		openConfirm(rec);
+		openConfirm(rec, scope || null);
 		return;
 	}
-	post(rec, approve);
+	post(rec, approve, scope || null);
 }
 
-async function post(rec, approve) {
+/* The words for what a decision does, by its scope. */
+function scopeText(approve, scope) {
+	if (scope && scope.always)
+		return ('Approved; a rule now approves it always: running.');
+	if (scope && scope.for)
+		return (approve ? 'Approved for an hour: running.' :
+		    'Denied for an hour.');
+	return (approve ? 'Approved: running.' : 'Denied.');
+}
+
+async function post(rec, approve, scope) {
 	if (rec.busy || rec.gone || st.conn !== 'connected')
 		return;
 	const reason = rec.reason.value.trim();
@@ -1295,9 +1336,12 @@ async function post(rec, approve) {
 		cache: 'no-store',
 		headers: { 'X-CSRF-Token': st.csrf || '' },
 	};
-	if (!approve && reason) {
+	const body = Object.assign({}, scope || {});
+	if (!approve && reason)
+		body.reason = reason;
+	if (Object.keys(body).length) {
 		opts.headers['Content-Type'] = 'application/json';
-		opts.body = JSON.stringify({ reason: reason });
+		opts.body = JSON.stringify(body);
 	}
 	let r;
 	try {
@@ -1309,8 +1353,7 @@ async function post(rec, approve) {
 	}
 	if (r.ok) {
 		if (!rec.gone)
-			setStatus(rec, approve ? 'Approved: running.' :
-			    'Denied.');
+			setStatus(rec, scopeText(approve, scope));
 		return;
 	}
 	let why = '';
@@ -1348,11 +1391,16 @@ function failed(rec, text) {
  * it" is inert for ARM_MS, so neither a double click nor a held key
  * gets through.
  */
-function openConfirm(rec) {
+function openConfirm(rec, scope) {
 	const d = $('confirm');
 	if (st.confirm)
 		closeConfirm();
 	st.confirm = rec;
+	st.confirmScope = scope;
+	$('confirm-scope').hidden = !scope;
+	$('confirm-scope').textContent = scope && scope.for ?
+	    'And for an hour, run exactly this command from this cloister ' +
+	    'in this folder without asking.' : '';
 	$('confirm-cloister').textContent = rec.req.cloister;
 	$('confirm-project').textContent = rec.req.project || '(none)';
 	$('confirm-cwd').textContent = rec.req.cwd ||
@@ -1392,6 +1440,7 @@ function closeConfirm() {
 	const d = $('confirm');
 	const rec = st.confirm;
 	st.confirm = null;
+	st.confirmScope = null;
 	clearTimeout(st.confirmTimer);
 	if (d.open)
 		d.close();
@@ -1404,16 +1453,89 @@ function setupConfirm() {
 	$('confirm-cancel').addEventListener('click', closeConfirm);
 	$('confirm-run').addEventListener('click', () => {
 		const rec = st.confirm;
+		const scope = st.confirmScope;
 		if (!rec || performance.now() < st.confirmAt)
 			return;
 		closeConfirm();
-		post(rec, true);
+		post(rec, true, scope);
 	});
 	/* Escape */
 	d.addEventListener('cancel', (ev) => {
 		ev.preventDefault();
 		closeConfirm();
 	});
+}
+
+/*
+ * Remembered decisions: the grants, each with a Revoke button.
+ * Revoking only makes the daemon ask again, so it needs no arming.
+ */
+function renderGrants() {
+	const ol = $('grants');
+	const list = Array.from(st.grants.values());
+
+	ol.textContent = '';
+	$('grants-empty').hidden = list.length > 0;
+	$('grants-count').textContent = String(list.length);
+	for (const g of list) {
+		const li = el('li', 'grant ' + (g.decision === 'approve' ?
+		    'grant-approve' : 'grant-deny'));
+		li.dataset.id = g.id;
+		li.appendChild(el('span', 'badge', g.decision === 'approve' ?
+		    'approves' : 'denies'));
+		li.appendChild(el('code', 'gcmd', g.command));
+		const meta = li.appendChild(el('span', 'gmeta'));
+		const left = parseTime(g.expires) - now();
+		meta.appendChild(el('span', 'gwho', g.cloister + ' in ' +
+		    g.folder));
+		meta.appendChild(el('span', 'gleft', left > 0 ? ' · ' +
+		    duration(left) + ' left' : ' · ending'));
+		meta.appendChild(el('span', 'guses', ' · used ' + g.uses +
+		    (g.uses === 1 ? ' time' : ' times')));
+		const b = li.appendChild(el('button', 'btn btn-quiet revoke',
+		    'Revoke'));
+		b.type = 'button';
+		b.title = 'End it now: the next such request asks again';
+		b.addEventListener('click', () => revoke(g.id, li, b));
+		li.appendChild(el('span', 'gstatus'));
+		ol.appendChild(li);
+	}
+}
+
+async function revoke(id, li, b) {
+	const say = (t) => {
+		li.querySelector('.gstatus').textContent = t;
+	};
+	b.disabled = true;
+	say(' Revoking…');
+	let r;
+	try {
+		r = await timedFetch('/revoke/' + encodeURIComponent(id), {
+			method: 'POST',
+			credentials: 'same-origin',
+			cache: 'no-store',
+			headers: { 'X-CSRF-Token': st.csrf || '' },
+		});
+	} catch (e) {
+		b.disabled = false;
+		say(' Could not reach guardiand.');
+		return;
+	}
+	if (r.ok || r.status === 404) {
+		/* Gone either way; the event removes it. */
+		st.grants.delete(id);
+		renderGrants();
+		return;
+	}
+	b.disabled = false;
+	if (r.status === 401) {
+		say(' Not logged in any more.');
+		needLogin();
+	} else if (r.status === 403) {
+		say(' Refused by guardiand; reconnecting.');
+		reconnect(0);
+	} else
+		say(' guardiand answered ' + r.status + '.');
 }
 
 function renderRecent() {
@@ -1806,6 +1928,14 @@ function openStream() {
 		recordDecision(d.decision);
 	});
 	on('request-finished', (d) => recordDecision(d));
+	on('grant', (g) => {
+		st.grants.set(g.id, g);
+		renderGrants();
+	});
+	on('grant-removed', (d) => {
+		st.grants.delete(d.id);
+		renderGrants();
+	});
 	on('heartbeat', (d) => {
 		const t = Date.parse(d.time);
 		if (Number.isFinite(t))
@@ -1848,6 +1978,9 @@ function applyState(d) {
 	st.recent = (Array.isArray(d.recent) ? d.recent : [])
 	    .slice(0, RECENT_MAX);
 	renderRecent();
+	st.grants = new Map((Array.isArray(d.grants) ? d.grants : [])
+	    .map((g) => [g.id, g]));
+	renderGrants();
 	updateCount();
 	showSelection();
 }
@@ -1856,6 +1989,13 @@ function tick() {
 	const t = Date.now();
 	for (const rec of st.pending.values())
 		tickCard(rec, t);
+	for (const li of $('grants').children) {
+		const g = st.grants.get(li.dataset.id);
+		const left = g ? parseTime(g.expires) - now() : 0;
+		if (g)
+			li.querySelector('.gleft').textContent = left > 0 ?
+			    ' · ' + duration(left) + ' left' : ' · ending';
+	}
 	if (st.conn === 'connected' && st.es &&
 	    t - st.lastEvent > STALE_MS)
 		lost();		/* a half-open connection says nothing */
@@ -1876,6 +2016,7 @@ function start() {
 	setupConfirm();
 	setupNotify();
 	renderRecent();
+	renderGrants();
 	updateCount();
 	setInterval(tick, 1000);
 	connect();

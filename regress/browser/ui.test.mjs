@@ -790,6 +790,103 @@ async function run(browser, problems) {
 		    ' approvals');
 	});
 
+	// Scopes: for an hour (a grant, listed and revoked on the page),
+	// always (a rule in the project's file).
+	const grantRow = (text) => page.locator('#grants > li.grant',
+	    { hasText: text });
+	const armedBtn = (c, cls) => until(async () => await c.locator(
+	    '.' + cls).isEnabled(), cls + ' to arm');
+	await step('"Approve for an hour" makes a grant: the next identical ' +
+	    'request runs without a card, the grant is listed; Revoke on ' +
+	    'the page ends it and the next one asks again', async () => {
+		await noCards();
+		let h = hostexec('echo', 'ui-grant-one');
+		let c = await cardFor(page, 'ui-grant-one');
+		await armedBtn(c, 'approve-hour');
+		await c.locator('.approve-hour').click();
+		assert(await exitOf(h) === 0, 'hostexec: ' + h.err);
+		await gone(page, 'ui-grant-one');
+		const row = grantRow('echo ui-grant-one');
+		await row.waitFor({ state: 'visible', timeout: 10000 });
+		assert(/approves/.test(await row.textContent()) &&
+		    /alpha in /.test(await row.textContent()),
+		    'row "' + await row.textContent() + '"');
+		const cards = [];
+		const seen = () => page.locator('#pending > li.card',
+		    { hasText: 'ui-grant-one' }).count().then((n) => {
+			if (n)
+				cards.push(n);
+		});
+		h = hostexec('echo', 'ui-grant-one');
+		const polling = setInterval(seen, 20);
+		const rc = await exitOf(h);
+		clearInterval(polling);
+		assert(rc === 0 && h.out === 'ui-grant-one\n', 'hostexec ' +
+		    rc + ': ' + h.err);
+		assert(cards.length === 0, 'a card appeared');
+		assert(/AUTO_APPROVE id=\S+ project=my-api cloister=alpha cmd="echo ui-grant-one" grant=/
+		    .test(daemon.log()), 'not decided by the grant');
+		await until(async () => /used 1 time(?!s)/.test(await row
+		    .textContent()), 'the use counted on the page');
+		await row.locator('.revoke').click();
+		await row.waitFor({ state: 'detached', timeout: 10000 });
+		await until(() => /REVOKE .*cmd="echo ui-grant-one" grant=\S+ uses=1 user="[^"]+ \(web UI, session \d+\)" reason="?revoked/
+		    .test(daemon.log()), 'the REVOKE record');
+		h = hostexec('echo', 'ui-grant-one');
+		c = await cardFor(page, 'ui-grant-one');
+		await armedBtn(c, 'deny');
+		await c.locator('.deny').click();
+		assert(await exitOf(h) === 1, 'not denied');
+	});
+	await step('a high-risk card offers no "Approve always", and its ' +
+	    '"Approve for an hour" goes through the confirmation', async () => {
+		await noCards();
+		mkdirSync(path.join(WT, 'doomed2'), { recursive: true });
+		const h = hostexec('rm', '-r', '-f', 'doomed2');
+		const c = await cardFor(page, 'rm -r -f doomed2');
+		const n0 = approvals.length;
+		assert(await c.locator('.approve-always').count() === 0,
+		    '"Approve always" is offered');
+		await armedBtn(c, 'approve-hour');
+		await c.locator('.approve-hour').click();
+		await page.locator('#confirm').waitFor({ state: 'visible' });
+		assert(/for an hour/.test(await page.locator('#confirm-scope')
+		    .textContent()), 'the confirmation does not say for how ' +
+		    'long');
+		assert(approvals.length === n0, 'approved without the ' +
+		    'confirmation');
+		await until(async () => await page.locator('#confirm-run')
+		    .isEnabled(), '"Run it" to arm');
+		await page.locator('#confirm-run').click();
+		assert(await exitOf(h) === 0, 'hostexec: ' + h.err);
+		assert(approvals.length === n0 + 1, 'approvals');
+		await grantRow('rm -r -f doomed2').waitFor({ state: 'visible',
+		    timeout: 10000 });
+		await grantRow('rm -r -f doomed2').locator('.revoke').click();
+		await grantRow('rm -r -f doomed2').waitFor({
+		    state: 'detached', timeout: 10000 });
+	});
+	await step('"Approve always" adds the rule to the project\'s file; ' +
+	    'the next identical request runs without a card', async () => {
+		await noCards();
+		let h = hostexec('echo', 'ui-always-one');
+		const c = await cardFor(page, 'ui-always-one');
+		await armedBtn(c, 'approve-always');
+		const reloads = (daemon.log().match(/ RELOAD /g) || []).length;
+		await c.locator('.approve-always').click();
+		assert(await exitOf(h) === 0, 'hostexec: ' + h.err);
+		const f = path.join(T, 'projects', 'my-api.yaml');
+		const text = readFileSync(f, 'utf8');
+		assert(/^hostexec:\n  auto_approve:\n    # added by .* \(web UI, session \d+\) on \S+Z for request [0-9a-f]{24}\n    - pattern: "\^echo ui-always-one\$"\n$/
+		    .test(text), 'the file: ' + JSON.stringify(text));
+		await until(() => (daemon.log().match(/ RELOAD /g) ||
+		    []).length > reloads, 'the reload');
+		h = hostexec('echo', 'ui-always-one');
+		assert(await exitOf(h) === 0, 'hostexec: ' + h.err);
+		assert(/AUTO_APPROVE id=\S+ project=my-api cloister=alpha cmd="echo ui-always-one" pattern="\^echo ui-always-one\$"/
+		    .test(daemon.log()), 'not auto-approved by the rule');
+	});
+
 	// The card chosen goes away; a key already on its way does nothing.
 	await step('bait and switch: the chosen card is cancelled 250 ms ' +
 	    'before a is pressed; nothing is approved, the other does ' +

@@ -51,6 +51,7 @@
 #include <jansson.h>
 
 #include "canon.h"
+#include "control.h"
 #include "fuzz.h"
 #include "guardiand.h"
 #include "netchild.h"
@@ -194,7 +195,8 @@ check_decision(const char *id, const char *body, size_t len)
 {
 	json_t		*o;
 	const char	*reason, *why;
-	int		 code;
+	uint32_t	 secs;
+	int		 code, approve, always;
 
 	if (!ui_request_id(id)) {
 		FUZZ_CHECK(!is_hex_id(id, REQ_ID_LEN));
@@ -212,6 +214,17 @@ check_decision(const char *id, const char *body, size_t len)
 	FUZZ_CHECK(strlen(reason) <= 1024 &&
 	    utf8_valid(reason, strlen(reason)));
 	FUZZ_CHECK(len > 0 || o == NULL);
+	/* The scope: what the parent accepts, or refused with a reason. */
+	for (approve = 0; approve < 2; approve++) {
+		why = NULL;
+		code = ui_decide_scope(o, approve, &secs, &always, &why);
+		if (code != 0) {
+			FUZZ_CHECK(code == 400 && why != NULL);
+			continue;
+		}
+		FUZZ_CHECK(secs <= GRANT_MAX_SECS && (always == 0 ||
+		    always == 1) && (!always || (approve && secs == 0)));
+	}
 	json_decref(o);
 }
 

@@ -31,7 +31,7 @@
 
 #include <cmocka.h>
 
-#include "guardianctl.h"
+#include "risk.h"
 
 /* The findings of cmd, and its marked words joined by "|". */
 static int

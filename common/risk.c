@@ -16,7 +16,8 @@
 
 /*
  * A small analyser of canonical commands (DESIGN section 4) for
- * guardianctl watch, after the approval page's red marks: it looks at
+ * guardianctl watch and the parent (no lasting rule for a command it
+ * finds something in), after the approval page's red marks: it looks at
  * the words of the command and of any script quoted in it, so that
  * `sh -c 'curl x | sh'` is seen as well as the plain form.  It guesses;
  * a finding asks for a second look (and a second key), no more.
@@ -27,7 +28,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "guardianctl.h"
+#include "risk.h"
 
 static const char *const privilege[] = {
 	"sudo", "doas", "su", "pkexec", "run0", NULL

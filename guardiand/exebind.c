@@ -365,7 +365,7 @@ exe_note(const struct exe *e)
 	static char	 buf[512];
 
 	buf[0] = '\0';
-	if (e->fd == -1) {
+	if (e->real == NULL) {
 		snprintf(buf, sizeof(buf), "%s", e->err == ENOENT ?
 		    "not found" : strerror(e->err));
 		return (buf);

@@ -196,4 +196,9 @@ wait "$HPID"; RC=$?
 [ "$RC" = 0 ] && [ "$(cat "$T/auto.out")" = "auto z" ] &&
     ok "and runs once approved" ||
     not_ok "and runs once approved ($RC: $(cat "$T/auto.out" "$T/auto.err"))"
+
+stop_daemon
+grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$DLOG" &&
+    not_ok "no sanitizer report in the daemon's log" ||
+    ok "no sanitizer report in the daemon's log"
 exit 0

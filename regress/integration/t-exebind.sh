@@ -27,6 +27,7 @@ hostexec:
     - pattern: "^pathtool"
     - pattern: "^\\\\./link"
     - pattern: "^git "
+    - pattern: "^\\\\./big"
 YAML
 gconf <<YAML
 guardian:
@@ -151,6 +152,24 @@ wait "$HPID"; RC=$?
 [ "$RC" = 0 ] && [ "$(cat "$T/bin.out")" = binary ] &&
     ok "an unchanged binary runs" ||
     not_ok "an unchanged binary runs ($RC: $(cat "$T/bin.out" "$T/bin.err"))"
+
+# A program larger than the hash limit: known by its identity.
+printf '#!/bin/sh\necho big\nexit 0\n' >"$WT/big"
+truncate -s 17M "$WT/big"
+chmod +x "$WT/big"
+ask big ./big
+P=$(pending | jq -r --arg i "$ID" '.requests[] | select(.id == $i)')
+jq -r .program_note <<<"$P" | grep -q 'too big to hash, known by identity' &&
+    ok "a program over 16 MiB: the card says it is known by identity" ||
+    not_ok "a program over 16 MiB: the card says it is known by identity: $P"
+wait_log "PENDING id=$ID .*sha256=\"none \\(larger than 16 MiB\\)\"" 10 &&
+    ok "its PENDING record says it has no hash" ||
+    not_ok "its PENDING record says it has no hash"
+"$GUARDIANCTL" approve "$ID" >/dev/null 2>&1
+wait "$HPID"; RC=$?
+[ "$RC" = 0 ] && [ "$(cat "$T/big.out")" = big ] &&
+    ok "and, unchanged, it runs" ||
+    not_ok "and, unchanged, it runs ($RC: $(cat "$T/big.out" "$T/big.err"))"
 
 # A link, retargeted.
 ask link ./link y

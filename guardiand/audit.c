@@ -33,7 +33,7 @@
  *
  * A value is written as is when it is non-empty and holds only
  * A-Za-z0-9 and ._:/@+=,- ; otherwise, and always for cmd, pattern,
- * reason, user and worktree, it is double-quoted.  Inside the quotes
+ * reason, user, worktree and exe, it is double-quoted.  Inside the quotes
  * \ and " are escaped, \n \t \r are written so, other C0 bytes, DEL
  * and bytes that are not valid UTF-8 as \xHH, and C1 controls, the
  * invisible/bidi formatting characters of DESIGN section 4, U+2028,
@@ -103,7 +103,7 @@ static struct {
 } audit = { LOG_AUTHPRIV, -1, NULL, 0, 0, 0, -1, 0, 0 };
 
 static const char *const always_quoted[] = {
-	"cmd", "pattern", "reason", "user", "worktree", NULL
+	"cmd", "pattern", "reason", "user", "worktree", "exe", NULL
 };
 
 static int	 audit_open(const char *, char *, size_t);

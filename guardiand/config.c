@@ -1690,11 +1690,47 @@ conf_cloister(struct yfile *yf, struct ynode *ent)
 		TAILQ_INSERT_TAIL(&conf->cloisters, c, entry);
 }
 
+/*
+ * guardian.trusted_path: directories an automatic approval may run a
+ * program from.  Kept as the kernel names them (realpath), since the
+ * program is known by the file it opened: /bin on a merged /usr is
+ * /usr/bin.
+ */
+static void
+conf_trusted_path(struct yfile *yf, struct ynode *v)
+{
+	struct config	*conf = yf->ld->conf;
+	struct strent	*se;
+	char		*p, real[PATH_MAX];
+	size_t		 i;
+
+	conf->trusted_path_set = 1;
+	if (v->type != Y_SEQ) {
+		yerr(yf->ld, yf->path, v->line, "`guardian.trusted_path` "
+		    "must be a list, not a %s", tname(v));
+		return;
+	}
+	for (i = 0; i < v->nkid; i++) {
+		if (v->kid[i]->type == Y_BAD)
+			continue;
+		if ((p = get_path(yf, v->kid[i],
+		    "guardian.trusted_path")) == NULL)
+			continue;
+		if (realpath(p, real) != NULL) {
+			free(p);
+			p = xstrdup(real);
+		}
+		se = xcalloc(1, sizeof(*se));
+		se->s = p;
+		TAILQ_INSERT_TAIL(&conf->trusted_path, se, entry);
+	}
+}
+
 static const char *const guardian_keys[] = {
 	"default", "exec_timeout", "max_output", "env", "audit", "limits",
 	"cloisters", "control", "state_dir", "user", "ui_allow_remote",
 	"deny", "request_listen", "ui_listen", "ping_timeout", "check_timeout",
-	"confine", NULL
+	"confine", "trusted_path", NULL
 };
 
 static int
@@ -1816,6 +1852,9 @@ conf_guardian(struct yfile *yf, struct ynode *sec)
 			break;
 		case 16:
 			conf_confine(yf, v);
+			break;
+		case 17:
+			conf_trusted_path(yf, v);
 			break;
 		}
 	}
@@ -2292,6 +2331,7 @@ config_load(const char *path, char **errs)
 	TAILQ_INIT(&conf->request_listen);
 	TAILQ_INIT(&conf->ui_listen);
 	TAILQ_INIT(&conf->env_pass);
+	TAILQ_INIT(&conf->trusted_path);
 	TAILQ_INIT(&conf->env_set);
 	TAILQ_INIT(&conf->cloisters);
 	TAILQ_INIT(&conf->confine_profiles);
@@ -2387,6 +2427,11 @@ config_free(struct config *conf)
 		return;
 	free_listen(&conf->request_listen);
 	free_listen(&conf->ui_listen);
+	while ((se = TAILQ_FIRST(&conf->trusted_path)) != NULL) {
+		TAILQ_REMOVE(&conf->trusted_path, se, entry);
+		free(se->s);
+		free(se);
+	}
 	while ((se = TAILQ_FIRST(&conf->env_pass)) != NULL) {
 		TAILQ_REMOVE(&conf->env_pass, se, entry);
 		free(se->s);

@@ -170,6 +170,8 @@ struct config {
 	uint64_t		 max_output;		/* bytes per stream */
 	int			 env_pass_all;		/* no env.pass given */
 	struct strlist		 env_pass;
+	int			 trusted_path_set;	/* else any */
+	struct strlist		 trusted_path;		/* realpath'd */
 	struct env_list		 env_set;
 	int			 audit_facility;	/* LOG_AUTHPRIV etc. */
 	char			*audit_file;		/* NULL: none */

@@ -784,6 +784,10 @@ req_line(const struct request *r, void *arg)
 	    l->w1, r->cloister, age, r->canon);
 	/* Under the id, where no id starts: why it asks. */
 	replyf(l->c, CTL_LINE, "%-*s  why: %s", REQ_ID_LEN, "", req_why(r));
+	replyf(l->c, CTL_LINE, "%-*s  program: %s%s%s%s", REQ_ID_LEN, "",
+	    *req_program(r) != '\0' ? req_program(r) : r->argv[0],
+	    *exe_note(&r->exe) != '\0' ? " (" : "", exe_note(&r->exe),
+	    *exe_note(&r->exe) != '\0' ? ")" : "");
 }
 
 static void

@@ -113,7 +113,9 @@ enum imsg_type {
 				   u64 timestamp, u64 expires (ms), str
 				   why (in words), str pattern ("" if
 				   the default), str file ("" if
-				   unknown), u32 line */
+				   unknown), u32 line, str program
+				   ("" if none resolved), str its note
+				   (in words, "" if nothing to say) */
 	IMSG_UI_REMOVED,	/* str id, str outcome, str user ("" if
 				   nobody decided) */
 	IMSG_UI_FINISHED,	/* str id, u8 kind (EXIT_*), u32 code,
@@ -162,7 +164,9 @@ enum imsg_type {
 	 * parent -> spawner.  The peerid is the parent's number for the
 	 * command (never 0, never reused); the spawner knows no request.
 	 */
-	IMSG_SPAWN,		/* str cwd, u32 argc, str arg...,
+	IMSG_SPAWN,		/* fd: the program (O_PATH); str cwd,
+				   str its path (from cwd), u32 argc,
+				   str arg...,
 				   u32 envc, str env..., u8 confined;
 				   if 1: str profile, u8 network, u32 n,
 				   str read..., u32 n, str write...,

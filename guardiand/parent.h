@@ -164,6 +164,34 @@ void	 journal_shutdown(void);
 /* The environment commands get, per guardian.env; NULL-terminated. */
 char	**exec_environ(struct config *);
 void	 exec_environ_free(char **);
+/* The program argv[0] names, pinned (DESIGN section 7). */
+#define EXE_HASH_MAX	(16 * 1024 * 1024)	/* bigger: identity only */
+#define EXE_WORKTREE	0x01	/* in the worktree: the agent can change it */
+#define EXE_LINK	0x02	/* reached through a symbolic link */
+#define EXE_GIT		0x04	/* git: runs the worktree's hooks, config */
+#define EXE_BIG		0x08	/* larger than EXE_HASH_MAX: no hash */
+struct exe {
+	int		 fd;		/* O_PATH; -1: not resolved */
+	int		 err;		/* why not, then */
+	char		*path;		/* as execve(2) gets it, from the
+					   worktree */
+	char		*real;		/* the file opened */
+	dev_t		 dev;
+	ino_t		 ino;
+	off_t		 size;
+	struct timespec	 mtime, ctime;
+	int		 flags;		/* EXE_* */
+	char		 hash[65];	/* SHA-256 in hex, "" if none */
+};
+int	 exec_lookup(const char *, const char *, char *const *, char *,
+	    size_t);
+int	 exe_resolve(struct exe *, const char *, const char *,
+	    char *const *, int);
+int	 exe_verify(const struct exe *, const char *, const char *,
+	    char *const *);
+void	 exe_clear(struct exe *);
+const char *exe_flags(const struct exe *);
+const char *exe_note(const struct exe *);
 
 /* reqtable.c: the state machine of DESIGN section 3. */
 enum req_state {
@@ -198,6 +226,10 @@ struct request {
 	char			*why;		/* pending: why it asks */
 	char			*confine;	/* approved: its profile, NULL:
 						   not confined */
+	struct exe		 exe;		/* resolved after its check */
+	char			*program;	/* exe.real, canonical */
+	int			 untrusted;	/* auto, but outside
+						   trusted_path */
 	int64_t			 received;	/* ms, wall clock */
 	int64_t			 expires;	/* ms, wall clock */
 	struct timespec		 t_received;	/* monotonic */
@@ -237,6 +269,8 @@ void	 req_shutdown_answer(void);
  * IMSG_SPAWN_EXITED.
  */
 void	 req_spawn_msg(struct imsg *);
+/* The program it would run, for humans ("" if none resolved). */
+const char *req_program(const struct request *);
 void	 req_foreach_pending(void (*)(const struct request *, void *),
 	    void *);
 unsigned int req_count(enum req_state);

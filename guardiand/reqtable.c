@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -284,6 +285,59 @@ to_ui(uint32_t type, struct imsg_enc *enc)
 		log_warn("approval UI event %u dropped", type);
 }
 
+/*
+ * The program that would run, as the card, guardianctl and the audit
+ * records show it: the file pinned, written as a canonical argument
+ * (section 4 of DESIGN: no control character, UTF-8 only), "" if
+ * argv[0] resolved to none (exe_note() says why).
+ */
+const char *
+req_program(const struct request *r)
+{
+	return (r->program != NULL ? r->program : "");
+}
+
+/* The SHA-256 for the audit record, or why there is none. */
+static const char *
+req_sha256(const struct request *r)
+{
+	if (r->exe.hash[0] != '\0')
+		return (r->exe.hash);
+	if (r->exe.real == NULL)
+		return ("none");
+	return (r->exe.flags & EXE_BIG ? "none (larger than 16 MiB)" :
+	    "none (unreadable)");
+}
+
+/* The program in audit records: exe, sha256, exe_flags. */
+#define EXE_KV(r)	"exe", req_program(r), "sha256", req_sha256(r), \
+			"exe_flags", exe_flags(&(r)->exe)
+
+/*
+ * guardian.trusted_path: the directories an automatic approval may run
+ * a program from (unset: any).  The file opened counts, not the name.
+ */
+static int
+exe_trusted(const struct request *r)
+{
+	struct strent	*se;
+	size_t		 len;
+
+	if (!conf->trusted_path_set)
+		return (1);
+	if (r->exe.real == NULL)
+		return (0);
+	TAILQ_FOREACH(se, &conf->trusted_path, entry) {
+		len = strlen(se->s);
+		while (len > 1 && se->s[len - 1] == '/')
+			len--;
+		if (strncmp(r->exe.real, se->s, len) == 0 &&
+		    (r->exe.real[len] == '/' || len == 1))
+			return (1);
+	}
+	return (0);
+}
+
 static void
 ui_added(struct request *r)
 {
@@ -304,6 +358,8 @@ ui_added(struct request *r)
 	imsg_put_str(&enc, r->rule_file != NULL && utf8_valid(r->rule_file,
 	    strlen(r->rule_file)) ? r->rule_file : "");
 	imsg_put_u32(&enc, r->rule_line);
+	imsg_put_str(&enc, req_program(r));
+	imsg_put_str(&enc, exe_note(&r->exe));
 	to_ui(IMSG_UI_ADDED, &enc);
 	control_watch_added(r);
 }
@@ -388,8 +444,22 @@ req_confine(struct request *r, int automatic)
 static void
 why_set(struct request *r)
 {
-	char	*pat, *place = NULL, *where = NULL;
+	char	*pat, *place = NULL, *where = NULL, *prog, *shown;
 
+	if (r->untrusted) {
+		shown = r->exe.real != NULL ? r->exe.real : r->argv[0];
+		if ((pat = canon_argv(1, &r->pattern)) == NULL ||
+		    (prog = canon_argv(1, &shown)) == NULL)
+			fatal(NULL);
+		if (asprintf(&r->why, "%s pattern %s matched, but the program "
+		    "%s is outside guardian.trusted_path%s",
+		    verdict_name(VERDICT_AUTO), pat, prog,
+		    confined_note(r)) == -1)
+			fatal(NULL);
+		free(pat);
+		free(prog);
+		return;
+	}
 	if (r->pattern == NULL) {
 		if (asprintf(&r->why, "no pattern matched; the default is "
 		    "manual%s", confined_note(r)) == -1)
@@ -626,6 +696,7 @@ req_alloc(uint32_t peerid, int mode)
 	r->mode = mode;
 	r->pid = -1;
 	r->outfd = r->errfd = -1;
+	r->exe.fd = -1;
 	r->received = now_ms();
 	clock_gettime(CLOCK_MONOTONIC, &r->t_received);
 	r->state = REQ_AUTH;
@@ -662,6 +733,8 @@ req_free(struct request *r)
 	free(r->rule_file);
 	free(r->why);
 	free(r->confine);
+	exe_clear(&r->exe);
+	free(r->program);
 	free(r);
 }
 
@@ -1052,6 +1125,26 @@ req_verdict(struct imsg *imsg)
 		return;
 	}
 
+	/*
+	 * The program it would run is pinned now, before anyone (or
+	 * anything) approves it: what is shown and recorded is what runs.
+	 */
+	if (verdict != VERDICT_DENY) {
+		(void)exe_resolve(&r->exe, r->argv[0], r->worktree, cmd_envp,
+		    1);
+		if (r->exe.real != NULL &&
+		    (r->program = canon_argv(1, &r->exe.real)) == NULL)
+			fatal(NULL);
+		if (verdict == VERDICT_AUTO && !exe_trusted(r)) {
+			log_info("request %s: %s lies outside "
+			    "guardian.trusted_path: a human decides", r->id,
+			    *req_program(r) != '\0' ? req_program(r) :
+			    r->argv[0]);
+			r->untrusted = 1;
+			verdict = VERDICT_MANUAL;
+		}
+	}
+
 	switch (verdict) {
 	case VERDICT_DENY:
 		if (r->pattern != NULL) {
@@ -1070,7 +1163,7 @@ req_verdict(struct imsg *imsg)
 	case VERDICT_AUTO:
 		if (req_audit(r, "AUTO_APPROVE", "pattern", r->pattern ?
 		    r->pattern : "", "confined", req_confine(r, 1),
-		    (char *)NULL) == -1) {
+		    EXE_KV(r), (char *)NULL) == -1) {
 			req_unaudited(r);
 			return;
 		}
@@ -1090,7 +1183,8 @@ req_verdict(struct imsg *imsg)
 	}
 	r->expires = now_ms() + conf->approval_timeout;
 	fmt_duration(dur, sizeof(dur), conf->approval_timeout);
-	if (req_audit(r, "PENDING", "timeout", dur, (char *)NULL) == -1) {
+	if (req_audit(r, "PENDING", "timeout", dur, EXE_KV(r),
+	    (char *)NULL) == -1) {
 		req_unaudited(r);
 		return;
 	}
@@ -1125,7 +1219,7 @@ req_granted(struct request *r)
 		return (0);
 	if (g->approve) {
 		if (req_audit(r, "AUTO_APPROVE", "grant", g->id, "user",
-		    g->user, "confined", req_confine(r, 0),
+		    g->user, "confined", req_confine(r, 0), EXE_KV(r),
 		    (char *)NULL) == -1) {
 			req_unaudited(r);
 			return (1);
@@ -1180,13 +1274,49 @@ req_reject(struct request *r, int status, const char *reason)
 	req_reject_after(r, status, reason, 0);
 }
 
+/*
+ * Last before it starts: argv[0] must still resolve to the file pinned
+ * when the request came, unchanged (exe_verify()).  0, or -1 once the
+ * request was answered: nothing runs.
+ */
+static int
+req_exe_check(struct request *r)
+{
+	char	 text[PATH_MAX + 256];
+
+	if (exe_verify(&r->exe, r->argv[0], r->worktree, cmd_envp) == -1) {
+		log_warnx("request %s: %s is not the program resolved when "
+		    "it came; not run", r->id, r->argv[0]);
+		snprintf(text, sizeof(text), "executable changed: %s no "
+		    "longer names the program shown for approval%s%s; "
+		    "nothing ran", r->argv[0], *req_program(r) != '\0' ?
+		    ", " : "", req_program(r));
+		req_audit(r, "SPAWN_FAIL", "reason", "executable changed",
+		    (char *)NULL);
+		req_deny(r, DENY_SPAWN, text);
+		return (-1);
+	}
+	if (r->exe.fd == -1) {
+		if (r->exe.err == ENOENT)
+			snprintf(text, sizeof(text), "not found: %s",
+			    r->argv[0]);
+		else
+			snprintf(text, sizeof(text), "cannot run %s: %s",
+			    r->argv[0], strerror(r->exe.err));
+		req_audit(r, "SPAWN_FAIL", "reason", text, (char *)NULL);
+		req_deny(r, DENY_SPAWN, text);
+		return (-1);
+	}
+	return (0);
+}
+
 static void
 req_start(struct request *r, int automatic)
 {
 	struct imsg_enc	 enc;
 	struct stat	 st;
 	char		 text[512];
-	int		 i, envc;
+	int		 i, envc, exefd;
 
 	if (!run_room(r)) {
 		if (nrunq < RUNQ_MAX) {
@@ -1218,10 +1348,20 @@ req_start(struct request *r, int automatic)
 		req_deny(r, DENY_SPAWN, text);
 		return;
 	}
+	if (req_exe_check(r) == -1)
+		return;
+	if ((exefd = dup(r->exe.fd)) == -1) {
+		snprintf(text, sizeof(text), "cannot run %s: %s", r->argv[0],
+		    strerror(errno));
+		req_audit(r, "SPAWN_FAIL", "reason", text, (char *)NULL);
+		req_deny(r, DENY_SPAWN, text);
+		return;
+	}
 	r->spawn_id = next_spawn;
 	r->humane = !automatic;
 	imsg_enc_init(&enc);
 	imsg_put_str(&enc, r->worktree);
+	imsg_put_str(&enc, r->exe.path);
 	imsg_put_u32(&enc, r->argc);
 	for (i = 0; i < r->argc; i++)
 		imsg_put_str(&enc, r->argv[i]);
@@ -1230,10 +1370,12 @@ req_start(struct request *r, int automatic)
 	imsg_put_u32(&enc, envc);
 	for (i = 0; i < envc; i++)
 		imsg_put_str(&enc, cmd_envp[i]);
-	if (req_put_confine(r, &enc) == -1)
+	if (req_put_confine(r, &enc) == -1) {
+		close(exefd);
 		return;
+	}
 	if (imsgev_compose_enc(parent_channel(ROLE_SPAWNER), IMSG_SPAWN,
-	    r->spawn_id, -1, &enc) == -1) {
+	    r->spawn_id, exefd, &enc) == -1) {
 		snprintf(text, sizeof(text), "cannot run %s: %s", r->argv[0],
 		    strerror(errno));
 		req_audit(r, "SPAWN_FAIL", "reason", text, (char *)NULL);
@@ -1357,12 +1499,21 @@ req_spawn_fail(struct request *r, int error, const char *why)
 	if (*why != '\0')
 		snprintf(text, sizeof(text), "cannot run %s confined: %s",
 		    r->argv[0], why);
-	else if (error == ENOENT)
+	else if (error == ESTALE) {
+		/* A script, its path no longer the file pinned. */
+		snprintf(text, sizeof(text), "executable changed: %s no "
+		    "longer names the program shown for approval; nothing "
+		    "ran", r->argv[0]);
+		req_audit(r, "SPAWN_FAIL", "reason", "executable changed",
+		    (char *)NULL);
+		goto deny;
+	} else if (error == ENOENT)
 		snprintf(text, sizeof(text), "not found: %s", r->argv[0]);
 	else
 		snprintf(text, sizeof(text), "cannot run %s: %s", r->argv[0],
 		    strerror(error));
 	req_audit(r, "SPAWN_FAIL", "reason", text, (char *)NULL);
+ deny:
 	cc = clcount_get(r->cloister);
 	cc->running--;
 	clcount_put(cc);

@@ -68,7 +68,7 @@
  */
 
 #define PIPE_SIZE	(1024 * 1024)	/* fewer wake-ups for bulk output */
-#define DEFAULT_PATH	"/usr/local/bin:/usr/bin:/bin"
+#define EXE_FD		3	/* the program, in the child before exec */
 #define TICK_MS		100	/* while a tree is being killed */
 #define SCAN_MS		500	/* who belongs to whom, while any runs */
 #define END_WAIT_MS	3000	/* at the end, for the trees to go */
@@ -142,71 +142,6 @@ mono_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
-static const char *
-env_get(char *const *envp, const char *name)
-{
-	size_t	 len = strlen(name);
-
-	for (; *envp != NULL; envp++)
-		if (strncmp(*envp, name, len) == 0 && (*envp)[len] == '=')
-			return (*envp + len + 1);
-	return (NULL);
-}
-
-/*
- * The program execvp would run: the first PATH entry holding an
- * executable regular file, PATH taken from the command's own
- * environment and relative entries from its worktree.  0, or -1 with
- * ENOENT (nothing there) or EACCES (only something we may not run).
- */
-static int
-exec_lookup(const char *name, const char *cwd, char *const *envp,
-    char *out, size_t outlen)
-{
-	const char	*path, *p, *end;
-	char		 cand[PATH_MAX], abs[PATH_MAX];
-	struct stat	 st;
-	size_t		 dlen;
-	int		 denied = 0;
-
-	if (strchr(name, '/') != NULL) {
-		if (strlcpy(out, name, outlen) >= outlen) {
-			errno = ENAMETOOLONG;
-			return (-1);
-		}
-		return (0);
-	}
-	if ((path = env_get(envp, "PATH")) == NULL)
-		path = DEFAULT_PATH;
-	for (p = path; ; p = end + 1) {
-		if ((end = strchr(p, ':')) == NULL)
-			end = p + strlen(p);
-		dlen = end - p;
-		/* An empty entry is the current directory. */
-		if (snprintf(cand, sizeof(cand), "%.*s%s%s", (int)dlen, p,
-		    dlen ? "/" : "", name) < (int)sizeof(cand)) {
-			if (cand[0] != '/') {
-				if ((size_t)snprintf(abs, sizeof(abs),
-				    "%s/%s", cwd, cand) >= sizeof(abs))
-					abs[0] = '\0';
-			} else
-				strlcpy(abs, cand, sizeof(abs));
-			if (abs[0] != '\0' && stat(abs, &st) == 0 &&
-			    S_ISREG(st.st_mode)) {
-				if (access(abs, X_OK) == 0) {
-					strlcpy(out, cand, outlen);
-					return (0);
-				}
-				denied = 1;
-			}
-		}
-		if (*end == '\0')
-			break;
-	}
-	errno = denied ? EACCES : ENOENT;
-	return (-1);
 }
 
 /*
@@ -751,9 +686,10 @@ spawner_reap(void)
  */
 __attribute__((__no_sanitize_address__)) static __dead void
 spawn_child(const char *procs, int cgns, const struct confine *cf,
-    const char *prog, char **argv, char **envp, const char *cwd, int outfd,
-    int errfd, volatile int *err, volatile int *confine_err)
+    int exefd, const char *prog, char **argv, char **envp, const char *cwd,
+    int outfd, int errfd, volatile int *err, volatile int *confine_err)
 {
+	struct stat	 a, b;
 	sigset_t	 none;
 	int		 i, fd;
 
@@ -784,8 +720,32 @@ spawn_child(const char *procs, int cgns, const struct confine *cf,
 		*confine_err = 1;
 		goto fail;
 	}
-	/* Whatever else is open here is the daemon's, not the command's. */
-	(void)close_range(STDERR_FILENO + 1, ~0U, 0);
+	/*
+	 * The program is the file the parent pinned when the request
+	 * came (and found unchanged when it started), run by its
+	 * descriptor: nothing can be put in its place.  Whatever else is
+	 * open here is the daemon's, not the command's.
+	 */
+	if (exefd != EXE_FD ? dup3(exefd, EXE_FD, O_CLOEXEC) == -1 :
+	    fcntl(EXE_FD, F_SETFD, FD_CLOEXEC) == -1)
+		goto fail;
+	(void)close_range(EXE_FD + 1, ~0U, 0);
+	execveat(EXE_FD, "", argv, envp, AT_EMPTY_PATH);
+	/*
+	 * A script's interpreter needs a path to open, and a descriptor
+	 * closed at exec has none (ENOENT): it goes by its path, which
+	 * must still name the pinned file.
+	 */
+	if (errno != ENOENT)
+		goto fail;
+	if (fstat(EXE_FD, &a) == -1 || stat(prog, &b) == -1)
+		goto fail;
+	if (a.st_dev != b.st_dev || a.st_ino != b.st_ino ||
+	    a.st_size != b.st_size || a.st_ctim.tv_sec != b.st_ctim.tv_sec ||
+	    a.st_ctim.tv_nsec != b.st_ctim.tv_nsec) {
+		errno = ESTALE;
+		goto fail;
+	}
 	execve(prog, argv, envp);
  fail:
 	*err = errno != 0 ? errno : EIO;
@@ -794,38 +754,37 @@ spawn_child(const char *procs, int cgns, const struct confine *cf,
 
 /* vfork(2) apart, with nothing of the caller's to clobber. */
 static pid_t
-spawn_vfork(const char *procs, const struct confine *cf, const char *prog,
-    char **argv, char **envp, const char *cwd, int outfd, int errfd,
-    volatile int *err, volatile int *confine_err)
+spawn_vfork(const char *procs, const struct confine *cf, int exefd,
+    const char *prog, char **argv, char **envp, const char *cwd, int outfd,
+    int errfd, volatile int *err, volatile int *confine_err)
 {
 	pid_t	 pid;
 
 	if ((pid = vfork()) == 0)
-		spawn_child(procs, sp.cgns, cf, prog, argv, envp, cwd, outfd,
-		    errfd, err, confine_err);
+		spawn_child(procs, sp.cgns, cf, exefd, prog, argv, envp, cwd,
+		    outfd, errfd, err, confine_err);
 	return (pid);
 }
 
 /*
- * Start a command: its argv exactly, PATH looked up as execvp(3)
- * would in its own environment, stdin /dev/null, stdout and stderr
+ * Start a command: its argv exactly, the program the parent resolved
+ * and pinned (exefd, prog its path), stdin /dev/null, stdout and stderr
  * pipes, a session of its own (and its cgroup), every signal at its
  * default.  vfork(2), as posix_spawn(3) does: our address space is
  * not copied for each command.  0, or an errno.
  */
 static int
-cmd_start(struct cmd *c, char **argv, char **envp, const char *cwd,
-    int *outfd, int *errfd, char *why, size_t whylen)
+cmd_start(struct cmd *c, int exefd, const char *prog, char **argv,
+    char **envp, const char *cwd, int *outfd, int *errfd, char *why,
+    size_t whylen)
 {
-	char		 prog[PATH_MAX], procs[PATH_MAX + 16];
+	char		 procs[PATH_MAX + 16];
 	int		 outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	int		 e = 0, status;
 	volatile int	 cerr = 0, confine_err = 0;
 	sigset_t	 all, old;
 	pid_t		 pid;
 
-	if (exec_lookup(argv[0], cwd, envp, prog, sizeof(prog)) == -1)
-		return (errno);
 	if (pipe2(outp, O_CLOEXEC) == -1 || pipe2(errp, O_CLOEXEC) == -1) {
 		e = errno;
 		goto done;
@@ -853,8 +812,8 @@ cmd_start(struct cmd *c, char **argv, char **envp, const char *cwd,
 	/* No handler of ours may run in the child before its exec. */
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
-	pid = spawn_vfork(c->cg[0] != '\0' ? procs : NULL, c->cf, prog, argv,
-	    envp, cwd, outp[1], errp[1], &cerr, &confine_err);
+	pid = spawn_vfork(c->cg[0] != '\0' ? procs : NULL, c->cf, exefd, prog,
+	    argv, envp, cwd, outp[1], errp[1], &cerr, &confine_err);
 	if (pid == -1)
 		e = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
@@ -1046,18 +1005,20 @@ spawner_spawn(struct imsg *imsg)
 	struct imsg_enc	 enc;
 	struct cmd	*c;
 	struct spawn_confine sc;
-	char		*cwd, **argv = NULL, **envp = NULL;
+	char		*cwd, *prog = NULL, **argv = NULL, **envp = NULL;
 	char		 why[SPAWN_WHY_MAX + 1] = "";
 	uint32_t	 argc = 0, envc = 0;
 	int		 e, outfd = -1, errfd = -1;
 
 	imsg_dec_init(&dec, imsg);
 	cwd = imsg_get_str(&dec);
-	if (cwd != NULL && (argv = strv_get(&dec, &argc)) != NULL)
+	if (cwd != NULL)
+		prog = imsg_get_str(&dec);
+	if (prog != NULL && (argv = strv_get(&dec, &argc)) != NULL)
 		envp = strv_get(&dec, &envc);
 	if (envp == NULL || confine_get(&dec, &sc) == -1 ||
 	    imsg_dec_end(&dec) == -1 || cwd == NULL || argv == NULL ||
-	    argc == 0 || imsg->hdr.peerid <= sp.last_id)
+	    argc == 0 || imsg->fd == -1 || imsg->hdr.peerid <= sp.last_id)
 		fatalx("bad spawn message");
 	sp.last_id = imsg->hdr.peerid;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
@@ -1069,8 +1030,8 @@ spawner_spawn(struct imsg *imsg)
 		log_debug("command %u: confined (profile %s, %s)", c->id,
 		    sc.profile.name, c->cf->tmpdir);
 	if (e == 0)
-		e = cmd_start(c, argv, envp, cwd, &outfd, &errfd, why,
-		    sizeof(why));
+		e = cmd_start(c, imsg->fd, prog, argv, envp, cwd, &outfd,
+		    &errfd, why, sizeof(why));
 	confine_put(&sc);
 	if (e != 0) {
 		if (c->cf != NULL) {
@@ -1107,6 +1068,7 @@ spawner_spawn(struct imsg *imsg)
 		tick_schedule(SCAN_MS);
 	}
 	free(cwd);
+	free(prog);
 	strv_free(argv);
 	strv_free(envp);
 }

@@ -130,6 +130,8 @@ struct ui_req {
 	char			*pattern;	/* "" if none matched */
 	char			*rule_file;	/* "" if unknown */
 	uint32_t		 rule_line;
+	char			*program;	/* "" if none resolved */
+	char			*program_note;	/* in words, "" if nothing */
 };
 
 struct decision {
@@ -290,10 +292,12 @@ req_json(const struct ui_req *ur)
 
 	rfc3339(ts, sizeof(ts), ur->timestamp);
 	rfc3339(ex, sizeof(ex), ur->expires);
-	return (json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}",
+	return (json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, "
+	    "s:s, s:s}",
 	    "id", ur->id, "cloister", ur->cloister, "project", ur->project,
 	    "cmd", ur->cmd, "cwd", ur->cwd, "timestamp", ts, "expires", ex,
-	    "why", ur->why, "rule", rule_json(ur)));
+	    "why", ur->why, "rule", rule_json(ur), "program", ur->program,
+	    "program_note", ur->program_note));
 }
 
 static json_t *
@@ -382,6 +386,8 @@ ui_req_free(struct ui_req *ur)
 	free(ur->why);
 	free(ur->pattern);
 	free(ur->rule_file);
+	free(ur->program);
+	free(ur->program_note);
 	free(ur);
 }
 
@@ -413,6 +419,8 @@ ui_added(struct imsg_dec *dec)
 	ur->pattern = imsg_get_str(dec);
 	ur->rule_file = imsg_get_str(dec);
 	ur->rule_line = imsg_get_u32(dec);
+	ur->program = imsg_get_str(dec);
+	ur->program_note = imsg_get_str(dec);
 	if (imsg_dec_end(dec) == -1)
 		fatalx("bad request-added message");
 	TAILQ_INSERT_TAIL(&ui_reqs, ur, entry);

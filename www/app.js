@@ -1023,12 +1023,15 @@ function addCard(req, fresh) {
 	}
 
 	/*
-	 * The whole truth: why it asks, where it runs, who asks, and the
-	 * id that hostexec and guardianctl print.  (The program a command
-	 * name resolves to belongs here too, once the daemon reports it.)
+	 * The whole truth: why it asks, the program that would run (the
+	 * file the daemon pinned, and what it knows of it), where it runs,
+	 * who asks, and the id that hostexec and guardianctl print.
 	 */
 	const dl = q('facts');
 	fact(dl, 'Why', 'why', ...whyNodes(req));
+	fact(dl, 'Program', 'program', el('code', 'program-path',
+	    req.program || '(none found)'), ...(req.program_note ?
+	    [el('div', 'program-note', req.program_note)] : []));
 	fact(dl, 'Folder', null, el('code', 'cwd', req.cwd ||
 	    '(the cloister\'s worktree)'));
 	fact(dl, 'Request', null, el('code', 'reqid', req.id));

@@ -980,6 +980,8 @@ check_defaults(struct config *conf)
 	assert_int_equal(conf->exec_timeout, 1800000);
 	assert_int_equal(conf->max_output, 16 * 1024 * 1024);
 	assert_int_equal(conf->env_pass_all, 1);
+	assert_int_equal(conf->trusted_path_set, 0);
+	assert_true(TAILQ_EMPTY(&conf->trusted_path));
 	assert_true(TAILQ_EMPTY(&conf->env_pass));
 	assert_true(TAILQ_EMPTY(&conf->env_set));
 	assert_int_equal(conf->audit_facility, LOG_AUTHPRIV);
@@ -1108,7 +1110,8 @@ test_guardian_section(void **state)
 	    "  control: /run/guardiand/control.sock\n"
 	    "  state_dir: ~/.local/state/guardiand\n"
 	    "  user: _guardiand\n"
-	    "  ui_allow_remote: true\n";
+	    "  ui_allow_remote: true\n"
+	    "  trusted_path: [/nonexistent-dir-x, ~/bin]\n";
 	struct config		*conf;
 	struct listen_addr	*la;
 	struct strent		*se;
@@ -1141,6 +1144,10 @@ test_guardian_section(void **state)
 	    "^caf\xc3\xa9 \xc3\xa9\t$", gpath, 8);
 
 	assert_int_equal(conf->default_manual, 1);
+	assert_int_equal(conf->trusted_path_set, 1);
+	se = TAILQ_FIRST(&conf->trusted_path);
+	assert_string_equal(se->s, "/nonexistent-dir-x");
+	assert_string_equal(TAILQ_NEXT(se, entry)->s, HOME "/bin");
 	assert_int_equal(conf->exec_timeout, 0);
 	assert_int_equal(conf->max_output, 65536);
 	assert_int_equal(conf->env_pass_all, 0);
@@ -1967,6 +1974,10 @@ test_err_types(void **state)
 		    "`guardian.env` must be a mapping, not a list" },
 		{ "guardian:\n  env: {pass: PATH}\n", 2,
 		    "`guardian.env.pass` must be a list, not a scalar" },
+		{ "guardian:\n  trusted_path: /usr/bin\n", 2,
+		    "`guardian.trusted_path` must be a list, not a scalar" },
+		{ "guardian:\n  trusted_path:\n    - /usr/bin\n    - bin\n",
+		    4, "`guardian.trusted_path` must be an absolute path" },
 		{ "guardian:\n  env:\n    pass:\n      - [A]\n", 4,
 		    "`guardian.env.pass` entries must be strings, not a "
 		    "list" },

@@ -105,6 +105,32 @@ struct clcount {
 };
 RB_HEAD(clcount_tree, clcount);
 
+/*
+ * What one cloister may make the audit log grow by, whatever it sends:
+ * every record of a request holds the whole command, so a cloister
+ * sending huge requests and cancelling them wrote gigabytes a minute.
+ * A bucket of AUDIT_BURST bytes per cloister, refilled at AUDIT_RATE a
+ * second; a request is charged for the records it will have (its
+ * arrival, a decision, its end; a human's approval one more) before
+ * the first is written.  One that would overdraw the bucket is
+ * answered busy, recorded by a BUSY with a prefix of its command, at
+ * most one a second per cloister (the others counted in it).
+ */
+#define AUDIT_RATE	(1024 * 1024)
+#define AUDIT_BURST	(16 * 1024 * 1024)
+#define AUDIT_RECORDS	4
+#define ABUDGETS_MAX	1024	/* then the full buckets are forgotten */
+
+struct abudget {
+	RB_ENTRY(abudget)	 entry;
+	char			*name;
+	int64_t			 bytes;		/* in the bucket */
+	int64_t			 at;		/* monotonic ms, last filled */
+	int64_t			 said;		/* monotonic ms, last BUSY */
+	unsigned int		 unsaid;	/* refused since */
+};
+RB_HEAD(abudget_tree, abudget);
+
 RB_HEAD(req_peer_tree, request);
 TAILQ_HEAD(req_queue, request);
 
@@ -117,6 +143,8 @@ static struct req_queue		 waitq = TAILQ_HEAD_INITIALIZER(waitq);
 static struct req_queue		 runq = TAILQ_HEAD_INITIALIZER(runq);
 static unsigned int		 nrunq;
 static struct clcount_tree	 clcounts = RB_INITIALIZER(&clcounts);
+static struct abudget_tree	 abudgets = RB_INITIALIZER(&abudgets);
+static unsigned int		 nabudgets;
 static unsigned int		 nwaiting, ninflight;
 static size_t			 inflight_bytes, checks_bytes;
 static int64_t			 authrec_second;
@@ -157,6 +185,14 @@ RB_GENERATE_STATIC(req_id_tree, request, by_id, req_id_cmp)
 RB_GENERATE_STATIC(req_peer_tree, request, by_peer, req_peer_cmp)
 RB_GENERATE_STATIC(authfail_tree, authfail, entry, authfail_cmp)
 RB_GENERATE_STATIC(clcount_tree, clcount, entry, clcount_cmp)
+
+static int
+abudget_cmp(struct abudget *a, struct abudget *b)
+{
+	return (strcmp(a->name, b->name));
+}
+
+RB_GENERATE_STATIC(abudget_tree, abudget, entry, abudget_cmp)
 
 static void	 req_free(struct request *);
 static void	 req_setstate(struct request *, enum req_state);
@@ -677,6 +713,70 @@ cmd_prefix(const struct request *r, char *buf, size_t len)
 	}
 }
 
+/* Forget the buckets that are full: as good as new. */
+static void
+abudget_prune(int64_t now)
+{
+	struct abudget	*b, *t;
+
+	RB_FOREACH_SAFE(b, abudget_tree, &abudgets, t) {
+		if (b->bytes + (now - b->at) * (AUDIT_RATE / 1000) <
+		    AUDIT_BURST)
+			continue;
+		RB_REMOVE(abudget_tree, &abudgets, b);
+		free(b->name);
+		free(b);
+		nabudgets--;
+	}
+}
+
+/*
+ * Charge r's cloister for the records r will have; 1 if it may have
+ * them, 0 if its bucket is spent (then, at most once a second, a BUSY
+ * record with a prefix of the command says so).
+ */
+static int
+abudget_take(struct request *r)
+{
+	struct abudget	 key, *b;
+	char		 prefix[AUTHFAIL_CMD + 1], unsaid[16];
+	int64_t		 now = mono_now_ms(), cost;
+
+	key.name = r->cloister;
+	if ((b = RB_FIND(abudget_tree, &abudgets, &key)) == NULL) {
+		if (nabudgets >= ABUDGETS_MAX)
+			abudget_prune(now);
+		if ((b = calloc(1, sizeof(*b))) == NULL ||
+		    (b->name = strdup(r->cloister)) == NULL)
+			fatal(NULL);
+		b->bytes = AUDIT_BURST;
+		b->at = now;
+		RB_INSERT(abudget_tree, &abudgets, b);
+		nabudgets++;
+	}
+	b->bytes += (now - b->at) * (AUDIT_RATE / 1000);
+	if (b->bytes > AUDIT_BURST)
+		b->bytes = AUDIT_BURST;
+	b->at = now;
+	cost = (int64_t)AUDIT_RECORDS * (strlen(r->canon) + 256);
+	if (cost <= b->bytes) {
+		b->bytes -= cost;
+		return (1);
+	}
+	if (b->said != 0 && now - b->said < 1000) {
+		b->unsaid++;
+		return (0);
+	}
+	cmd_prefix(r, prefix, sizeof(prefix));
+	snprintf(unsaid, sizeof(unsaid), "%u", b->unsaid);
+	audit_log("BUSY", r->id, r->project, r->cloister, prefix, "reason",
+	    "the cloister's audit budget is spent", "unrecorded", unsaid,
+	    (char *)NULL);
+	b->said = now;
+	b->unsaid = 0;
+	return (0);
+}
+
 static struct request *
 req_alloc(uint32_t peerid, int mode)
 {
@@ -855,6 +955,11 @@ req_new(struct imsg *imsg)
 	    (r->worktree = strdup(cl->worktree)) == NULL)
 		fatal(NULL);
 
+	if (!abudget_take(r)) {
+		req_reject(r, 503, "guardiand is busy: this cloister's "
+		    "requests would fill the audit log, try again");
+		return;
+	}
 	/* Known before anything happens to it, should we die. */
 	if (journal_open(r->id, r->cloister, r->project, r->canon) == 0)
 		r->journaled = 1;

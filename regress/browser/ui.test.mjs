@@ -679,8 +679,8 @@ async function run(browser, problems) {
 
 	// The whole truth on the card.
 	await step('a card shows why it asks (the pattern and its ' +
-	    'file:line), the request id hostexec prints, the folder, ' +
-	    'cloister and project', async () => {
+	    'file:line), the request id hostexec prints, the program that ' +
+	    'would run, the folder, cloister and project', async () => {
 		await noCards();
 		const h1 = hostexec('echo', 'ui-why-pattern');
 		const h2 = hostexec('ls', '-l', 'ui-why-default');
@@ -720,6 +720,11 @@ async function run(browser, problems) {
 			assert(r2 && r2.rule === null && r2.why ===
 			    'no pattern matched; the default is manual',
 			    '/pending: ' + JSON.stringify(r2));
+			/* The program that would run, as the daemon pinned it. */
+			assert(/^\/\S*\/echo$/.test(r1.program) &&
+			    await txt(c1, '.program-path') === r1.program,
+			    'program: card ' + await txt(c1, '.program-path') +
+			    ', /pending ' + r1.program);
 			const out = await ctl('show', 'requests');
 			assert(out.includes(id1) && out.includes('why: ' +
 			    r1.why) && out.includes('why: ' + r2.why),

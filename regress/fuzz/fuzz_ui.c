@@ -172,16 +172,22 @@ static void
 check_cookie(const char *head)
 {
 	char		*cookie, id[UI_SECRET_LEN + 1], *at;
+	char		 pair[18 + UI_SECRET_LEN + 1];
 
 	cookie = header(head, "Cookie");
 	memset(id, 'X', sizeof(id));
 	if (ui_cookie_session(cookie, id)) {
 		FUZZ_CHECK(strlen(id) == UI_SECRET_LEN);
 		FUZZ_CHECK(strpbrk(id, "; ") == NULL);
-		/* Cut from the header, right after its name. */
-		at = strstr(cookie, id);
-		FUZZ_CHECK(at != NULL && at - cookie >= 18 &&
-		    strncmp(at - 18, "guardiand_session=", 18) == 0);
+		/*
+		 * Cut from the header, right after its name, where a cookie
+		 * begins (another cookie may hold the same value first).
+		 */
+		snprintf(pair, sizeof(pair), "guardiand_session=%s", id);
+		for (at = cookie; (at = strstr(at, pair)) != NULL; at++)
+			if (at == cookie || at[-1] == ' ' || at[-1] == ';')
+				break;
+		FUZZ_CHECK(at != NULL);
 	} else if (cookie != NULL &&
 	    strncmp(cookie, "guardiand_session=", 18) == 0)
 		/* First in the header, and 64 characters long: it counts. */

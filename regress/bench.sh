@@ -93,8 +93,10 @@ YAML
 gconf "$T/config.yaml" <<YAML
 guardian:
   request_listen: ["127.0.0.1:$RP", "unix:$SOCK"]
-  # 64 in flight must all run, none wait for a slot.
-  limits: {running: 128, running_per_cloister: 128}
+  # 64 in flight must all run, none wait for a slot; the event stream
+  # rows open 5,000 pages from this one address.
+  limits: {running: 128, running_per_cloister: 128, ui_connections: 6000,
+    ui_connections_per_peer: 6000}
   cloisters:
     - {name: bench, worktree: "$WT", token: "$TOKEN"}
 YAML
@@ -425,7 +427,7 @@ for n in ${SSE_CLIENTS:-1000 5000}; do
 	    -n "$n" -w "$mark" -t 120) >"$T/sse.out" 2>&1 &
 	lpid=$!
 	k=0
-	until grep -q "^ready $n\$" "$T/sse.out" || [ $k -ge 1200 ] ||
+	until grep -qs "^ready $n\$" "$T/sse.out" || [ $k -ge 1200 ] ||
 	    ! kill -0 "$lpid" 2>/dev/null; do
 		sleep 0.1; k=$((k + 1))
 	done

@@ -231,7 +231,12 @@ YAML
 	return 1
 }
 
+# The shell that sourced us.  A background job killed between its fork
+# and its exec can still run this shell's EXIT trap, as a copy of it:
+# that copy must not stop the daemon and remove $T for everyone.
+LIB_SHELL=$BASHPID
 cleanup() {
+	[ "$BASHPID" = "$LIB_SHELL" ] || return 0
 	stop_daemon
 	if [ "$NFAIL" -ne 0 ] && [ -s "$DLOG" ]; then
 		note "daemon log:"

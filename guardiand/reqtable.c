@@ -110,15 +110,16 @@ RB_HEAD(clcount_tree, clcount);
  * every record of a request holds the whole command, so a cloister
  * sending huge requests and cancelling them wrote gigabytes a minute.
  * A bucket of AUDIT_BURST bytes per cloister, refilled at AUDIT_RATE a
- * second; a request is charged for the records it will have (its
- * arrival, a decision, its end; a human's approval one more) before
- * the first is written.  One that would overdraw the bucket is
- * answered busy, recorded by a BUSY with a prefix of its command, at
- * most one a second per cloister (the others counted in it).
+ * second, from which each record of its requests is paid as it is
+ * written.  A new request is let in only while the bucket is not
+ * overdrawn; what the requests already in are still to write (bounded
+ * by the per-cloister limits on checks, pending and running ones) may
+ * overdraw it.  One refused is answered busy and recorded by a BUSY
+ * with a prefix of its command, at most one a second per cloister (the
+ * others counted in it).
  */
 #define AUDIT_RATE	(1024 * 1024)
-#define AUDIT_BURST	(16 * 1024 * 1024)
-#define AUDIT_RECORDS	4
+#define AUDIT_BURST	(32 * 1024 * 1024)
 #define ABUDGETS_MAX	1024	/* then the full buckets are forgotten */
 
 struct abudget {
@@ -197,6 +198,7 @@ RB_GENERATE_STATIC(abudget_tree, abudget, entry, abudget_cmp)
 static void	 req_free(struct request *);
 static void	 req_setstate(struct request *, enum req_state);
 static void	 req_start(struct request *, int);
+static void	 abudget_charge(const char *, size_t);
 static int	 req_put_confine(struct request *, struct imsg_enc *);
 static void	 req_stop(struct request *, int);
 static void	 req_busy(struct request *);
@@ -552,6 +554,8 @@ req_audit(struct request *r, const char *event, ...)
 	va_end(ap);
 	for (; n < 16; n++)
 		kv[n] = NULL;
+	if (r->cloister != NULL && r->canon != NULL)
+		abudget_charge(r->cloister, strlen(r->canon));
 	return (audit_log(event, r->id, r->project, r->cloister, r->canon,
 	    kv[0], kv[1], kv[2], kv[3], kv[4], kv[5], kv[6], kv[7], kv[8],
 	    kv[9], kv[10], kv[11], kv[12], kv[13], (char *)NULL));
@@ -730,24 +734,18 @@ abudget_prune(int64_t now)
 	}
 }
 
-/*
- * Charge r's cloister for the records r will have; 1 if it may have
- * them, 0 if its bucket is spent (then, at most once a second, a BUSY
- * record with a prefix of the command says so).
- */
-static int
-abudget_take(struct request *r)
+/* r's cloister's bucket, filled up to now (made on first use). */
+static struct abudget *
+abudget_get(const char *cloister, int64_t now)
 {
 	struct abudget	 key, *b;
-	char		 prefix[AUTHFAIL_CMD + 1], unsaid[16];
-	int64_t		 now = mono_now_ms(), cost;
 
-	key.name = r->cloister;
+	key.name = (char *)cloister;
 	if ((b = RB_FIND(abudget_tree, &abudgets, &key)) == NULL) {
 		if (nabudgets >= ABUDGETS_MAX)
 			abudget_prune(now);
 		if ((b = calloc(1, sizeof(*b))) == NULL ||
-		    (b->name = strdup(r->cloister)) == NULL)
+		    (b->name = strdup(cloister)) == NULL)
 			fatal(NULL);
 		b->bytes = AUDIT_BURST;
 		b->at = now;
@@ -758,11 +756,31 @@ abudget_take(struct request *r)
 	if (b->bytes > AUDIT_BURST)
 		b->bytes = AUDIT_BURST;
 	b->at = now;
-	cost = (int64_t)AUDIT_RECORDS * (strlen(r->canon) + 256);
-	if (cost <= b->bytes) {
-		b->bytes -= cost;
+	return (b);
+}
+
+/* A record of one of cloister's requests was written: paid for. */
+static void
+abudget_charge(const char *cloister, size_t len)
+{
+	abudget_get(cloister, mono_now_ms())->bytes -= (int64_t)len + 256;
+}
+
+/*
+ * 1 if r may come in, 0 if its cloister's bucket is overdrawn (then,
+ * at most once a second, a BUSY record with a prefix of the command
+ * says so).
+ */
+static int
+abudget_take(struct request *r)
+{
+	struct abudget	*b;
+	char		 prefix[AUTHFAIL_CMD + 1], unsaid[16];
+	int64_t		 now = mono_now_ms();
+
+	b = abudget_get(r->cloister, now);
+	if (b->bytes > 0)
 		return (1);
-	}
 	if (b->said != 0 && now - b->said < 1000) {
 		b->unsaid++;
 		return (0);

@@ -39,26 +39,8 @@
 #include <linux/seccomp.h>
 
 #include "confine.h"
+#include "landlock.h"
 #include "sandbox.h"
-
-/* Debian 12's headers predate these; the values are ABI. */
-#ifndef LANDLOCK_ACCESS_FS_REFER
-#define LANDLOCK_ACCESS_FS_REFER		(1ULL << 13)
-#endif
-#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
-#define LANDLOCK_ACCESS_FS_TRUNCATE		(1ULL << 14)
-#endif
-#ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
-#define LANDLOCK_ACCESS_FS_IOCTL_DEV		(1ULL << 15)
-#endif
-#ifndef LANDLOCK_ACCESS_NET_BIND_TCP
-#define LANDLOCK_ACCESS_NET_BIND_TCP		(1ULL << 0)
-#define LANDLOCK_ACCESS_NET_CONNECT_TCP		(1ULL << 1)
-#endif
-#ifndef LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
-#define LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET	(1ULL << 0)
-#define LANDLOCK_SCOPE_SIGNAL			(1ULL << 1)
-#endif
 
 #if defined(__x86_64__)
 #define CONFINE_ARCH	AUDIT_ARCH_X86_64
@@ -67,13 +49,6 @@
 #else
 #error "confine.c: no seccomp architecture for this machine"
 #endif
-
-/* The ruleset attribute as of ABI 6; older kernels get a prefix. */
-struct ll_attr {
-	uint64_t	handled_access_fs;
-	uint64_t	handled_access_net;
-	uint64_t	scoped;
-};
 
 #define FS_RO		(LANDLOCK_ACCESS_FS_EXECUTE | \
 			 LANDLOCK_ACCESS_FS_READ_FILE | \

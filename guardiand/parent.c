@@ -782,6 +782,46 @@ orphans_kill(void)
 		log_warnx("killed what commands left behind");
 }
 
+/* Send what is queued for a child, for a moment at most (shutdown). */
+static void
+child_flush(enum role role)
+{
+	struct child	*c = &pa.children[role];
+	struct pollfd	 pfd;
+	int		 tries;
+
+	for (tries = 0; c->pid > 0 && tries < 100 &&
+	    imsg_queued(&c->iev.ibuf) > 0; tries++) {
+		if (imsg_write(&c->iev.ibuf) == -1)
+			break;
+		pfd.fd = c->iev.ibuf.fd;
+		pfd.events = POLLOUT;
+		(void)poll(&pfd, 1, 10);
+	}
+}
+
+/* Reap the children as they go, for ms at most (shutdown). */
+static void
+children_wait(int ms)
+{
+	struct child	*c;
+	int		 i, tries, left;
+
+	for (tries = 0; tries < ms / 10; tries++) {
+		for (left = 0, i = 0; i < ROLE_MAX; i++) {
+			c = &pa.children[i];
+			if (c->pid > 0 && waitpid(c->pid, NULL, WNOHANG) ==
+			    c->pid)
+				c->pid = 0;
+			if (c->pid > 0)
+				left++;
+		}
+		if (left == 0)
+			break;
+		usleep(10000);
+	}
+}
+
 /*
  * Take everything down: the children first (closing a channel ends
  * its child, and the spawner kills every command's tree as it goes;
@@ -792,33 +832,16 @@ static __dead void
 parent_shutdown(int code, const char *reason)
 {
 	struct child	*c;
-	struct pollfd	 pfd;
-	int		 i, tries, left;
+	int		 i;
 
 	sdnotify("STOPPING=1\nSTATUS=stopping: %s", reason);
 	req_shutdown_answer();
 	req_shutdown();
 	grants_shutdown();
 	/* What the request child is still to tell clients goes first. */
-	c = &pa.children[ROLE_REQUEST];
-	for (tries = 0; c->pid > 0 && tries < 100 &&
-	    imsg_queued(&c->iev.ibuf) > 0; tries++) {
-		if (imsg_write(&c->iev.ibuf) == -1)
-			break;
-		pfd.fd = c->iev.ibuf.fd;
-		pfd.events = POLLOUT;
-		(void)poll(&pfd, 1, 10);
-	}
+	child_flush(ROLE_REQUEST);
 	/* The spawner's last orders (kill every command) go too. */
-	c = &pa.children[ROLE_SPAWNER];
-	for (tries = 0; c->pid > 0 && tries < 100 &&
-	    imsg_queued(&c->iev.ibuf) > 0; tries++) {
-		if (imsg_write(&c->iev.ibuf) == -1)
-			break;
-		pfd.fd = c->iev.ibuf.fd;
-		pfd.events = POLLOUT;
-		(void)poll(&pfd, 1, 10);
-	}
+	child_flush(ROLE_SPAWNER);
 	for (i = 0; i < ROLE_MAX; i++) {
 		c = &pa.children[i];
 		if (c->pid > 0) {
@@ -827,19 +850,7 @@ parent_shutdown(int code, const char *reason)
 		}
 	}
 	/* The spawner may take a moment: it waits for the trees to go. */
-	for (tries = 0; tries < 400; tries++) {
-		for (left = 0, i = 0; i < ROLE_MAX; i++) {
-			c = &pa.children[i];
-			if (c->pid > 0 && waitpid(c->pid, NULL, WNOHANG) ==
-			    c->pid)
-				c->pid = 0;
-			if (c->pid > 0)
-				left++;
-		}
-		if (left == 0)
-			break;
-		usleep(10000);
-	}
+	children_wait(4000);
 	/*
 	 * A child hung in the kernel (a frozen cgroup) dies only when it
 	 * can: not waited for beyond a moment, its death signal follows
@@ -850,19 +861,7 @@ parent_shutdown(int code, const char *reason)
 		if (c->pid > 0)
 			(void)kill(c->pid, SIGKILL);
 	}
-	for (tries = 0; tries < 200; tries++) {
-		for (left = 0, i = 0; i < ROLE_MAX; i++) {
-			c = &pa.children[i];
-			if (c->pid > 0 && waitpid(c->pid, NULL, WNOHANG) ==
-			    c->pid)
-				c->pid = 0;
-			if (c->pid > 0)
-				left++;
-		}
-		if (left == 0)
-			break;
-		usleep(10000);
-	}
+	children_wait(2000);
 	for (i = 0; i < ROLE_MAX; i++)
 		if (pa.children[i].pid > 0)
 			log_warnx("%s child (pid %d) did not die",

@@ -41,37 +41,10 @@
 #include <sanitizer/common_interface_defs.h>
 #endif
 
+#include "landlock.h"
 #include "log.h"
 #include "sandbox.h"
 
-/*
- * Debian 12's kernel headers predate Landlock's network and scope
- * rules; the kernel may well have them.  The values are ABI.
- */
-#ifndef LANDLOCK_ACCESS_FS_REFER
-#define LANDLOCK_ACCESS_FS_REFER		(1ULL << 13)
-#endif
-#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
-#define LANDLOCK_ACCESS_FS_TRUNCATE		(1ULL << 14)
-#endif
-#ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
-#define LANDLOCK_ACCESS_FS_IOCTL_DEV		(1ULL << 15)
-#endif
-#ifndef LANDLOCK_ACCESS_NET_BIND_TCP
-#define LANDLOCK_ACCESS_NET_BIND_TCP		(1ULL << 0)
-#define LANDLOCK_ACCESS_NET_CONNECT_TCP		(1ULL << 1)
-#endif
-#ifndef LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
-#define LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET	(1ULL << 0)
-#define LANDLOCK_SCOPE_SIGNAL			(1ULL << 1)
-#endif
-
-/* The ruleset attribute as of ABI 6; older kernels get a prefix. */
-struct ll_attr {
-	uint64_t	handled_access_fs;
-	uint64_t	handled_access_net;
-	uint64_t	scoped;
-};
 
 int
 sandbox_landlock_abi(void)

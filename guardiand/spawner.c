@@ -33,6 +33,7 @@
 
 #include <event.h>
 
+#include "canon.h"
 #include "confine.h"
 #include "guardiand.h"
 #include "log.h"
@@ -998,6 +999,25 @@ cmd_confine(struct cmd *c, const struct spawn_confine *sc, const char *cwd,
 	return (0);
 }
 
+/*
+ * The parent takes only UTF-8 from us: a reason cut to its size in the
+ * middle of a character, or holding a path that is not UTF-8, ends at
+ * the first byte that is not part of a whole character.
+ */
+static void
+utf8_cut(char *s)
+{
+	uint32_t	 cp;
+	size_t		 i, n, len = strlen(s);
+
+	for (i = 0; i < len; i += n)
+		if ((n = utf8_decode((unsigned char *)s + i, len - i,
+		    &cp)) == 0) {
+			s[i] = '\0';
+			return;
+		}
+}
+
 static void
 spawner_spawn(struct imsg *imsg)
 {
@@ -1040,6 +1060,7 @@ spawner_spawn(struct imsg *imsg)
 			free(c->cf);
 		}
 		free(c);
+		utf8_cut(why);
 		imsg_enc_init(&enc);
 		imsg_put_u32(&enc, e);
 		imsg_put_str(&enc, why);

@@ -205,3 +205,31 @@ risk_analyse(const char *cmd, char *names, size_t nameslen,
 	*nmarks = an.nmarks;
 	return (an.nfound);
 }
+
+/* Is name one of the ","-separated words of list? */
+static int
+listed(const char *list, const char *name)
+{
+	size_t	 n = strlen(name);
+
+	for (; *list != '\0'; list += strcspn(list, ","),
+	    list += *list == ',') {
+		if (strncmp(list, name, n) == 0 &&
+		    (list[n] == ',' || list[n] == '\0'))
+			return (1);
+	}
+	return (0);
+}
+
+int
+risk_program(const char *flags, char *names, size_t nameslen)
+{
+	struct analysis	 an;
+
+	memset(&an, 0, sizeof(an));
+	an.names = names;
+	an.nameslen = nameslen;
+	if (listed(flags, "worktree"))
+		found(&an, "program inside the worktree");
+	return (an.nfound);
+}

@@ -26,6 +26,9 @@
  * rights (sudo, doas, ...), a recursive rm, a download piped into a
  * shell.  The findings' names in names (", "-separated), the byte
  * ranges of the words to mark in marks; the number of findings.
+ * risk_program() adds what the program's flags (exe_flags(), as the
+ * parent sends them) make high-risk: a program inside the worktree,
+ * which the agent can rewrite.
  */
 #define RISK_MARKS	16
 struct risk_mark {
@@ -33,5 +36,6 @@ struct risk_mark {
 };
 int		 risk_analyse(const char *, char *, size_t,
 		    struct risk_mark *, int *);
+int		 risk_program(const char *, char *, size_t);
 
 #endif /* RISK_H */

@@ -62,6 +62,7 @@ struct wreq {
 	char			*cmd;
 	uint32_t		 cmdlen;	/* of the whole command */
 	char			*folder;
+	char			*program;
 	int64_t			 expires;
 	int			 nrisk;
 	char			 risks[128];
@@ -206,6 +207,7 @@ wreq_free(struct wreq *r)
 	free(r->project);
 	free(r->cmd);
 	free(r->folder);
+	free(r->program);
 	free(r);
 }
 
@@ -383,6 +385,7 @@ draw(void)
 		put_line(out, row++, "request %s  cloister %s  project %s",
 		    s->id, s->cloister, s->project);
 		put_line(out, row++, "folder  %s", s->folder);
+		put_line(out, row++, "program %s", s->program);
 		fprintf(out, "\033[%d;1H\033[2Kcommand ", row++);
 		put_cmd(out, s, w.cols - 9);
 		if (s->cmdlen > strlen(s->cmd))
@@ -685,7 +688,7 @@ event(struct imsg *imsg)
 {
 	struct imsg_dec	 dec;
 	struct wreq	*r;
-	char		*id, *outcome, *by, *safe;
+	char		*id, *outcome, *by, *safe, *flags;
 	int		 sel;
 
 	imsg_dec_init(&dec, imsg);
@@ -701,6 +704,8 @@ event(struct imsg *imsg)
 		r->folder = imsg_get_str(&dec);
 		(void)imsg_get_u64(&dec);
 		r->expires = (int64_t)imsg_get_u64(&dec);
+		r->program = imsg_get_str(&dec);
+		flags = imsg_get_str(&dec);
 		if (imsg_dec_end(&dec) == -1 || strlen(id) > ID_MAX ||
 		    find(id) != NULL)
 			die("bad event from guardiand");
@@ -708,6 +713,8 @@ event(struct imsg *imsg)
 		free(id);
 		r->nrisk = risk_analyse(r->cmd, r->risks, sizeof(r->risks),
 		    r->marks, &r->nmarks);
+		r->nrisk += risk_program(flags, r->risks, sizeof(r->risks));
+		free(flags);
 		TAILQ_INSERT_TAIL(&w.reqs, r, entry);
 		w.nreqs++;
 		if (!w.tty) {

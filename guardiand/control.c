@@ -1092,6 +1092,8 @@ watch_added(const struct request *r, void *arg)
 	imsg_put_str(&enc, r->worktree);
 	imsg_put_u64(&enc, r->received);
 	imsg_put_u64(&enc, r->expires);
+	imsg_put_str(&enc, req_program(r));
+	imsg_put_str(&enc, exe_flags(&r->exe));
 	free(cmd);
 	watch_send(c, CTL_EV_ADDED, &enc);
 }

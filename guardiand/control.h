@@ -71,7 +71,9 @@ enum ctl_type {
 				   str cmd (at most CTL_WATCH_CMD bytes),
 				   u32 the command's whole length, str
 				   folder, u64 received, u64 expires (ms
-				   since the epoch) */
+				   since the epoch), str program (the
+				   resolved path, or argv[0]), str its
+				   flags ("worktree,symlink,git") */
 	CTL_EV_REMOVED,		/* str id, str outcome (approved, denied,
 				   expired, cancelled), str by ("" if
 				   nobody) */

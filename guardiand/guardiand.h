@@ -115,7 +115,8 @@ enum imsg_type {
 				   the default), str file ("" if
 				   unknown), u32 line, str program
 				   ("" if none resolved), str its note
-				   (in words, "" if nothing to say) */
+				   (in words, "" if nothing to say),
+				   str its flags (exe_flags()) */
 	IMSG_UI_REMOVED,	/* str id, str outcome, str user ("" if
 				   nobody decided) */
 	IMSG_UI_FINISHED,	/* str id, u8 kind (EXIT_*), u32 code,

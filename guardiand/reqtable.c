@@ -398,6 +398,7 @@ ui_added(struct request *r)
 	imsg_put_u32(&enc, r->rule_line);
 	imsg_put_str(&enc, req_program(r));
 	imsg_put_str(&enc, exe_note(&r->exe));
+	imsg_put_str(&enc, exe_flags(&r->exe));
 	to_ui(IMSG_UI_ADDED, &enc);
 	control_watch_added(r);
 }

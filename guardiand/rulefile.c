@@ -380,7 +380,8 @@ rule_refusal(const struct request *r, char *buf, size_t len)
 	int			 nmarks, same;
 
 	if (risk_analyse(r->canon, names, sizeof(names), marks,
-	    &nmarks) > 0) {
+	    &nmarks) + risk_program(exe_flags(&r->exe), names,
+	    sizeof(names)) > 0) {
 		snprintf(buf, len, "the command is high-risk (%s): approve "
 		    "it each time", names);
 		return (buf);

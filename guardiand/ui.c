@@ -132,6 +132,7 @@ struct ui_req {
 	uint32_t		 rule_line;
 	char			*program;	/* "" if none resolved */
 	char			*program_note;	/* in words, "" if nothing */
+	char			*program_flags;	/* "worktree,symlink,git" or "" */
 };
 
 struct decision {
@@ -285,6 +286,26 @@ rule_json(const struct ui_req *ur)
 	    (json_int_t)ur->rule_line));
 }
 
+/* The program's flags as a list: "worktree,git" is ["worktree","git"]. */
+static json_t *
+flags_json(const char *flags)
+{
+	json_t		*a;
+	const char	*p, *q;
+
+	if ((a = json_array()) == NULL)
+		return (NULL);
+	for (p = flags; *p != '\0'; p = *q != '\0' ? q + 1 : q) {
+		q = p + strcspn(p, ",");
+		if (q > p && json_array_append_new(a,
+		    json_stringn(p, q - p)) == -1) {
+			json_decref(a);
+			return (NULL);
+		}
+	}
+	return (a);
+}
+
 static json_t *
 req_json(const struct ui_req *ur)
 {
@@ -293,11 +314,12 @@ req_json(const struct ui_req *ur)
 	rfc3339(ts, sizeof(ts), ur->timestamp);
 	rfc3339(ex, sizeof(ex), ur->expires);
 	return (json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, "
-	    "s:s, s:s}",
+	    "s:s, s:s, s:o}",
 	    "id", ur->id, "cloister", ur->cloister, "project", ur->project,
 	    "cmd", ur->cmd, "cwd", ur->cwd, "timestamp", ts, "expires", ex,
 	    "why", ur->why, "rule", rule_json(ur), "program", ur->program,
-	    "program_note", ur->program_note));
+	    "program_note", ur->program_note, "program_flags",
+	    flags_json(ur->program_flags)));
 }
 
 static json_t *
@@ -388,6 +410,7 @@ ui_req_free(struct ui_req *ur)
 	free(ur->rule_file);
 	free(ur->program);
 	free(ur->program_note);
+	free(ur->program_flags);
 	free(ur);
 }
 
@@ -421,6 +444,7 @@ ui_added(struct imsg_dec *dec)
 	ur->rule_line = imsg_get_u32(dec);
 	ur->program = imsg_get_str(dec);
 	ur->program_note = imsg_get_str(dec);
+	ur->program_flags = imsg_get_str(dec);
 	if (imsg_dec_end(dec) == -1)
 		fatalx("bad request-added message");
 	TAILQ_INSERT_TAIL(&ui_reqs, ur, entry);

@@ -266,7 +266,7 @@ const NOT_COMMANDS = new Set(['for', 'select', 'case', 'function']);
  * deliberate step.  These are the red marks.
  */
 const HIGH = new Set(['hl-priv', 'hl-destroy', 'hl-path', 'hl-escape',
-    'hl-fetchrun']);
+    'hl-fetchrun', 'hl-exe']);
 const SAFE_PATHS = new Set(['/dev/null', '/dev/stdin', '/dev/stdout',
     '/dev/stderr', '/dev/tty', '/dev/zero']);
 const MAX_DEPTH = 4;
@@ -328,13 +328,22 @@ function pathCandidates(v) {
 	return (out);
 }
 
-function analyse(words, cwd) {
+function analyse(words, cwd, flags) {
 	const marks = [];
 	const findings = new Map();	/* text -> class */
 	const find = (cls, text) => {
 		if (!findings.has(text))
 			findings.set(text, cls);
 	};
+
+	/*
+	 * The program the daemon resolved lies in the worktree: the agent
+	 * wrote it, or can rewrite it, so whatever its name says, it runs
+	 * the agent's code.
+	 */
+	if ((flags || []).includes('worktree'))
+		find('hl-exe', 'the program is inside the worktree: the ' +
+		    'agent can change it');
 
 	/* $'…': what the escapes hide. */
 	const hidden = new Set();
@@ -997,7 +1006,7 @@ function addCard(req, fresh) {
 	q('project').textContent = req.project || '(none)';
 
 	const words = lexCanon(req.cmd);
-	const res = analyse(words, req.cwd);
+	const res = analyse(words, req.cwd, req.program_flags);
 	renderCommand(q('cmd-text'), req.cmd, res.marks);
 	const ul = q('findings');
 	for (const [text, cls] of res.findings) {

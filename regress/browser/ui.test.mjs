@@ -795,6 +795,33 @@ async function run(browser, problems) {
 		    ' approvals');
 	});
 
+	// A program inside the worktree runs the agent's code, whatever
+	// its name: a red mark like sudo's.
+	await step('a card for a program inside the worktree is high-risk: ' +
+	    'one click only opens the confirmation', async () => {
+		await noCards();
+		writeFileSync(path.join(WT, 'wt-tool'),
+		    '#!/bin/sh\necho wt-tool-ran\n', { mode: 0o755 });
+		const h = hostexec('./wt-tool');
+		const c = await cardFor(page, './wt-tool');
+		const n0 = approvals.length;
+		assert(await c.evaluate((li) => li.classList
+		    .contains('high-risk')), 'not marked high-risk');
+		assert(/inside the worktree/.test(await c.locator(
+		    '.finding.high').first().textContent()), 'no red mark');
+		assert(await c.locator('.approve-always').count() === 0,
+		    'it offers a lasting rule');
+		await until(async () => await c.locator('.approve')
+		    .isEnabled(), 'Approve to arm');
+		await c.locator('.approve').click();
+		await page.locator('#confirm').waitFor({ state: 'visible' });
+		assert(approvals.length === n0 && h.exitCode === null,
+		    'one click approved it');
+		await page.locator('#confirm-run').click();
+		assert(await exitOf(h) === 0, 'hostexec: ' + h.err);
+		assert(h.out === 'wt-tool-ran\n', 'output: ' + h.out);
+	});
+
 	// Scopes: for an hour (a grant, listed and revoked on the page),
 	// always (a rule in the project's file).
 	const grantRow = (text) => page.locator('#grants > li.grant',

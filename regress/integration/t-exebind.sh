@@ -95,6 +95,26 @@ SHOW=$("$GUARDIANCTL" show requests 2>&1)
 grep -q "program: $WT/tool (inside the worktree" <<<"$SHOW" &&
     ok "show requests names the program and flags it" ||
     not_ok "show requests names the program and flags it: $SHOW"
+[ "$(jq -c .program_flags <<<"$P")" = '["worktree"]' ] &&
+    ok "/pending lists the program's flags: [\"worktree\"]" ||
+    not_ok "/pending lists the program's flags: $P"
+# A program the agent can rewrite is high-risk: no lasting rule for it,
+# and guardianctl watch asks for a second key.
+out=$("$GUARDIANCTL" approve "$ID" --always 2>&1); rc=$?
+[ $rc -eq 1 ] && grep -q 'high-risk (program inside the worktree)' <<<"$out" &&
+    "$GUARDIANCTL" show requests | grep -q "^$ID " &&
+    ok "--always refused for a program inside the worktree, still pending" ||
+    not_ok "--always refused for a program inside the worktree ($rc: $out)"
+timeout 10 "$GUARDIANCTL" watch >"$T/watch.out" 2>&1 &
+WPID=$!
+n=0
+until grep -q "^$ID pending" "$T/watch.out" || [ $n -ge 100 ]; do
+	sleep 0.1; n=$((n + 1))
+done
+kill "$WPID" 2>/dev/null; wait "$WPID" 2>/dev/null
+grep -q "^$ID pending c1 ./tool arg (.*risk: program inside the worktree)" "$T/watch.out" &&
+    ok "guardianctl watch marks it a risk" ||
+    not_ok "guardianctl watch marks it a risk: $(cat "$T/watch.out")"
 wait_log "PENDING id=$ID .*exe=\"?$WT/tool\"? sha256=\"?[0-9a-f]{64}\"? exe_flags=\"?worktree" 10 &&
     ok "the PENDING record names the program, its SHA-256 and flags" ||
     not_ok "the PENDING record names the program, its SHA-256 and flags"

@@ -107,6 +107,31 @@ test_download_to_shell(void **state)
 	check("sh -c 'curl http://x || sh'", 0, "", "");
 }
 
+/* The program's flags, as the parent sends them. */
+static void
+test_program(void **state)
+{
+	char	 names[128];
+
+	strlcpy(names, "sudo", sizeof(names));
+	assert_int_equal(risk_program("worktree", names, sizeof(names)), 1);
+	assert_string_equal(names, "sudo, program inside the worktree");
+	names[0] = '\0';
+	assert_int_equal(risk_program("worktree,symlink", names,
+	    sizeof(names)), 1);
+	assert_string_equal(names, "program inside the worktree");
+	names[0] = '\0';
+	assert_int_equal(risk_program("symlink,worktree", names,
+	    sizeof(names)), 1);
+	names[0] = '\0';
+	assert_int_equal(risk_program("", names, sizeof(names)), 0);
+	assert_int_equal(risk_program("git,symlink", names, sizeof(names)),
+	    0);
+	assert_int_equal(risk_program("worktrees,xworktree", names,
+	    sizeof(names)), 0);
+	assert_string_equal(names, "");
+}
+
 int
 main(void)
 {
@@ -115,6 +140,7 @@ main(void)
 		cmocka_unit_test(test_privilege),
 		cmocka_unit_test(test_rm),
 		cmocka_unit_test(test_download_to_shell),
+		cmocka_unit_test(test_program),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

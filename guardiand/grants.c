@@ -50,6 +50,9 @@ TAILQ_HEAD(grant_list, grant_entry);
 static struct grant_list	 grants = TAILQ_HEAD_INITIALIZER(grants);
 static unsigned int		 ngrants;
 
+static void	 exe_id_set(struct exe_id *, const struct exe *);
+static int	 exe_id_same(const struct exe_id *, const struct exe *);
+
 /*
  * The approval page lists the grants: each made or used, each ended.
  * An event the ui child cannot take is lost, not the daemon.
@@ -106,6 +109,7 @@ grant_free(struct grant_entry *ge)
 	for (i = 0; i < ge->g.argc; i++)
 		free(ge->g.argv[i]);
 	free(ge->g.argv);
+	free(ge->g.exe.real);
 	free(ge->g.canon);
 	free(ge->g.cloister);
 	free(ge->g.project);
@@ -189,6 +193,7 @@ grant_add(const struct request *r, int approve, unsigned int secs,
 		if ((ge->g.argv[n] = strdup(r->argv[n])) == NULL)
 			fatal(NULL);
 	ge->g.argc = r->argc;
+	exe_id_set(&ge->g.exe, &r->exe);
 	ge->g.approve = approve;
 	if ((ge->g.canon = strdup(r->canon)) == NULL ||
 	    (ge->g.cloister = strdup(r->cloister)) == NULL ||
@@ -207,7 +212,8 @@ grant_add(const struct request *r, int approve, unsigned int secs,
 	evtimer_set(&ge->timer, grant_expired, ge);
 	if (audit_log("GRANT", r->id, r->project, r->cloister, r->canon,
 	    "grant", ge->g.id, "decision", approve ? "approve" : "deny",
-	    "worktree", r->worktree, "for", dur, "expires", expires,
+	    "worktree", r->worktree, "exe", ge->g.exe.real != NULL ?
+	    ge->g.exe.real : "", "for", dur, "expires", expires,
 	    "user", user, *ge->g.reason != '\0' ? "reason" : (char *)NULL,
 	    ge->g.reason, (char *)NULL) == -1) {
 		grant_free(ge);
@@ -225,10 +231,44 @@ grant_add(const struct request *r, int approve, unsigned int secs,
 }
 
 /*
+ * The identity of the program a grant was made for: the file, its
+ * place and times, its content's hash.  A program rewritten, replaced,
+ * or found elsewhere on PATH since is another program, and asks again.
+ */
+static void
+exe_id_set(struct exe_id *id, const struct exe *e)
+{
+	memset(id, 0, sizeof(*id));
+	if (e->real == NULL)
+		return;
+	if ((id->real = strdup(e->real)) == NULL)
+		fatal(NULL);
+	id->dev = e->dev;
+	id->ino = e->ino;
+	id->size = e->size;
+	id->mtime = e->mtime;
+	id->ctime = e->ctime;
+	strlcpy(id->hash, e->hash, sizeof(id->hash));
+}
+
+static int
+exe_id_same(const struct exe_id *id, const struct exe *e)
+{
+	if (id->real == NULL || e->real == NULL)
+		return (id->real == NULL && e->real == NULL);
+	return (strcmp(id->real, e->real) == 0 && id->dev == e->dev &&
+	    id->ino == e->ino && id->size == e->size &&
+	    id->mtime.tv_sec == e->mtime.tv_sec &&
+	    id->mtime.tv_nsec == e->mtime.tv_nsec &&
+	    id->ctime.tv_sec == e->ctime.tv_sec &&
+	    id->ctime.tv_nsec == e->ctime.tv_nsec &&
+	    strcmp(id->hash, e->hash) == 0);
+}
+
+/*
  * The grant that decides r, if any; its use is counted.  The same
- * argv, byte for byte, the same cloister and the same folder.
- * (A binding to the resolved executable's identity will be one more
- * field of the key, compared here.)
+ * argv, byte for byte, the same cloister, the same folder and the same
+ * program (exe_id_same()).
  */
 const struct grant *
 grant_match(const struct request *r)
@@ -245,7 +285,8 @@ grant_match(const struct request *r)
 		}
 		if (ge->g.argc != r->argc ||
 		    strcmp(ge->g.cloister, r->cloister) != 0 ||
-		    strcmp(ge->g.worktree, r->worktree) != 0)
+		    strcmp(ge->g.worktree, r->worktree) != 0 ||
+		    !exe_id_same(&ge->g.exe, &r->exe))
 			continue;
 		for (i = 0; i < r->argc; i++)
 			if (strcmp(ge->g.argv[i], r->argv[i]) != 0)

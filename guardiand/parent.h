@@ -301,7 +301,14 @@ struct grant {
 	char		*worktree;	/* the folder it runs in */
 	int		 argc;
 	char		**argv;		/* compared byte for byte */
-	/* The resolved executable's identity will join the key here. */
+	struct exe_id {			/* the resolved program, compared */
+		char		*real;	/* NULL: none was found */
+		dev_t		 dev;
+		ino_t		 ino;
+		off_t		 size;
+		struct timespec	 mtime, ctime;
+		char		 hash[65];
+	}		 exe;
 	char		*canon;
 	char		*reason;	/* a denial's, "" if none */
 	char		*user;		/* who made it */

@@ -25,6 +25,7 @@ hostexec:
   listen: "127.0.0.1:$UP"
   manual_approve:
     - pattern: "^printf "
+    - pattern: "^\\\\./tool$"
 YAML
 	gconf <<YAML
 guardian:
@@ -149,7 +150,7 @@ gid=$(echo "$out" | sed -n 's/.*; grant \([0-9a-f]*\) approves the same command 
     not_ok "approve --for 1m: approved, and a grant made (rc $rc: $out)"
 done_within g1 10 && [ "$(cat "$T/g1.out")" = granted ] &&
     ok "approve --for: the request ran" || not_ok "approve --for: the request ran"
-wait_audit " HOSTEXEC GRANT id=$id project=c1 cloister=c1 cmd=\"printf granted\" grant=$gid decision=approve worktree=\"$WT\" for=60s expires=[0-9TZ:-]+ user=\"local:[^\"]+\"" &&
+wait_audit " HOSTEXEC GRANT id=$id project=c1 cloister=c1 cmd=\"printf granted\" grant=$gid decision=approve worktree=\"$WT\" exe=\"?/usr/bin/printf\"? for=60s expires=[0-9TZ:-]+ user=\"local:[^\"]+\"" &&
     ok "GRANT audited" || not_ok "GRANT audited: $(grep GRANT "$AUD")"
 ask g2 "$TOK1" printf granted
 if done_within g2 10; then
@@ -189,6 +190,30 @@ ask g3 "$TOK1" printf granted
 done_within g3 10 && [ "$(cat "$T/g3.rc")" = 0 ] &&
     ok "back in the folder: the grant holds again" ||
     not_ok "back in the folder: the grant holds again"
+
+# The program is part of the key: the same words that now run another
+# file ask again.
+mkprog() {
+	printf '#!/bin/sh\necho %s\n' "$1" >"$WT/tool.new"
+	chmod +x "$WT/tool.new"
+	mv -f "$WT/tool.new" "$WT/tool"
+}
+mkprog tool-one
+ask x1 "$TOK1" ./tool
+xid=$(wait_pending_of c1)
+out=$(ctl approve "$xid" --for 1m); rc=$?
+xgid=$(echo "$out" | sed -n 's/.*; grant \([0-9a-f]*\) approves.*/\1/p')
+done_within x1 10 && [ "$(cat "$T/x1.out")" = tool-one ] &&
+    wait_audit " GRANT id=$xid .* grant=$xgid .* exe=\"?$WT/tool\"? for=60s" &&
+    ok "a grant for a program: GRANT names the program" ||
+    not_ok "a grant for a program: GRANT names the program (rc $rc: $out)"
+ask x2 "$TOK1" ./tool
+done_within x2 10 && [ "$(cat "$T/x2.out")" = tool-one ] &&
+    ok "the same program: runs without asking" ||
+    not_ok "the same program: runs without asking ($(cat "$T/x2.rc" "$T/x2.err" 2>/dev/null))"
+mkprog tool-two
+asks "the program replaced" x3 "$TOK1" ./tool
+ctl revoke "$xgid" >/dev/null
 
 # revoke: asked again.
 ctl revoke abc >/dev/null 2>&1; rc=$?

@@ -924,7 +924,7 @@ get_str(struct yfile *yf, struct ynode *v, const char *what)
 	return (v->s);
 }
 
-static void
+void
 get_duration(struct yfile *yf, struct ynode *v, const char *what,
     uint64_t *msp, int zero_ok)
 {
@@ -1730,7 +1730,7 @@ static const char *const guardian_keys[] = {
 	"default", "exec_timeout", "max_output", "env", "audit", "limits",
 	"cloisters", "control", "state_dir", "user", "ui_allow_remote",
 	"deny", "request_listen", "ui_listen", "ping_timeout", "check_timeout",
-	"confine", "trusted_path", NULL
+	"confine", "trusted_path", "notify", NULL
 };
 
 static int
@@ -1855,6 +1855,9 @@ conf_guardian(struct yfile *yf, struct ynode *sec)
 			break;
 		case 17:
 			conf_trusted_path(yf, v);
+			break;
+		case 18:
+			conf_notify(yf, v);
 			break;
 		}
 	}
@@ -2343,6 +2346,7 @@ config_load(const char *path, char **errs)
 	conf->exec_timeout = 30 * 60 * 1000;
 	conf->ping_timeout = 10 * 1000;
 	conf->check_timeout = 1000;
+	conf->notify_timeout = NOTIFY_TIMEOUT_DEFAULT;
 	conf->max_output = 16 * 1024 * 1024;
 	conf->env_pass_all = 1;
 	conf->audit_facility = LOG_AUTHPRIV;
@@ -2448,6 +2452,7 @@ config_free(struct config *conf)
 		cloister_free(c);
 	}
 	confine_conf_free(conf);
+	notify_conf_free(conf);
 	free_patterns(&conf->global);
 	while ((pc = RB_MIN(project_tree, &conf->projects)) != NULL) {
 		RB_REMOVE(project_tree, &conf->projects, pc);

@@ -172,6 +172,8 @@ struct config {
 	struct strlist		 env_pass;
 	int			 trusted_path_set;	/* else any */
 	struct strlist		 trusted_path;		/* realpath'd */
+	char			**notify_argv;		/* NULL: none */
+	uint64_t		 notify_timeout;	/* ms */
 	struct env_list		 env_set;
 	int			 audit_facility;	/* LOG_AUTHPRIV etc. */
 	char			*audit_file;		/* NULL: none */
@@ -275,6 +277,10 @@ void		 listen_addr_free(struct listen_addr *);
  * the policy child forms from them.
  */
 #define CONFIG_ARGS_MAX		16384
+/* guardian.notify: at most this many words, and this long (ms). */
+#define NOTIFY_ARGS_MAX		256
+#define NOTIFY_TIMEOUT_MAX	(10 * 60 * 1000)
+#define NOTIFY_TIMEOUT_DEFAULT	(10 * 1000)
 /* Cloister names: [A-Za-z0-9][A-Za-z0-9._-]{0,63}. */
 int		 config_valid_name(const char *);
 /*

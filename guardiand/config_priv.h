@@ -122,6 +122,12 @@ void		 conf_confine(struct yfile *, struct ynode *);
 void		 confine_check_rules(struct loader *);
 void		 confine_conf_free(struct config *);
 
+/* config_notify.c: guardian.notify. */
+void		 conf_notify(struct yfile *, struct ynode *);
+void		 notify_conf_free(struct config *);
+void		 get_duration(struct yfile *, struct ynode *, const char *,
+		    uint64_t *, int);
+
 /*
  * config_cloister.c: check a file of cloister's (config.yaml, or the
  * project file of yf->project) against cloister's schema, as

@@ -185,6 +185,12 @@ enum imsg_type {
 				   it did not start */
 	IMSG_SPAWN_EXITED,	/* u32 wait status of its first process */
 
+	/* parent -> spawner, answered by nothing (the spawner logs) */
+	IMSG_SPAWN_NOTIFY,	/* fd: the notifier (O_PATH); str request
+				   id, str its path, u32 time limit (ms),
+				   u32 argc, str arg..., u32 envc,
+				   str env... (guardian.notify) */
+
 	IMSG_MAX
 };
 

@@ -320,6 +320,14 @@ struct grant {
 const struct grant *grant_add(const struct request *, int, unsigned int,
 	    const char *, const char *, char *, size_t);
 const struct grant *grant_match(const struct request *);
+
+/* reqtable.c */
+uint32_t spawn_next(void);
+
+/* notify.c: guardian.notify, when a request starts waiting. */
+struct config;
+void	 notify_pending(const struct request *, const struct config *,
+	    char *const *);
 const struct grant *grant_find(const char *);
 int	 grant_revoke(const char *, const char *);
 void	 grant_cloister_gone(const char *, const char *);

@@ -1317,6 +1317,7 @@ req_verdict(struct imsg *imsg)
 	timer_set(r, conf->approval_timeout);
 	why_set(r);
 	ui_added(r);
+	notify_pending(r, conf, cmd_envp);
 	ui_where(where, sizeof(where));
 	snprintf(text, sizeof(text), "waiting for approval%s or with "
 	    "`%s approve %s` (request %s, expires in %llus)", where,
@@ -1434,12 +1435,25 @@ req_exe_check(struct request *r)
 	return (0);
 }
 
+/*
+ * A number for something the spawner starts (a command, a notifier),
+ * never 0, never reused: 0 once they run out.
+ */
+uint32_t
+spawn_next(void)
+{
+	if (next_spawn == UINT32_MAX)
+		return (0);
+	return (++next_spawn);
+}
+
 static void
 req_start(struct request *r, int automatic)
 {
 	struct imsg_enc	 enc;
 	struct stat	 st;
 	char		 text[512];
+	uint32_t	 id;
 	int		 i, envc, exefd;
 
 	if (!run_room(r)) {
@@ -1465,7 +1479,7 @@ req_start(struct request *r, int automatic)
 	 * Until it says the command runs (or not), the request holds
 	 * its slot.
 	 */
-	if (++next_spawn == 0) {
+	if ((id = spawn_next()) == 0) {
 		snprintf(text, sizeof(text), "cannot run %s: too many commands "
 		    "started", r->argv[0]);
 		req_audit(r, "SPAWN_FAIL", "reason", text, (char *)NULL);
@@ -1481,7 +1495,7 @@ req_start(struct request *r, int automatic)
 		req_deny(r, DENY_SPAWN, text);
 		return;
 	}
-	r->spawn_id = next_spawn;
+	r->spawn_id = id;
 	r->humane = !automatic;
 	imsg_enc_init(&enc);
 	imsg_put_str(&enc, r->worktree);

@@ -74,6 +74,7 @@
 #define SCAN_MS		500	/* who belongs to whom, while any runs */
 #define END_WAIT_MS	3000	/* at the end, for the trees to go */
 #define SPAWN_ARGS_MAX	65536
+#define NOTIFY_RUNNING	16	/* notifiers at once; more are not started */
 
 struct cmd {
 	TAILQ_ENTRY(cmd)	 entry;
@@ -86,6 +87,8 @@ struct cmd {
 	int64_t			 kill_at;	/* SIGKILL due (ms), 0 if not */
 	size_t			 nproc;		/* seen in /proc at the last look */
 	struct confine		*cf;		/* confined: its private tmp */
+	int			 notify;	/* a notifier, not a command */
+	char			 rid[REQ_ID_LEN + 1];	/* its request */
 };
 
 /* Without cgroups: a process seen in a command's tree (cmd 0: nobody's). */
@@ -108,11 +111,15 @@ static struct {
 	struct event		 ev_chld, ev_pdeath, tick;
 	int64_t			 tick_at;	/* when it is due, 0 if not */
 	int			 ended;
+	unsigned int		 nnotify;	/* notifiers running */
 } sp = { .cmds = TAILQ_HEAD_INITIALIZER(sp.cmds) };
 
 static void	 spawner_dispatch(int, short, void *);
 static void	 spawner_spawn(struct imsg *);
 static void	 spawner_kill(struct imsg *);
+static void	 spawner_notify(struct imsg *);
+struct cmd;
+static void	 notify_exited(struct cmd *, int);
 static void	 spawner_verbose(struct imsg *);
 static void	 spawner_sig(int, short, void *);
 static void	 spawner_ping(struct imsg *);
@@ -132,6 +139,7 @@ static const struct {
 } handlers[] = {
 	{ IMSG_SPAWN,		spawner_spawn },
 	{ IMSG_SPAWN_KILL,	spawner_kill },
+	{ IMSG_SPAWN_NOTIFY,	spawner_notify },
 	{ IMSG_VERBOSE,		spawner_verbose },
 	{ IMSG_PING,		spawner_ping },
 };
@@ -453,6 +461,8 @@ cmd_free(struct cmd *c)
 			    c->cf->tmpdir);
 		free(c->cf);
 	}
+	if (c->notify)
+		sp.nnotify--;
 	TAILQ_REMOVE(&sp.cmds, c, entry);
 	free(c);
 }
@@ -573,8 +583,13 @@ spawner_tick(int fd, short event, void *arg)
 			continue;
 		}
 		if (c->term_at != 0 && now >= c->term_at) {
-			log_debug("command %u: ended, stopping what it left",
-			    c->id);
+			if (c->notify && c->pid > 0)
+				log_warnx("notifier for request %s: still "
+				    "running at its time limit: stopped",
+				    c->rid);
+			else
+				log_debug("command %u: ended, stopping what "
+				    "it left", c->id);
 			c->term_at = 0;
 			cmd_stop(c, SPAWN_GRACE_MS, &v);
 		}
@@ -660,6 +675,10 @@ spawner_reap(void)
 		if (c == NULL)
 			continue;	/* an orphan: ours to reap */
 		c->pid = 0;
+		if (c->notify) {
+			notify_exited(c, status);
+			continue;
+		}
 		imsg_enc_init(&enc);
 		imsg_put_u32(&enc, (uint32_t)status);
 		if (imsgev_compose_enc(&sp.iev, IMSG_SPAWN_EXITED, c->id, -1,
@@ -709,10 +728,11 @@ spawn_child(const char *procs, int cgns, const struct confine *cf,
 		if (cgns && unshare(CLONE_NEWCGROUP) == -1)
 			goto fail;
 	}
-	if ((fd = open("/dev/null", O_RDONLY)) == -1 ||
+	/* A notifier's output goes nowhere (outfd, errfd -1). */
+	if ((fd = open("/dev/null", O_RDWR)) == -1 ||
 	    dup2(fd, STDIN_FILENO) == -1 ||
-	    dup2(outfd, STDOUT_FILENO) == -1 ||
-	    dup2(errfd, STDERR_FILENO) == -1)
+	    dup2(outfd != -1 ? outfd : fd, STDOUT_FILENO) == -1 ||
+	    dup2(errfd != -1 ? errfd : fd, STDERR_FILENO) == -1)
 		goto fail;
 	if (chdir(cwd) == -1)
 		goto fail;
@@ -786,14 +806,17 @@ cmd_start(struct cmd *c, int exefd, const char *prog, char **argv,
 	sigset_t	 all, old;
 	pid_t		 pid;
 
-	if (pipe2(outp, O_CLOEXEC) == -1 || pipe2(errp, O_CLOEXEC) == -1) {
+	/* outfd NULL: a notifier, whose output is discarded. */
+	if (outfd != NULL && (pipe2(outp, O_CLOEXEC) == -1 ||
+	    pipe2(errp, O_CLOEXEC) == -1)) {
 		e = errno;
 		goto done;
 	}
-	(void)fcntl(outp[0], F_SETPIPE_SZ, PIPE_SIZE);
+	if (outfd != NULL)
+		(void)fcntl(outp[0], F_SETPIPE_SZ, PIPE_SIZE);
 	/* The request child's ends only: the command's stay blocking. */
-	if (fcntl(outp[0], F_SETFL, O_NONBLOCK) == -1 ||
-	    fcntl(errp[0], F_SETFL, O_NONBLOCK) == -1) {
+	if (outfd != NULL && (fcntl(outp[0], F_SETFL, O_NONBLOCK) == -1 ||
+	    fcntl(errp[0], F_SETFL, O_NONBLOCK) == -1)) {
 		e = errno;
 		goto done;
 	}
@@ -832,9 +855,11 @@ cmd_start(struct cmd *c, int exefd, const char *prog, char **argv,
 		goto done;
 	}
 	c->pid = c->sid = pid;
-	*outfd = outp[0];
-	*errfd = errp[0];
-	outp[0] = errp[0] = -1;
+	if (outfd != NULL) {
+		*outfd = outp[0];
+		*errfd = errp[0];
+		outp[0] = errp[0] = -1;
+	}
  done:
 	if (e != 0 && c->cg[0] != '\0') {
 		(void)rmdir(c->cg);
@@ -1092,6 +1117,82 @@ spawner_spawn(struct imsg *imsg)
 	free(prog);
 	strv_free(argv);
 	strv_free(envp);
+}
+
+/*
+ * A notifier (guardian.notify): started as a command is, but with its
+ * output discarded and its own time limit, after which its tree is
+ * stopped.  The parent hears nothing back: what went wrong is logged.
+ * At most NOTIFY_RUNNING at once, so that notifiers that hang cannot
+ * pile up.
+ */
+static void
+spawner_notify(struct imsg *imsg)
+{
+	struct imsg_dec	 dec;
+	struct cmd	*c;
+	char		*rid, *prog = NULL, **argv = NULL, **envp = NULL;
+	char		 why[SPAWN_WHY_MAX + 1] = "";
+	uint32_t	 limit = 0, argc = 0, envc = 0;
+	int		 e;
+
+	imsg_dec_init(&dec, imsg);
+	rid = imsg_get_str(&dec);
+	if (rid != NULL)
+		prog = imsg_get_str(&dec);
+	if (prog != NULL) {
+		limit = imsg_get_u32(&dec);
+		if ((argv = strv_get(&dec, &argc)) != NULL)
+			envp = strv_get(&dec, &envc);
+	}
+	if (envp == NULL || imsg_dec_end(&dec) == -1 || argc == 0 ||
+	    strlen(rid) > REQ_ID_LEN || limit == 0 || imsg->fd == -1 ||
+	    imsg->hdr.peerid <= sp.last_id)
+		fatalx("bad notify message");
+	sp.last_id = imsg->hdr.peerid;
+	if (sp.nnotify >= NOTIFY_RUNNING) {
+		log_warnx("notifier for request %s: not started, %u still "
+		    "running", rid, sp.nnotify);
+		goto out;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		fatal(NULL);
+	c->id = imsg->hdr.peerid;
+	c->notify = 1;
+	strlcpy(c->rid, rid, sizeof(c->rid));
+	if ((e = cmd_start(c, imsg->fd, prog, argv, envp, "/", NULL, NULL,
+	    why, sizeof(why))) != 0) {
+		log_warnx("notifier for request %s: %s: %s", rid, prog,
+		    strerror(e));
+		free(c);
+		goto out;
+	}
+	TAILQ_INSERT_TAIL(&sp.cmds, c, entry);
+	sp.nnotify++;
+	log_debug("notifier for request %s: pid %d", rid, c->pid);
+	c->term_at = mono_now() + limit;
+	tick_schedule(limit);
+ out:
+	free(rid);
+	free(prog);
+	strv_free(argv);
+	strv_free(envp);
+}
+
+/* A notifier's first process ended: what it left goes at once. */
+static void
+notify_exited(struct cmd *c, int status)
+{
+	if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		log_warnx("notifier for request %s: exited with status %d",
+		    c->rid, WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		log_warnx("notifier for request %s: killed by signal %d",
+		    c->rid, WTERMSIG(status));
+	else
+		log_debug("notifier for request %s: done", c->rid);
+	c->term_at = 0;
+	cmd_stop(c, 0, NULL);
 }
 
 /*

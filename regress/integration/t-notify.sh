@@ -15,6 +15,7 @@ TOK2=notify-c2-token-0123456789
 TOK3=notify-c3-token-0123456789
 TOK4=notify-c4-token-0123456789
 TOK5=notify-c5-token-0123456789
+TOK6=notify-c6-token-0123456789
 
 # The notifier: records its environment and arguments, prints a lot
 # (which must go nowhere), exits with $T/status if there is one.
@@ -61,6 +62,7 @@ guardian:
     - {name: c3, worktree: "$WT", token: "$TOK3"}
     - {name: c4, worktree: "$WT", token: "$TOK4"}
     - {name: c5, worktree: "$WT", token: "$TOK5"}
+    - {name: c6, worktree: "$WT", token: "$TOK6"}
 YAML
 }
 write_gconf "$T/notifier" 10s
@@ -187,6 +189,53 @@ wait_log "notify: $T/nowhere: No such file" 20 &&
     ok "a missing notifier is logged" || not_ok "a missing notifier is logged"
 "$GUARDIANCTL" deny "$ID" >/dev/null
 done_within r5 20
+
+# The push-service example of guardiand.conf(5), as printed there, but
+# for its address: the command reaches the service whole, as data.
+HP=$(free_port)
+sed -n '/^A message to a push service/,/^\.Ed/p' "$TOP/guardiand/guardiand.conf.5" |
+    sed '1,/^\.Bd/d; /^\.Ed/d' |
+    sed "s|https://push.example.net/topic/guardiand|http://127.0.0.1:$HP/topic|" |
+    cat >"$T/push.yaml"
+grep -q "127.0.0.1:$HP" "$T/push.yaml" || not_ok "the example is in guardiand.conf(5)"
+{ grep -v '^guardian:' "$T/push.yaml" | sed -n '1,/^ *timeout:/p'
+  cat <<YAML
+  request_listen: ["127.0.0.1:$RP"]
+  cloisters:
+    - {name: c6, project: p6, worktree: "$WT", token: "$TOK6"}
+YAML
+} | { echo 'guardian:'; cat; } | gconf
+perl -MIO::Socket::INET -e '
+	my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1",
+	    LocalPort => $ARGV[0], Listen => 5, ReuseAddr => 1) or die "$!";
+	open(my $r, ">", "$ARGV[1].ready"); close($r);
+	my $c = $s->accept or die;
+	my ($hdr, $len) = ("", 0);
+	while (defined(my $l = <$c>)) {
+		last if $l eq "\r\n";
+		$hdr .= $l;
+		$len = $1 if $l =~ /^Content-Length: *(\d+)/i;
+	}
+	read($c, my $body, $len);
+	print $c "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+	open(my $f, ">", "$ARGV[1].tmp"); print $f "$hdr\n$body"; close($f);
+	rename("$ARGV[1].tmp", $ARGV[1]);' "$HP" "$T/push.got" &
+PUSHPID=$!
+wait_file "$T/push.got.ready"
+"$GUARDIANCTL" reload >/dev/null || not_ok "reload with the push example: $(cat "$T/guardiand.yaml")"
+ask r6 "$TOK6" printf '@/etc/passwd' 'a&b=c'
+ID=$(wait_pending_of c6)
+if wait_file "$T/push.got"; then
+	grep -q '^POST /topic ' "$T/push.got" &&
+	    tail -n 1 "$T/push.got" | grep -qx 'message=c6%3A+printf+%40%2Fetc%2Fpasswd+%27a%26b%3Dc%27' &&
+	    ok "the curl example of guardiand.conf(5) posts the command as data" ||
+	    not_ok "the curl example posts: $(cat "$T/push.got")"
+else
+	not_ok "the curl example of guardiand.conf(5) reaches the service"
+fi
+kill "$PUSHPID" 2>/dev/null
+"$GUARDIANCTL" deny "$ID" >/dev/null
+done_within r6 20
 
 # Configuration errors: file:line, and nothing changes.
 for bad in 'command: "notify-send hi"' 'command: []' 'timeout: "1h"' \

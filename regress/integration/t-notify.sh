@@ -21,7 +21,7 @@ TOK6=notify-c6-token-0123456789
 # (which must go nowhere), exits with $T/status if there is one.
 cat >"$T/notifier" <<SH
 #!/bin/sh
-env | grep '^GUARDIAND_' | sort >"$T/env.\$GUARDIAND_ID.tmp"
+env | grep -E '^GUARDIAND_(ID|CLOISTER|PROJECT|COMMAND)=' | sort >"$T/env.\$GUARDIAND_ID.tmp"
 printf '%s\n' "\$@" >"$T/args.\$GUARDIAND_ID"
 printf '%s\n' "\$PWD" >"$T/cwd.\$GUARDIAND_ID"
 printf '%s\n' "\$GUARDIAND_COMMAND" >"$T/cmd.\$GUARDIAND_ID"

@@ -61,7 +61,8 @@ LDFLAGS	+= $(LDPIE) $(HLDFLAGS)
 
 COMMON_SRCS	= common/log.c common/imsg.c common/imsgev.c common/canon.c \
 		  common/compat.c \
-		  common/frame.c common/risk.c common/sha256.c
+		  common/frame.c common/risk.c common/sha256.c \
+		  common/timeutil.c
 # Everything of the daemon but main() and the test hook.
 GUARDIAND_SRCS	= $(filter-out guardiand/guardiand.c guardiand/testhook.c, \
 		  $(wildcard guardiand/*.c))

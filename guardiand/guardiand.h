@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "imsgev.h"
+#include "timeutil.h"
 
 #define GUARDIAND_VERSION	"0.1"	/* the one place it is said */
 #define GUARDIAND_USER_AGENT	"guardiand"
@@ -309,11 +310,6 @@ __attribute__((__noreturn__)) void policy_main(void);
 
 /* netchild.c */
 __attribute__((__noreturn__)) void netchild_main(enum role);
-
-/* Wall-clock milliseconds since the epoch. */
-int64_t	 now_ms(void);
-/* Monotonic milliseconds. */
-int64_t	 mono_now_ms(void);
 
 /*
  * uisession.c: what is wrong with an approval UI session's id, csrf,

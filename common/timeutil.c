@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "guardiand.h"
+#include "timeutil.h"
 
 /* Wall-clock milliseconds: what timestamps and expiry times are in. */
 int64_t
@@ -37,4 +37,18 @@ mono_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/*
+ * Monotonic milliseconds since a clock_gettime(CLOCK_MONOTONIC) reading:
+ * how long something that kept its start as a timespec has taken.
+ */
+int64_t
+mono_since_ms(const struct timespec *since)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)(ts.tv_sec - since->tv_sec) * 1000 +
+	    (ts.tv_nsec - since->tv_nsec) / 1000000);
 }

@@ -176,6 +176,17 @@ statefile_line(FILE *fp, const char *path, size_t max, char **linep,
 }
 
 int
+statefile_fields(char *line, char **f, int nf)
+{
+	int	 i;
+
+	for (i = 0; i < nf; i++)
+		if ((f[i] = strsep(&line, "\t")) == NULL)
+			return (-1);
+	return (line == NULL ? 0 : -1);
+}
+
+int
 statefile_open(const char *path, FILE **fpp, char *err, size_t errlen)
 {
 	struct stat	 st;

@@ -224,14 +224,10 @@ uisession_count(void)
 static int
 parse_line(char *line, uint32_t *prevnum, int64_t now, const char **why)
 {
-	char		*f[4], *p = line;
+	char		*f[4];
 	long long	 num, expires;
-	int		 i;
 
-	for (i = 0; i < 4; i++)
-		if ((f[i] = strsep(&p, "\t")) == NULL)
-			break;
-	if (i < 4 || p != NULL) {
+	if (statefile_fields(line, f, 4) == -1) {
 		*why = "expected 4 tab-separated fields";
 		return (-1);
 	}

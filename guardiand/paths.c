@@ -32,6 +32,29 @@
  * guardiand and guardianctl so both find the same control socket.
  */
 
+/* dir and those above it, created 0700 where missing. */
+int
+mkdirs(const char *dir)
+{
+	char	 tmp[PATH_MAX], *p;
+
+	if (strlcpy(tmp, dir, sizeof(tmp)) >= sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	for (p = tmp + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0700) == -1 && errno != EEXIST)
+			return (-1);
+		*p = '/';
+	}
+	if (mkdir(tmp, 0700) == -1 && errno != EEXIST)
+		return (-1);
+	return (0);
+}
+
 /*
  * A directory of ours that nobody else may have planted: it must be
  * a real directory (not a link), owned by us, mode 0700.

@@ -36,6 +36,8 @@ char	*runtime_dir(const char *, int);
 char	*runtime_path(const char *, const char *, int);
 char	*runtime_path_peek(const char *, const char *);
 char	*state_dir(void);
+/* mkdir -p, mode 0700: 0, or -1 with errno. */
+int	 mkdirs(const char *);
 char	*ctl_command(const char *);
 
 #endif /* PATHS_H */

@@ -27,6 +27,7 @@
 
 #include "log.h"
 #include "parent.h"
+#include "paths.h"
 
 /*
  * The parent's state files (DESIGN 6.6): the registered cloisters,
@@ -42,24 +43,11 @@ static int
 mkstatedir(const char *dir)
 {
 	struct stat	 st;
-	char		 tmp[PATH_MAX], *p;
 
-	if (strlcpy(tmp, dir, sizeof(tmp)) >= sizeof(tmp)) {
-		errno = ENAMETOOLONG;
-		return (-1);
-	}
-	for (p = tmp + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0700) == -1 && errno != EEXIST)
-			return (-1);
-		*p = '/';
-	}
-	if (mkdir(tmp, 0700) == -1 && errno != EEXIST)
+	if (mkdirs(dir) == -1)
 		return (-1);
 	/* Ours, and nobody else's to write into. */
-	if (lstat(tmp, &st) == -1)
+	if (lstat(dir, &st) == -1)
 		return (-1);
 	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
 	    (st.st_mode & 022) != 0) {

@@ -89,15 +89,21 @@ sfree(char *s)
 }
 
 int
-uisession_secret(const char *s)
+lowerhex(const char *s, size_t len)
 {
 	size_t	 i;
 
-	for (i = 0; i < UI_SECRET_LEN; i++)
+	for (i = 0; i < len; i++)
 		if (!((s[i] >= '0' && s[i] <= '9') ||
 		    (s[i] >= 'a' && s[i] <= 'f')))
 			return (0);
 	return (s[i] == '\0');
+}
+
+int
+uisession_secret(const char *s)
+{
+	return (lowerhex(s, UI_SECRET_LEN));
 }
 
 /* Decimal digits, no sign, no leading zero, at most max: else -1. */

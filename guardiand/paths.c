@@ -57,17 +57,18 @@ mkdirs(const char *dir)
 
 /*
  * A directory of ours that nobody else may have planted: it must be
- * a real directory (not a link), owned by us, mode 0700.
+ * a real directory (not a link), owned by us, none of the mode bits
+ * in deny set.
  */
-static int
-dir_is_ours(const char *path)
+int
+dir_is_ours(const char *path, mode_t deny)
 {
 	struct stat	 st;
 
 	if (lstat(path, &st) == -1)
 		return (-1);
 	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 077) != 0) {
+	    (st.st_mode & deny) != 0) {
 		errno = EPERM;
 		return (-1);
 	}
@@ -96,7 +97,7 @@ runtime_base(int create)
 	if (asprintf(&base, "/tmp/guardiand-%u", (unsigned)geteuid()) == -1)
 		return (NULL);
 	if ((create && mkdir(base, 0700) == -1 && errno != EEXIST) ||
-	    dir_is_ours(base) == -1) {
+	    dir_is_ours(base, 077) == -1) {
 		free(base);
 		return (NULL);
 	}
@@ -120,7 +121,7 @@ runtime_dir(const char *name, int create)
 	if (dir == NULL)
 		return (NULL);
 	if ((create && mkdir(dir, 0700) == -1 && errno != EEXIST) ||
-	    dir_is_ours(dir) == -1) {
+	    dir_is_ours(dir, 077) == -1) {
 		free(dir);
 		return (NULL);
 	}

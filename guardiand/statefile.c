@@ -42,19 +42,10 @@
 static int
 mkstatedir(const char *dir)
 {
-	struct stat	 st;
-
 	if (mkdirs(dir) == -1)
 		return (-1);
 	/* Ours, and nobody else's to write into. */
-	if (lstat(dir, &st) == -1)
-		return (-1);
-	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 022) != 0) {
-		errno = EPERM;
-		return (-1);
-	}
-	return (0);
+	return (dir_is_ours(dir, 022));
 }
 
 int

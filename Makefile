@@ -160,7 +160,8 @@ $(O)/guardianctl: $(O)/obj/guardianctl/guardianctl.o \
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # hostexec links libc only.
-HOSTEXEC_SRCS = hostexec/hostexec.c common/frame.c common/canon.c
+HOSTEXEC_SRCS = hostexec/hostexec.c common/frame.c common/canon.c \
+		common/timeutil.c
 $(O)/hostexec: $(patsubst %.c,$(O)/obj/%.o,$(HOSTEXEC_SRCS))
 	$(CC) $(LDFLAGS) -o $@ $^
 
@@ -168,7 +169,7 @@ $(O)/hostexec: $(patsubst %.c,$(O)/obj/%.o,$(HOSTEXEC_SRCS))
 # any image.  Built where musl is (Debian: musl-tools, a dependency);
 # elsewhere make says so and goes on with the dynamic one.
 $(O)/hostexec-static: $(HOSTEXEC_SRCS) common/frame.h \
-    common/canon.h $(O)/.deps
+    common/canon.h common/timeutil.h $(O)/.deps
 	@if command -v musl-gcc >/dev/null; then \
 		echo "musl-gcc -static -o $@"; \
 		musl-gcc -static -Os -Wall -Wextra -Werror -std=gnu11 \

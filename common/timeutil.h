@@ -22,10 +22,10 @@
 struct timespec;
 
 /*
- * timeutil.c, for guardiand and guardianctl: now_ms(), wall-clock
- * milliseconds since the epoch; mono_now_ms(), monotonic milliseconds;
- * mono_since_ms(since), the monotonic milliseconds since a
- * CLOCK_MONOTONIC reading.
+ * timeutil.c, for guardiand, guardianctl and hostexec (libc only):
+ * now_ms(), wall-clock milliseconds since the epoch; mono_now_ms(),
+ * monotonic milliseconds; mono_since_ms(since), the monotonic
+ * milliseconds since a CLOCK_MONOTONIC reading.
  */
 int64_t	 now_ms(void);
 int64_t	 mono_now_ms(void);

@@ -1155,7 +1155,17 @@ conf_patterns(struct yfile *yf, struct ynode *v, const char *what,
 	}
 }
 
-static const char *const request_keys[] = { "listen", "timeout", NULL };
+enum request_key {
+	RQ_LISTEN,
+	RQ_TIMEOUT,
+	RQ_NKEYS
+};
+
+static const char *const request_keys[RQ_NKEYS + 1] = {
+	[RQ_LISTEN] = "listen",
+	[RQ_TIMEOUT] = "timeout",
+	[RQ_NKEYS] = NULL
+};
 
 /* cloister's request section: checked against its schema already. */
 static void
@@ -1171,12 +1181,12 @@ conf_request(struct yfile *yf, struct ynode *sec)
 		switch (next_pair(yf, sec, &i, NULL, request_keys, 0, &v)) {
 		case -1:
 			return;
-		case 0:
+		case RQ_LISTEN:
 			ld->cl_request_set = 1;
 			add_listen(yf, v, "request.listen",
 			    &ld->cl_request_listen);
 			break;
-		case 1:
+		case RQ_TIMEOUT:
 			get_duration(yf, v, "request.timeout",
 			    &ld->conf->approval_timeout, 0);
 			break;
@@ -1185,8 +1195,18 @@ conf_request(struct yfile *yf, struct ynode *sec)
 }
 
 /* cloister's hostexec section, of config.yaml or of a project file. */
-static const char *const hostexec_keys[] = {
-	"auto_approve", "manual_approve", "listen", NULL
+enum hostexec_key {
+	HX_AUTO_APPROVE,
+	HX_MANUAL_APPROVE,
+	HX_LISTEN,
+	HX_NKEYS
+};
+
+static const char *const hostexec_keys[HX_NKEYS + 1] = {
+	[HX_AUTO_APPROVE] = "auto_approve",
+	[HX_MANUAL_APPROVE] = "manual_approve",
+	[HX_LISTEN] = "listen",
+	[HX_NKEYS] = NULL
 };
 
 static void
@@ -1201,20 +1221,22 @@ conf_hostexec(struct yfile *yf, struct ynode *sec, struct patterns *pats)
 		return;
 	while ((k = next_pair(yf, sec, &i, NULL, hostexec_keys, 0,
 	    &v)) != -1) {
-		switch (k) {
-		case 0:
+		switch ((enum hostexec_key)k) {
+		case HX_AUTO_APPROVE:
 			conf_patterns(yf, v, "hostexec.auto_approve",
 			    &pats->kind[PAT_AUTO]);
 			break;
-		case 1:
+		case HX_MANUAL_APPROVE:
 			conf_patterns(yf, v, "hostexec.manual_approve",
 			    &pats->kind[PAT_MANUAL]);
 			break;
-		case 2:
+		case HX_LISTEN:
 			/* Not in project files: cloister_check said so. */
 			ld->cl_ui_set = 1;
 			add_listen(yf, v, "hostexec.listen",
 			    &ld->cl_ui_listen);
+			break;
+		case HX_NKEYS:
 			break;
 		}
 	}

@@ -61,7 +61,8 @@ LDFLAGS	+= $(LDPIE) $(HLDFLAGS)
 
 COMMON_SRCS	= common/log.c common/imsg.c common/imsgev.c common/canon.c \
 		  common/compat.c \
-		  common/frame.c common/risk.c common/sha256.c
+		  common/frame.c common/risk.c common/sha256.c \
+		  common/timeutil.c
 # Everything of the daemon but main() and the test hook.
 GUARDIAND_SRCS	= $(filter-out guardiand/guardiand.c guardiand/testhook.c, \
 		  $(wildcard guardiand/*.c))
@@ -159,7 +160,8 @@ $(O)/guardianctl: $(O)/obj/guardianctl/guardianctl.o \
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # hostexec links libc only.
-HOSTEXEC_SRCS = hostexec/hostexec.c common/frame.c common/canon.c
+HOSTEXEC_SRCS = hostexec/hostexec.c common/frame.c common/canon.c \
+		common/timeutil.c
 $(O)/hostexec: $(patsubst %.c,$(O)/obj/%.o,$(HOSTEXEC_SRCS))
 	$(CC) $(LDFLAGS) -o $@ $^
 
@@ -167,7 +169,7 @@ $(O)/hostexec: $(patsubst %.c,$(O)/obj/%.o,$(HOSTEXEC_SRCS))
 # any image.  Built where musl is (Debian: musl-tools, a dependency);
 # elsewhere make says so and goes on with the dynamic one.
 $(O)/hostexec-static: $(HOSTEXEC_SRCS) common/frame.h \
-    common/canon.h $(O)/.deps
+    common/canon.h common/timeutil.h $(O)/.deps
 	@if command -v musl-gcc >/dev/null; then \
 		echo "musl-gcc -static -o $@"; \
 		musl-gcc -static -Os -Wall -Wextra -Werror -std=gnu11 \

@@ -40,12 +40,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "control.h"
 #include "guardianctl.h"
 #include "imsg.h"
+#include "timeutil.h"
 
 #define INERT_MS	1000	/* a selection acts after this long */
 #define CALL_TIMEOUT	(15 * 1000)
@@ -97,24 +97,6 @@ static struct {
 } w = { .reqs = TAILQ_HEAD_INITIALIZER(w.reqs) };
 
 static volatile sig_atomic_t	 quit, resized;
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
-static int64_t
-wall_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
 
 static void
 on_signal(int sig)
@@ -314,7 +296,7 @@ put_line(FILE *out, int row, const char *fmt, ...)
 static int
 armed(void)
 {
-	return (find(w.sel) != NULL && mono_ms() - w.armed_at >= INERT_MS);
+	return (find(w.sel) != NULL && mono_now_ms() - w.armed_at >= INERT_MS);
 }
 
 static void
@@ -325,7 +307,7 @@ draw(void)
 	char		*buf = NULL, left[32], head[64];
 	size_t		 len = 0;
 	int		 row, listrows, first = 0, i, n, used;
-	int64_t		 now = wall_ms();
+	int64_t		 now = now_ms();
 
 	if ((out = open_memstream(&buf, &len)) == NULL)
 		die("%s", strerror(errno));
@@ -514,7 +496,7 @@ decide(int approve, const char *id, uint32_t secs, const char *reason)
 static void
 changed(void)
 {
-	w.armed_at = mono_ms();
+	w.armed_at = mono_now_ms();
 	if (w.mode == MODE_CONFIRM) {
 		w.mode = MODE_LIST;
 		status("the list changed: not approved; look again");
@@ -535,7 +517,7 @@ move(int down)
 	if (to == NULL)
 		return;
 	strlcpy(w.sel, to->id, sizeof(w.sel));
-	w.armed_at = mono_ms();
+	w.armed_at = mono_now_ms();
 	w.status[0] = '\0';
 }
 
@@ -660,7 +642,7 @@ plain_added(const struct wreq *r)
 	    (folder = sanitize(r->folder)) == NULL ||
 	    (cl = sanitize(r->cloister)) == NULL)
 		die("%s", strerror(errno));
-	fmt_left(left, sizeof(left), r->expires - wall_ms());
+	fmt_left(left, sizeof(left), r->expires - now_ms());
 	printf("%s pending %s %s%s (in %s, %s left%s%s)\n", r->id, cl, cmd,
 	    r->cmdlen > strlen(r->cmd) ? " ..." : "", folder, left,
 	    r->nrisk ? ", risk: " : "", r->nrisk ? r->risks : "");
@@ -806,13 +788,13 @@ watch(const char *sock)
 	pfd[1].events = POLLIN;
 	while (!quit) {
 		if (w.tty && (resized || dirty || armed() != was_armed ||
-		    mono_ms() - last >= 1000)) {
+		    mono_now_ms() - last >= 1000)) {
 			if (resized)
 				term_size();
 			resized = 0;
 			dirty = 0;
 			was_armed = armed();
-			last = mono_ms();
+			last = mono_now_ms();
 			draw();
 		}
 		rv = poll(pfd, w.tty ? 2 : 1, w.tty ? 100 : -1);

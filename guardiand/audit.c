@@ -68,6 +68,7 @@
 #include "canon.h"
 #include "log.h"
 #include "parent.h"
+#include "paths.h"
 
 #define AUDIT_MAX		(512 * 1024)	/* a file record, all in */
 #define AUDIT_SYSLOG_MAX	(16 * 1024)	/* what syslog gets */
@@ -268,17 +269,7 @@ mkparents(const char *path)
 	if ((p = strrchr(dir, '/')) == NULL || p == dir)
 		return (-1);
 	*p = '\0';
-	for (p = dir + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0700) == -1 && errno != EEXIST)
-			return (-1);
-		*p = '/';
-	}
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
-		return (-1);
-	return (0);
+	return (mkdirs(dir));
 }
 
 /*

@@ -1155,7 +1155,17 @@ conf_patterns(struct yfile *yf, struct ynode *v, const char *what,
 	}
 }
 
-static const char *const request_keys[] = { "listen", "timeout", NULL };
+enum request_key {
+	RQ_LISTEN,
+	RQ_TIMEOUT,
+	RQ_NKEYS
+};
+
+static const char *const request_keys[RQ_NKEYS + 1] = {
+	[RQ_LISTEN] = "listen",
+	[RQ_TIMEOUT] = "timeout",
+	[RQ_NKEYS] = NULL
+};
 
 /* cloister's request section: checked against its schema already. */
 static void
@@ -1171,12 +1181,12 @@ conf_request(struct yfile *yf, struct ynode *sec)
 		switch (next_pair(yf, sec, &i, NULL, request_keys, 0, &v)) {
 		case -1:
 			return;
-		case 0:
+		case RQ_LISTEN:
 			ld->cl_request_set = 1;
 			add_listen(yf, v, "request.listen",
 			    &ld->cl_request_listen);
 			break;
-		case 1:
+		case RQ_TIMEOUT:
 			get_duration(yf, v, "request.timeout",
 			    &ld->conf->approval_timeout, 0);
 			break;
@@ -1185,8 +1195,18 @@ conf_request(struct yfile *yf, struct ynode *sec)
 }
 
 /* cloister's hostexec section, of config.yaml or of a project file. */
-static const char *const hostexec_keys[] = {
-	"auto_approve", "manual_approve", "listen", NULL
+enum hostexec_key {
+	HX_AUTO_APPROVE,
+	HX_MANUAL_APPROVE,
+	HX_LISTEN,
+	HX_NKEYS
+};
+
+static const char *const hostexec_keys[HX_NKEYS + 1] = {
+	[HX_AUTO_APPROVE] = "auto_approve",
+	[HX_MANUAL_APPROVE] = "manual_approve",
+	[HX_LISTEN] = "listen",
+	[HX_NKEYS] = NULL
 };
 
 static void
@@ -1201,20 +1221,22 @@ conf_hostexec(struct yfile *yf, struct ynode *sec, struct patterns *pats)
 		return;
 	while ((k = next_pair(yf, sec, &i, NULL, hostexec_keys, 0,
 	    &v)) != -1) {
-		switch (k) {
-		case 0:
+		switch ((enum hostexec_key)k) {
+		case HX_AUTO_APPROVE:
 			conf_patterns(yf, v, "hostexec.auto_approve",
 			    &pats->kind[PAT_AUTO]);
 			break;
-		case 1:
+		case HX_MANUAL_APPROVE:
 			conf_patterns(yf, v, "hostexec.manual_approve",
 			    &pats->kind[PAT_MANUAL]);
 			break;
-		case 2:
+		case HX_LISTEN:
 			/* Not in project files: cloister_check said so. */
 			ld->cl_ui_set = 1;
 			add_listen(yf, v, "hostexec.listen",
 			    &ld->cl_ui_listen);
+			break;
+		case HX_NKEYS:
 			break;
 		}
 	}
@@ -1339,8 +1361,20 @@ static const struct {
 	{ "local7", LOG_LOCAL7 },
 };
 
-static const char *const audit_keys[] = {
-	"syslog", "file", "on_failure", "syslog_required", NULL
+enum audit_key {
+	AU_SYSLOG,
+	AU_FILE,
+	AU_ON_FAILURE,
+	AU_SYSLOG_REQUIRED,
+	AU_NKEYS
+};
+
+static const char *const audit_keys[AU_NKEYS + 1] = {
+	[AU_SYSLOG] = "syslog",
+	[AU_FILE] = "file",
+	[AU_ON_FAILURE] = "on_failure",
+	[AU_SYSLOG_REQUIRED] = "syslog_required",
+	[AU_NKEYS] = NULL
 };
 
 static void
@@ -1357,12 +1391,12 @@ conf_audit(struct yfile *yf, struct ynode *sec)
 		return;
 	while ((k = next_pair(yf, sec, &i, "section `guardian.audit`",
 	    audit_keys, 0, &v)) != -1) {
-		if (k == 1) {
+		if (k == AU_FILE) {
 			set_path(yf, v, "guardian.audit.file",
 			    &conf->audit_file);
 			continue;
 		}
-		if (k == 2) {
+		if (k == AU_ON_FAILURE) {
 			if ((s = get_str(yf, v, "guardian.audit.on_failure")) ==
 			    NULL)
 				continue;
@@ -1377,7 +1411,7 @@ conf_audit(struct yfile *yf, struct ynode *sec)
 				    esc(s, v->len, eb));
 			continue;
 		}
-		if (k == 3) {
+		if (k == AU_SYSLOG_REQUIRED) {
 			get_bool(yf, v, "guardian.audit.syslog_required",
 			    &conf->audit_syslog_required);
 			continue;
@@ -1506,7 +1540,7 @@ conf_limits(struct yfile *yf, struct ynode *sec)
 }
 
 static void
-cloister_free(struct cloister_conf *c)
+cloister_conf_free(struct cloister_conf *c)
 {
 	if (c == NULL)
 		return;
@@ -1591,8 +1625,22 @@ read_token(struct yfile *yf, int line, const char *name, const char *path)
 	return (tok);
 }
 
-static const char *const cloister_keys[] = {
-	"name", "project", "worktree", "token", "token_file", NULL
+enum cloister_key {
+	CL_NAME,
+	CL_PROJECT,
+	CL_WORKTREE,
+	CL_TOKEN,
+	CL_TOKEN_FILE,
+	CL_NKEYS
+};
+
+static const char *const cloister_keys[CL_NKEYS + 1] = {
+	[CL_NAME] = "name",
+	[CL_PROJECT] = "project",
+	[CL_WORKTREE] = "worktree",
+	[CL_TOKEN] = "token",
+	[CL_TOKEN_FILE] = "token_file",
+	[CL_NKEYS] = NULL
 };
 
 static void
@@ -1600,7 +1648,7 @@ conf_cloister(struct yfile *yf, struct ynode *ent)
 {
 	struct config		*conf = yf->ld->conf;
 	struct cloister_conf	*c, *o;
-	struct ynode		*v, *f[5] = { NULL };
+	struct ynode		*v, *f[CL_NKEYS] = { NULL };
 	const char		*s, *label = "?";
 	char			 eb[ESCBUF], lbl[ESCBUF];
 	size_t			 i = 0;
@@ -1622,52 +1670,55 @@ conf_cloister(struct yfile *yf, struct ynode *ent)
 	c = xcalloc(1, sizeof(*c));
 	c->file = xstrdup(yf->path);
 	c->line = ent->line;
-	if (f[0] == NULL)
+	if (f[CL_NAME] == NULL)
 		yerr(yf->ld, yf->path, ent->line, "cloister without `name`");
-	else if ((s = get_str(yf, f[0], "guardian.cloisters.name")) !=
+	else if ((s = get_str(yf, f[CL_NAME], "guardian.cloisters.name")) !=
 	    NULL) {
-		label = esc(s, f[0]->len, lbl);
+		label = esc(s, f[CL_NAME]->len, lbl);
 		if (config_valid_name(s))
 			c->name = xstrdup(s);
 		else
-			yerr(yf->ld, yf->path, f[0]->line, "bad cloister name "
-			    "\"%s\": want [A-Za-z0-9][A-Za-z0-9._-]{0,63}",
-			    esc(s, f[0]->len, eb));
+			yerr(yf->ld, yf->path, f[CL_NAME]->line, "bad cloister "
+			    "name \"%s\": want [A-Za-z0-9][A-Za-z0-9._-]{0,63}",
+			    esc(s, f[CL_NAME]->len, eb));
 	}
-	if (f[1] != NULL &&
-	    (s = get_str(yf, f[1], "guardian.cloisters.project")) != NULL) {
+	if (f[CL_PROJECT] != NULL && (s = get_str(yf, f[CL_PROJECT],
+	    "guardian.cloisters.project")) != NULL) {
 		if (config_valid_project(s))
 			c->project = xstrdup(s);
 		else
-			yerr(yf->ld, yf->path, f[1]->line, "cloister `%s`: bad "
-			    "project name \"%s\": want %s", label,
-			    esc(s, f[1]->len, eb), CONFIG_PROJECT_RULE);
+			yerr(yf->ld, yf->path, f[CL_PROJECT]->line, "cloister "
+			    "`%s`: bad project name \"%s\": want %s", label,
+			    esc(s, f[CL_PROJECT]->len, eb),
+			    CONFIG_PROJECT_RULE);
 	}
-	if (c->project == NULL && f[1] == NULL && c->name != NULL)
+	if (c->project == NULL && f[CL_PROJECT] == NULL && c->name != NULL)
 		c->project = xstrdup(c->name);
-	if (f[2] == NULL)
+	if (f[CL_WORKTREE] == NULL)
 		yerr(yf->ld, yf->path, ent->line, "cloister `%s`: `worktree` "
 		    "is required", label);
 	else
-		c->worktree = get_path(yf, f[2], "guardian.cloisters.worktree");
-	if (f[3] != NULL && f[4] != NULL)
+		c->worktree = get_path(yf, f[CL_WORKTREE],
+		    "guardian.cloisters.worktree");
+	if (f[CL_TOKEN] != NULL && f[CL_TOKEN_FILE] != NULL)
 		yerr(yf->ld, yf->path, ent->line, "cloister `%s`: `token` and "
 		    "`token_file` are mutually exclusive", label);
-	else if (f[3] == NULL && f[4] == NULL)
+	else if (f[CL_TOKEN] == NULL && f[CL_TOKEN_FILE] == NULL)
 		yerr(yf->ld, yf->path, ent->line, "cloister `%s`: `token` or "
 		    "`token_file` is required", label);
-	else if (f[3] != NULL) {
-		s = get_str(yf, f[3], "guardian.cloisters.token");
+	else if (f[CL_TOKEN] != NULL) {
+		s = get_str(yf, f[CL_TOKEN], "guardian.cloisters.token");
 		if (s != NULL && config_valid_token(s))
 			c->token = xstrdup(s);
 		else if (s != NULL)
-			yerr(yf->ld, yf->path, f[3]->line, "cloister `%s`: the "
-			    "token must be %d to %d printable ASCII "
+			yerr(yf->ld, yf->path, f[CL_TOKEN]->line, "cloister "
+			    "`%s`: the token must be %d to %d printable ASCII "
 			    "characters without blanks", label,
 			    CONFIG_TOKEN_MIN, CONFIG_TOKEN_MAX);
-	} else if ((c->token_file = get_path(yf, f[4],
+	} else if ((c->token_file = get_path(yf, f[CL_TOKEN_FILE],
 	    "guardian.cloisters.token_file")) != NULL)
-		c->token = read_token(yf, f[4]->line, label, c->token_file);
+		c->token = read_token(yf, f[CL_TOKEN_FILE]->line, label,
+		    c->token_file);
 
 	if (c->name != NULL) {
 		TAILQ_FOREACH(o, &conf->cloisters, entry)
@@ -1685,7 +1736,7 @@ conf_cloister(struct yfile *yf, struct ynode *ent)
 	}
 	/* Only a cloister without any error is registered. */
 	if (yf->ld->nerr != nerr)
-		cloister_free(c);
+		cloister_conf_free(c);
 	else
 		TAILQ_INSERT_TAIL(&conf->cloisters, c, entry);
 }
@@ -1726,11 +1777,50 @@ conf_trusted_path(struct yfile *yf, struct ynode *v)
 	}
 }
 
-static const char *const guardian_keys[] = {
-	"default", "exec_timeout", "max_output", "env", "audit", "limits",
-	"cloisters", "control", "state_dir", "user", "ui_allow_remote",
-	"deny", "request_listen", "ui_listen", "ping_timeout", "check_timeout",
-	"confine", "trusted_path", "notify", NULL
+enum guardian_key {
+	G_DEFAULT,
+	G_EXEC_TIMEOUT,
+	G_MAX_OUTPUT,
+	G_ENV,
+	G_AUDIT,
+	G_LIMITS,
+	G_CLOISTERS,
+	G_CONTROL,
+	G_STATE_DIR,
+	G_USER,
+	G_UI_ALLOW_REMOTE,
+	G_DENY,
+	G_REQUEST_LISTEN,
+	G_UI_LISTEN,
+	G_PING_TIMEOUT,
+	G_CHECK_TIMEOUT,
+	G_CONFINE,
+	G_TRUSTED_PATH,
+	G_NOTIFY,
+	G_NKEYS
+};
+
+static const char *const guardian_keys[G_NKEYS + 1] = {
+	[G_DEFAULT] = "default",
+	[G_EXEC_TIMEOUT] = "exec_timeout",
+	[G_MAX_OUTPUT] = "max_output",
+	[G_ENV] = "env",
+	[G_AUDIT] = "audit",
+	[G_LIMITS] = "limits",
+	[G_CLOISTERS] = "cloisters",
+	[G_CONTROL] = "control",
+	[G_STATE_DIR] = "state_dir",
+	[G_USER] = "user",
+	[G_UI_ALLOW_REMOTE] = "ui_allow_remote",
+	[G_DENY] = "deny",
+	[G_REQUEST_LISTEN] = "request_listen",
+	[G_UI_LISTEN] = "ui_listen",
+	[G_PING_TIMEOUT] = "ping_timeout",
+	[G_CHECK_TIMEOUT] = "check_timeout",
+	[G_CONFINE] = "confine",
+	[G_TRUSTED_PATH] = "trusted_path",
+	[G_NOTIFY] = "notify",
+	[G_NKEYS] = NULL
 };
 
 static int
@@ -1761,8 +1851,8 @@ conf_guardian(struct yfile *yf, struct ynode *sec)
 		return;
 	while ((k = next_pair(yf, sec, &i, "section `guardian`",
 	    guardian_keys, 0, &v)) != -1) {
-		switch (k) {
-		case 0:
+		switch ((enum guardian_key)k) {
+		case G_DEFAULT:
 			if ((s = get_str(yf, v, "guardian.default")) == NULL)
 				break;
 			if (strcmp(s, "deny") == 0)
@@ -1774,24 +1864,24 @@ conf_guardian(struct yfile *yf, struct ynode *sec)
 				    "`guardian.default` must be deny or "
 				    "manual, not \"%s\"", esc(s, v->len, eb));
 			break;
-		case 1:
+		case G_EXEC_TIMEOUT:
 			get_duration(yf, v, "guardian.exec_timeout",
 			    &conf->exec_timeout, 1);
 			break;
-		case 2:
+		case G_MAX_OUTPUT:
 			get_size(yf, v, "guardian.max_output",
 			    &conf->max_output);
 			break;
-		case 3:
+		case G_ENV:
 			conf_env(yf, v);
 			break;
-		case 4:
+		case G_AUDIT:
 			conf_audit(yf, v);
 			break;
-		case 5:
+		case G_LIMITS:
 			conf_limits(yf, v);
 			break;
-		case 6:
+		case G_CLOISTERS:
 			if (v->type != Y_SEQ) {
 				yerr(yf->ld, yf->path, v->line,
 				    "`guardian.cloisters` must be a list, "
@@ -1801,15 +1891,15 @@ conf_guardian(struct yfile *yf, struct ynode *sec)
 			for (j = 0; j < v->nkid; j++)
 				conf_cloister(yf, v->kid[j]);
 			break;
-		case 7:
+		case G_CONTROL:
 			set_path(yf, v, "guardian.control",
 			    &conf->control_path);
 			break;
-		case 8:
+		case G_STATE_DIR:
 			set_path(yf, v, "guardian.state_dir",
 			    &conf->state_dir);
 			break;
-		case 9:
+		case G_USER:
 			if ((s = get_str(yf, v, "guardian.user")) == NULL)
 				break;
 			if (!valid_user(s))
@@ -1821,43 +1911,45 @@ conf_guardian(struct yfile *yf, struct ynode *sec)
 				conf->user = xstrdup(s);
 			}
 			break;
-		case 10:
+		case G_UI_ALLOW_REMOTE:
 			get_bool(yf, v, "guardian.ui_allow_remote",
 			    &conf->ui_allow_remote);
 			break;
-		case 11:
+		case G_DENY:
 			conf_patterns(yf, v, "guardian.deny",
 			    &conf->global.kind[PAT_DENY]);
 			break;
-		case 12:
+		case G_REQUEST_LISTEN:
 			yf->ld->g_request_set = 1;
 			conf_listen(yf, v, "guardian.request_listen",
 			    &conf->request_listen);
 			break;
-		case 13:
+		case G_UI_LISTEN:
 			yf->ld->g_ui_set = 1;
 			conf_listen(yf, v, "guardian.ui_listen",
 			    &conf->ui_listen);
 			break;
-		case 14:
+		case G_PING_TIMEOUT:
 			get_duration(yf, v, "guardian.ping_timeout",
 			    &conf->ping_timeout, 0);
 			line = v->line;
 			break;
-		case 15:
+		case G_CHECK_TIMEOUT:
 			get_duration(yf, v, "guardian.check_timeout",
 			    &conf->check_timeout, 0);
 			if (line == 0)
 				line = v->line;
 			break;
-		case 16:
+		case G_CONFINE:
 			conf_confine(yf, v);
 			break;
-		case 17:
+		case G_TRUSTED_PATH:
 			conf_trusted_path(yf, v);
 			break;
-		case 18:
+		case G_NOTIFY:
 			conf_notify(yf, v);
+			break;
+		case G_NKEYS:
 			break;
 		}
 	}
@@ -2449,7 +2541,7 @@ config_free(struct config *conf)
 	}
 	while ((c = TAILQ_FIRST(&conf->cloisters)) != NULL) {
 		TAILQ_REMOVE(&conf->cloisters, c, entry);
-		cloister_free(c);
+		cloister_conf_free(c);
 	}
 	confine_conf_free(conf);
 	notify_conf_free(conf);

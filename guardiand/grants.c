@@ -89,15 +89,6 @@ grant_end_to_ui(const struct grant *g, const char *why)
 		log_warn("approval UI: grant event dropped");
 }
 
-static int64_t
-mono_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 static void
 grant_free(struct grant_entry *ge)
 {
@@ -204,7 +195,7 @@ grant_add(const struct request *r, int approve, unsigned int secs,
 		fatal(NULL);
 	ge->g.created = now_ms();
 	ge->g.expires = ge->g.created + (int64_t)secs * 1000;
-	ge->g.deadline = mono_now() + (int64_t)secs * 1000;
+	ge->g.deadline = mono_now_ms() + (int64_t)secs * 1000;
 	fmt_time(expires, sizeof(expires), ge->g.expires);
 	snprintf(dur, sizeof(dur), "%us", secs);
 	TAILQ_INSERT_TAIL(&grants, ge, entry);
@@ -274,7 +265,7 @@ const struct grant *
 grant_match(const struct request *r)
 {
 	struct grant_entry	*ge, *next;
-	int64_t			 now = mono_now();
+	int64_t			 now = mono_now_ms();
 	int			 i;
 
 	TAILQ_FOREACH_SAFE(ge, &grants, entry, next) {

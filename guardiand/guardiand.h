@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "imsgev.h"
+#include "timeutil.h"
 
 #define GUARDIAND_VERSION	"0.1"	/* the one place it is said */
 #define GUARDIAND_USER_AGENT	"guardiand"
@@ -310,20 +311,17 @@ __attribute__((__noreturn__)) void policy_main(void);
 /* netchild.c */
 __attribute__((__noreturn__)) void netchild_main(enum role);
 
-/* Wall-clock milliseconds since the epoch. */
-int64_t	 now_ms(void);
-/* Monotonic milliseconds. */
-int64_t	 mono_now_ms(void);
-
 /*
  * uisession.c: what is wrong with an approval UI session's id, csrf,
  * num and expires at now, or NULL; the ui child checks IMSG_UI_SESSION
  * and the parent its state file by the same rules.  uisession_secret:
- * 1 if s is UI_SECRET_LEN lowercase hex digits.
+ * 1 if s is UI_SECRET_LEN lowercase hex digits.  lowerhex(s, len): 1
+ * if s is len lowercase hex digits (a secret, a request's id).
  */
 const char *uisession_invalid(const char *, const char *, uint32_t, int64_t,
 	    int64_t);
 int	 uisession_secret(const char *);
+int	 lowerhex(const char *, size_t);
 
 /* A child's side of IMSG_VERBOSE. */
 void	 child_verbose(struct imsg *);

@@ -102,6 +102,11 @@ int	 statefile_open(const char *, FILE **, char *, size_t);
  */
 int	 statefile_line(FILE *, const char *, size_t, char **, size_t *,
 	    int *, char *, size_t);
+/*
+ * statefile_fields(line, f, n): line cut at its tabs into exactly n
+ * fields, f[0] to f[n - 1]: 0; -1 if it has fewer or more.
+ */
+int	 statefile_fields(char *, char **, int);
 
 /*
  * uisession.c: the approval UI's login links and sessions, made by the

@@ -32,19 +32,43 @@
  * guardiand and guardianctl so both find the same control socket.
  */
 
+/* dir and those above it, created 0700 where missing. */
+int
+mkdirs(const char *dir)
+{
+	char	 tmp[PATH_MAX], *p;
+
+	if (strlcpy(tmp, dir, sizeof(tmp)) >= sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	for (p = tmp + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0700) == -1 && errno != EEXIST)
+			return (-1);
+		*p = '/';
+	}
+	if (mkdir(tmp, 0700) == -1 && errno != EEXIST)
+		return (-1);
+	return (0);
+}
+
 /*
  * A directory of ours that nobody else may have planted: it must be
- * a real directory (not a link), owned by us, mode 0700.
+ * a real directory (not a link), owned by us, none of the mode bits
+ * in deny set.
  */
-static int
-dir_is_ours(const char *path)
+int
+dir_is_ours(const char *path, mode_t deny)
 {
 	struct stat	 st;
 
 	if (lstat(path, &st) == -1)
 		return (-1);
 	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 077) != 0) {
+	    (st.st_mode & deny) != 0) {
 		errno = EPERM;
 		return (-1);
 	}
@@ -73,7 +97,7 @@ runtime_base(int create)
 	if (asprintf(&base, "/tmp/guardiand-%u", (unsigned)geteuid()) == -1)
 		return (NULL);
 	if ((create && mkdir(base, 0700) == -1 && errno != EEXIST) ||
-	    dir_is_ours(base) == -1) {
+	    dir_is_ours(base, 077) == -1) {
 		free(base);
 		return (NULL);
 	}
@@ -97,7 +121,7 @@ runtime_dir(const char *name, int create)
 	if (dir == NULL)
 		return (NULL);
 	if ((create && mkdir(dir, 0700) == -1 && errno != EEXIST) ||
-	    dir_is_ours(dir) == -1) {
+	    dir_is_ours(dir, 077) == -1) {
 		free(dir);
 		return (NULL);
 	}

@@ -17,6 +17,8 @@
 #ifndef PATHS_H
 #define PATHS_H
 
+#include <sys/types.h>
+
 /*
  * The runtime directories, each 0700 under $XDG_RUNTIME_DIR (or
  * /run/user/UID, or /tmp/guardiand-UID): the shared request socket's,
@@ -36,6 +38,13 @@ char	*runtime_dir(const char *, int);
 char	*runtime_path(const char *, const char *, int);
 char	*runtime_path_peek(const char *, const char *);
 char	*state_dir(void);
+/*
+ * mkdirs(dir): mkdir -p, mode 0700.  dir_is_ours(dir, deny): dir is a
+ * directory (not a link) of ours with none of the mode bits in deny.
+ * Both 0, or -1 with errno.
+ */
+int	 mkdirs(const char *);
+int	 dir_is_ours(const char *, mode_t);
 char	*ctl_command(const char *);
 
 #endif /* PATHS_H */

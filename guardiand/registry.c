@@ -542,17 +542,11 @@ registry_count(void)
 static int
 parse_line(char *line, char **f)
 {
-	char	*p = line, *dec, *enc;
+	char	*dec, *enc;
 	size_t	 sz;
 	int	 i, n;
 
-	for (i = 0; i < 4; i++) {
-		if ((f[i] = strsep(&p, "\t")) == NULL) {
-			f[0] = "expected 4 tab-separated fields";
-			return (-1);
-		}
-	}
-	if (p != NULL) {
+	if (statefile_fields(line, f, 4) == -1) {
 		f[0] = "expected 4 tab-separated fields";
 		return (-1);
 	}

@@ -218,16 +218,6 @@ static void	 check_done(struct request *);
 static void	 authfail_sweep(int, short, void *);
 static int	 req_granted(struct request *);
 
-static int64_t
-mono_ms(const struct timespec *since)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)(ts.tv_sec - since->tv_sec) * 1000 +
-	    (ts.tv_nsec - since->tv_nsec) / 1000000);
-}
-
 /* "2.3s", "45ms", "3m05s": durations in audit records and texts. */
 static void
 fmt_duration(char *buf, size_t len, int64_t ms)
@@ -1871,7 +1861,7 @@ req_exited(struct request *r, int status)
 	int64_t		 ms;
 	int		 kind, value;
 
-	ms = mono_ms(&r->t_started);
+	ms = mono_since_ms(&r->t_started);
 	fmt_duration(dur, sizeof(dur), ms);
 	if (WIFEXITED(status)) {
 		kind = EXIT_EXITED;

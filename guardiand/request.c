@@ -33,7 +33,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <event.h>
@@ -174,15 +173,6 @@ request_dispatch_imsg(struct netchild *nc, struct imsg *imsg)
 		return;
 	}
 	rq_dispatch(nc, imsg);
-}
-
-int64_t
-mono_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
 static struct timeval *

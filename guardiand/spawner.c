@@ -144,15 +144,6 @@ static const struct {
 	{ IMSG_PING,		spawner_ping },
 };
 
-static int64_t
-mono_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 /*
  * Whether commands get cgroups: a directory of ours below the
  * daemon's cgroup, where a process can be moved (and, as root, given
@@ -543,7 +534,7 @@ static void
 tick_schedule(int64_t ms)
 {
 	struct timeval	 tv;
-	int64_t		 at = mono_now() + ms;
+	int64_t		 at = mono_now_ms() + ms;
 
 	if (sp.tick_at != 0 && sp.tick_at <= at &&
 	    evtimer_pending(&sp.tick, NULL))
@@ -564,7 +555,7 @@ spawner_tick(int fd, short event, void *arg)
 {
 	struct view	 v;
 	struct cmd	*c, *next;
-	int64_t		 now = mono_now();
+	int64_t		 now = mono_now_ms();
 	int		 busy = 0, strays = 0;
 
 	sp.tick_at = 0;
@@ -625,8 +616,8 @@ cmd_stop(struct cmd *c, int64_t grace, const struct view *v)
 	cmd_signal(c, grace > 0 ? SIGTERM : SIGKILL, v);
 	if (ok)
 		view_free(&own);
-	if (c->kill_at == 0 || c->kill_at > mono_now() + grace)
-		c->kill_at = mono_now() + grace;
+	if (c->kill_at == 0 || c->kill_at > mono_now_ms() + grace)
+		c->kill_at = mono_now_ms() + grace;
 	tick_schedule(grace > 0 ? TICK_MS : 0);
 }
 
@@ -693,7 +684,7 @@ spawner_reap(void)
 		if (c->stopping)
 			cmd_stop(c, 0, NULL);
 		else {
-			c->term_at = mono_now() + SPAWN_DRAIN_MS;
+			c->term_at = mono_now_ms() + SPAWN_DRAIN_MS;
 			tick_schedule(TICK_MS);
 		}
 	}
@@ -1170,7 +1161,7 @@ spawner_notify(struct imsg *imsg)
 	TAILQ_INSERT_TAIL(&sp.cmds, c, entry);
 	sp.nnotify++;
 	log_debug("notifier for request %s: pid %d", rid, c->pid);
-	c->term_at = mono_now() + limit;
+	c->term_at = mono_now_ms() + limit;
 	tick_schedule(limit);
  out:
 	free(rid);

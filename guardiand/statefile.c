@@ -27,6 +27,7 @@
 
 #include "log.h"
 #include "parent.h"
+#include "paths.h"
 
 /*
  * The parent's state files (DESIGN 6.6): the registered cloisters,
@@ -41,32 +42,10 @@
 static int
 mkstatedir(const char *dir)
 {
-	struct stat	 st;
-	char		 tmp[PATH_MAX], *p;
-
-	if (strlcpy(tmp, dir, sizeof(tmp)) >= sizeof(tmp)) {
-		errno = ENAMETOOLONG;
-		return (-1);
-	}
-	for (p = tmp + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0700) == -1 && errno != EEXIST)
-			return (-1);
-		*p = '/';
-	}
-	if (mkdir(tmp, 0700) == -1 && errno != EEXIST)
+	if (mkdirs(dir) == -1)
 		return (-1);
 	/* Ours, and nobody else's to write into. */
-	if (lstat(tmp, &st) == -1)
-		return (-1);
-	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 022) != 0) {
-		errno = EPERM;
-		return (-1);
-	}
-	return (0);
+	return (dir_is_ours(dir, 022));
 }
 
 int
@@ -173,6 +152,17 @@ statefile_line(FILE *fp, const char *path, size_t max, char **linep,
 		return (-1);
 	}
 	return (0);
+}
+
+int
+statefile_fields(char *line, char **f, int nf)
+{
+	int	 i;
+
+	for (i = 0; i < nf; i++)
+		if ((f[i] = strsep(&line, "\t")) == NULL)
+			return (-1);
+	return (line == NULL ? 0 : -1);
 }
 
 int

@@ -147,13 +147,7 @@ ui_post_check(const char *host, const char *origin, const char *site,
 int
 ui_request_id(const char *id)
 {
-	size_t	 i;
-
-	for (i = 0; i < REQ_ID_LEN; i++)
-		if (!((id[i] >= '0' && id[i] <= '9') ||
-		    (id[i] >= 'a' && id[i] <= 'f')))
-			return (0);
-	return (id[i] == '\0');
+	return (lowerhex(id, REQ_ID_LEN));
 }
 
 /*

@@ -89,15 +89,21 @@ sfree(char *s)
 }
 
 int
-uisession_secret(const char *s)
+lowerhex(const char *s, size_t len)
 {
 	size_t	 i;
 
-	for (i = 0; i < UI_SECRET_LEN; i++)
+	for (i = 0; i < len; i++)
 		if (!((s[i] >= '0' && s[i] <= '9') ||
 		    (s[i] >= 'a' && s[i] <= 'f')))
 			return (0);
 	return (s[i] == '\0');
+}
+
+int
+uisession_secret(const char *s)
+{
+	return (lowerhex(s, UI_SECRET_LEN));
 }
 
 /* Decimal digits, no sign, no leading zero, at most max: else -1. */
@@ -224,14 +230,10 @@ uisession_count(void)
 static int
 parse_line(char *line, uint32_t *prevnum, int64_t now, const char **why)
 {
-	char		*f[4], *p = line;
+	char		*f[4];
 	long long	 num, expires;
-	int		 i;
 
-	for (i = 0; i < 4; i++)
-		if ((f[i] = strsep(&p, "\t")) == NULL)
-			break;
-	if (i < 4 || p != NULL) {
+	if (statefile_fields(line, f, 4) == -1) {
 		*why = "expected 4 tab-separated fields";
 		return (-1);
 	}

@@ -40,11 +40,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "canon.h"
 #include "frame.h"
+#include "timeutil.h"
 
 #ifndef __dead
 #define __dead		__attribute__((__noreturn__))
@@ -339,19 +339,10 @@ cd_clear(void)
 	cd_width = 0;
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 static void
 cd_start(long secs)
 {
-	cd_deadline = now_ms() + (int64_t)secs * 1000;
+	cd_deadline = mono_now_ms() + (int64_t)secs * 1000;
 	cd_active = 1;
 	cd_shown = -1;
 }
@@ -365,7 +356,7 @@ cd_tick(void)
 	long	secs;
 	int	n, w, wait;
 
-	if ((left = cd_deadline - now_ms()) < 0)
+	if ((left = cd_deadline - mono_now_ms()) < 0)
 		left = 0;
 	secs = (left + 999) / 1000;
 	wait = secs > 0 ? (int)(left - (int64_t)(secs - 1) * 1000) : -1;
@@ -762,7 +753,7 @@ sock_read(unsigned char *buf, size_t sz)
 		if (cd_active || silence_max > 0) {
 			wait = cd_active ? cd_tick() : -1;
 			if (silence_max > 0) {
-				left = heard + silence_max - now_ms();
+				left = heard + silence_max - mono_now_ms();
 				if (left <= 0)
 					die(EX_TROUBLE, "guardiand is not "
 					    "responding (nothing from it for "
@@ -780,7 +771,7 @@ sock_read(unsigned char *buf, size_t sz)
 		if ((n = read(sock, buf, sz)) == -1 && errno == EINTR)
 			continue;
 		if (n > 0)
-			heard = now_ms();
+			heard = mono_now_ms();
 		return (n);
 	}
 }
@@ -1790,7 +1781,7 @@ main(int argc, char *argv[])
 	 * interval.  Not before its answer: that waits for the policy
 	 * check, which may queue behind many others under load.
 	 */
-	heard = now_ms();
+	heard = mono_now_ms();
 	silence_max = r.status == 200 && r.stream ?
 	    (int64_t)r.keepalive * KEEPALIVE_MISSES * 1000 : 0;
 	if (r.status == 404) {

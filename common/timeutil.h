@@ -14,27 +14,21 @@
  * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
  */
 
+#ifndef TIMEUTIL_H
+#define TIMEUTIL_H
+
 #include <stdint.h>
-#include <time.h>
 
-#include "guardiand.h"
+struct timespec;
 
-/* Wall-clock milliseconds: what timestamps and expiry times are in. */
-int64_t
-now_ms(void)
-{
-	struct timespec	 ts;
+/*
+ * timeutil.c, for guardiand, guardianctl and hostexec (libc only):
+ * now_ms(), wall-clock milliseconds since the epoch; mono_now_ms(),
+ * monotonic milliseconds; mono_since_ms(since), the monotonic
+ * milliseconds since a CLOCK_MONOTONIC reading.
+ */
+int64_t	 now_ms(void);
+int64_t	 mono_now_ms(void);
+int64_t	 mono_since_ms(const struct timespec *);
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
-/* Monotonic milliseconds: what deadlines and silences are measured in. */
-int64_t
-mono_now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
+#endif /* TIMEUTIL_H */

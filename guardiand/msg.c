@@ -102,3 +102,10 @@ msg_argv_free(char **argv, uint32_t argc)
 		free(argv[i]);
 	free(argv);
 }
+
+void
+msg_sfree(char *s)
+{
+	if (s != NULL)
+		freezero(s, strlen(s));
+}

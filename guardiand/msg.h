@@ -22,7 +22,7 @@
 #include "imsg.h"
 
 /*
- * The messages of the request and policy channels, one struct each,
+ * The messages of the request, policy and ui channels, one struct each,
  * with the one encoder both ends use and the one decoder (msg_*.c).
  * An encoder starts the struct imsg_enc it is given (imsg_enc_init)
  * and fills it; an error sticks in enc->error, which composing the
@@ -175,9 +175,151 @@ void	 msg_policy_verdict_enc(struct imsg_enc *,
 int	 msg_policy_verdict_dec(const struct imsg *,
 	    struct msg_policy_verdict *);
 
+/*
+ * The ui channel.  parent -> ui: what the page shows (IMSG_UI_ADDED,
+ * _REMOVED, _FINISHED, _GRANT, _GRANT_END), sessions (IMSG_UI_SESSION)
+ * and answers (IMSG_UI_DECIDED; IMSG_UI_LOGIN_FAILED is empty).
+ * ui -> parent: a human's decision (IMSG_UI_APPROVE, IMSG_UI_DENY),
+ * a revocation, a login secret, a session ended.  Secrets (a session's
+ * id and csrf, a login secret) are wiped when cleared.
+ */
+
+/* IMSG_UI_ADDED: a request waits for a human. */
+struct msg_ui_added {
+	char		*id;
+	char		*cloister;
+	char		*project;
+	char		*cmd;
+	char		*cwd;
+	uint64_t	 timestamp;	/* ms, epoch */
+	uint64_t	 expires;	/* ms, epoch */
+	char		*why;		/* in words */
+	char		*pattern;	/* "" if the default */
+	char		*rule_file;	/* "" if unknown */
+	uint32_t	 rule_line;
+	char		*program;	/* "" if none resolved */
+	char		*program_note;	/* in words, "" if nothing to say */
+	char		*program_flags;	/* exe_flags() */
+};
+
+/* IMSG_UI_REMOVED */
+struct msg_ui_removed {
+	char		*id;
+	char		*outcome;
+	char		*user;		/* "" if nobody decided */
+};
+
+/* IMSG_UI_FINISHED: an approved command ended. */
+struct msg_ui_finished {
+	char		*id;
+	uint8_t		 kind;		/* EXIT_* */
+	uint32_t	 code;
+	uint32_t	 duration;	/* ms */
+};
+
+/* IMSG_UI_DECIDED: peerid the ui child's. */
+struct msg_ui_decided {
+	uint32_t	 code;		/* 200, 403, 404 or 409 */
+	char		*id;
+	char		*status;	/* on 409, why */
+};
+
+/* IMSG_UI_SESSION: peerid 0, or that of the login it answers. */
+struct msg_ui_session {
+	char		*id;		/* UI_SECRET_LEN hex digits */
+	char		*csrf;		/* likewise */
+	uint32_t	 num;
+	uint64_t	 expires;	/* ms, epoch */
+};
+
+/* IMSG_UI_GRANT: a grant made, or used (the same id again). */
+struct msg_ui_grant {
+	char		*id;
+	char		*decision;	/* "approve", "deny" */
+	char		*cloister;
+	char		*folder;
+	char		*cmd;
+	uint64_t	 expires;	/* ms, epoch */
+	uint32_t	 uses;
+};
+
+/* IMSG_UI_GRANT_END */
+struct msg_ui_grant_end {
+	char		*id;
+	char		*why;
+};
+
+/*
+ * IMSG_UI_APPROVE (approve 1) or IMSG_UI_DENY (0, with a reason);
+ * approve is the message's type, not in the payload.
+ */
+struct msg_ui_decision {
+	int		 approve;
+	char		*id;		/* REQ_ID_LEN bytes at most */
+	char		*session;	/* UI_SECRET_LEN bytes at most */
+	uint32_t	 seconds;	/* 0: once, else a grant for that
+					   long, GRANT_MAX_SECS at most */
+	uint8_t		 always;	/* 1: and a rule (approve,
+					   seconds 0) */
+	char		*reason;	/* IMSG_UI_DENY only: UTF-8, 1024
+					   bytes at most */
+};
+
+/* IMSG_UI_REVOKE: ui -> parent. */
+struct msg_ui_revoke {
+	char		*id;		/* REQ_ID_LEN bytes at most */
+	char		*session;	/* UI_SECRET_LEN bytes at most */
+};
+
+/*
+ * IMSG_UI_LOGIN (the secret a browser presented) and
+ * IMSG_UI_SESSION_END (a session's id), ui -> parent: one string, a
+ * secret; whether it is well-formed the parent checks
+ * (uisession_secret()).
+ */
+struct msg_ui_secret {
+	char		*secret;
+};
+
+void	 msg_ui_added_enc(struct imsg_enc *, const struct msg_ui_added *);
+int	 msg_ui_added_dec(const struct imsg *, struct msg_ui_added *);
+void	 msg_ui_added_clear(struct msg_ui_added *);
+void	 msg_ui_removed_enc(struct imsg_enc *, const struct msg_ui_removed *);
+int	 msg_ui_removed_dec(const struct imsg *, struct msg_ui_removed *);
+void	 msg_ui_removed_clear(struct msg_ui_removed *);
+void	 msg_ui_finished_enc(struct imsg_enc *,
+	    const struct msg_ui_finished *);
+int	 msg_ui_finished_dec(const struct imsg *, struct msg_ui_finished *);
+void	 msg_ui_decided_enc(struct imsg_enc *, const struct msg_ui_decided *);
+int	 msg_ui_decided_dec(const struct imsg *, struct msg_ui_decided *);
+void	 msg_ui_decided_clear(struct msg_ui_decided *);
+void	 msg_ui_session_enc(struct imsg_enc *, const struct msg_ui_session *);
+int	 msg_ui_session_dec(const struct imsg *, struct msg_ui_session *);
+void	 msg_ui_session_clear(struct msg_ui_session *);
+void	 msg_ui_grant_enc(struct imsg_enc *, const struct msg_ui_grant *);
+int	 msg_ui_grant_dec(const struct imsg *, struct msg_ui_grant *);
+void	 msg_ui_grant_clear(struct msg_ui_grant *);
+void	 msg_ui_grant_end_enc(struct imsg_enc *,
+	    const struct msg_ui_grant_end *);
+int	 msg_ui_grant_end_dec(const struct imsg *, struct msg_ui_grant_end *);
+void	 msg_ui_grant_end_clear(struct msg_ui_grant_end *);
+void	 msg_ui_decision_enc(struct imsg_enc *,
+	    const struct msg_ui_decision *);
+int	 msg_ui_decision_dec(const struct imsg *, int,
+	    struct msg_ui_decision *);
+void	 msg_ui_decision_clear(struct msg_ui_decision *);
+void	 msg_ui_revoke_enc(struct imsg_enc *, const struct msg_ui_revoke *);
+int	 msg_ui_revoke_dec(const struct imsg *, struct msg_ui_revoke *);
+void	 msg_ui_revoke_clear(struct msg_ui_revoke *);
+void	 msg_ui_secret_enc(struct imsg_enc *, const struct msg_ui_secret *);
+int	 msg_ui_secret_dec(const struct imsg *, struct msg_ui_secret *);
+void	 msg_ui_secret_clear(struct msg_ui_secret *);
+
 /* msg.c: a list of strings, the arguments of a command. */
 void	 msg_put_argv(struct imsg_enc *, uint32_t, char *const *);
 char	**msg_get_argv(struct imsg_dec *, uint32_t *);
 void	 msg_argv_free(char **, uint32_t);
+/* free(3), the bytes wiped first: a secret. */
+void	 msg_sfree(char *);
 
 #endif /* MSG_H */

@@ -380,26 +380,27 @@ exe_trusted(const struct request *r)
 static void
 ui_added(struct request *r)
 {
-	struct imsg_enc	 enc;
+	struct msg_ui_added	 m;
+	struct imsg_enc		 enc;
 
-	imsg_enc_init(&enc);
-	imsg_put_str(&enc, r->id);
-	imsg_put_str(&enc, r->cloister);
-	imsg_put_str(&enc, r->project);
-	imsg_put_str(&enc, r->canon);
-	imsg_put_str(&enc, r->worktree);
-	imsg_put_u64(&enc, r->received);
-	imsg_put_u64(&enc, r->expires);
+	m.id = r->id;
+	m.cloister = r->cloister;
+	m.project = r->project;
+	m.cmd = r->canon;
+	m.cwd = r->worktree;
+	m.timestamp = r->received;
+	m.expires = r->expires;
 	/* JSON carries UTF-8 only; the words of why have both escaped. */
-	imsg_put_str(&enc, req_why(r));
-	imsg_put_str(&enc, r->pattern != NULL && utf8_valid(r->pattern,
-	    strlen(r->pattern)) ? r->pattern : "");
-	imsg_put_str(&enc, r->rule_file != NULL && utf8_valid(r->rule_file,
-	    strlen(r->rule_file)) ? r->rule_file : "");
-	imsg_put_u32(&enc, r->rule_line);
-	imsg_put_str(&enc, req_program(r));
-	imsg_put_str(&enc, exe_note(&r->exe));
-	imsg_put_str(&enc, exe_flags(&r->exe));
+	m.why = (char *)req_why(r);
+	m.pattern = r->pattern != NULL && utf8_valid(r->pattern,
+	    strlen(r->pattern)) ? r->pattern : "";
+	m.rule_file = r->rule_file != NULL && utf8_valid(r->rule_file,
+	    strlen(r->rule_file)) ? r->rule_file : "";
+	m.rule_line = r->rule_line;
+	m.program = (char *)req_program(r);
+	m.program_note = (char *)exe_note(&r->exe);
+	m.program_flags = (char *)exe_flags(&r->exe);
+	msg_ui_added_enc(&enc, &m);
 	to_ui(IMSG_UI_ADDED, &enc);
 	control_watch_added(r);
 }
@@ -532,12 +533,13 @@ req_why(const struct request *r)
 static void
 ui_removed(struct request *r, const char *outcome, const char *user)
 {
-	struct imsg_enc	 enc;
+	struct msg_ui_removed	 m;
+	struct imsg_enc		 enc;
 
-	imsg_enc_init(&enc);
-	imsg_put_str(&enc, r->id);
-	imsg_put_str(&enc, outcome);
-	imsg_put_str(&enc, user != NULL ? user : "");
+	m.id = r->id;
+	m.outcome = (char *)outcome;
+	m.user = (char *)(user != NULL ? user : "");
+	msg_ui_removed_enc(&enc, &m);
 	to_ui(IMSG_UI_REMOVED, &enc);
 	control_watch_removed(r->id, outcome, user);
 }
@@ -1820,6 +1822,7 @@ req_exited(struct request *r, int status)
 {
 	struct clcount		*cc;
 	struct msg_req_exited	 mx;
+	struct msg_ui_finished	 mf;
 	struct imsg_enc		 enc;
 	char			 dur[32], code[16];
 	int64_t			 ms;
@@ -1846,12 +1849,11 @@ req_exited(struct request *r, int status)
 	msg_req_exited_enc(&enc, &mx);
 	to_request(r, IMSG_REQ_EXITED, -1, &enc);
 	if (r->humane) {
-		imsg_enc_init(&enc);
-		imsg_put_str(&enc, r->id);
-		imsg_put_u8(&enc, kind);
-		imsg_put_u32(&enc, value);
-		imsg_put_u32(&enc, ms > UINT32_MAX ? UINT32_MAX :
-		    (uint32_t)ms);
+		mf.id = r->id;
+		mf.kind = kind;
+		mf.code = value;
+		mf.duration = mx.ms;
+		msg_ui_finished_enc(&enc, &mf);
 		to_ui(IMSG_UI_FINISHED, &enc);
 	}
 	r->pid = -1;

@@ -15,8 +15,8 @@
  */
 
 /*
- * The request and policy channels' messages (msg_request.c,
- * msg_policy.c): each encoded from its struct decodes to the same
+ * The request, policy and ui channels' messages (msg_request.c,
+ * msg_policy.c, msg_ui.c): each encoded from its struct decodes to the same
  * struct; every shorter payload, a byte more, or a field out of its
  * bounds is refused, leaving nothing allocated (the sanitizer build
  * checks for leaks); and the tables of handlers (msg.c) find what
@@ -35,6 +35,7 @@
 
 #include <cmocka.h>
 
+#include "control.h"
 #include "frame.h"
 #include "guardiand.h"
 #include "msg.h"
@@ -550,6 +551,454 @@ test_policy_verdict(void **state)
 	}
 }
 
+static int
+dec_ui_added(const struct imsg *imsg)
+{
+	struct msg_ui_added	 m;
+
+	if (msg_ui_added_dec(imsg, &m) == -1)
+		return (-1);
+	msg_ui_added_clear(&m);
+	return (0);
+}
+
+/*
+ * The layout is the one guardiand.h gives, field by field, the
+ * program's flags last.
+ */
+static void
+test_ui_added(void **state)
+{
+	struct msg_ui_added	 m = { "0123456789abcdef01234567", "box",
+				    "proj", "ls -l", "/work/proj",
+				    1795000000000ULL, 1795000300000ULL,
+				    "no pattern allows it", "^ls", "a.rules",
+				    12, "/usr/bin/ls", "", "worktree,symlink" };
+	struct msg_ui_added	 d;
+	struct imsg_enc		 enc, ref;
+	struct imsg		 imsg;
+
+	msg_ui_added_enc(&enc, &m);
+	imsg_enc_init(&ref);
+	imsg_put_str(&ref, m.id);
+	imsg_put_str(&ref, m.cloister);
+	imsg_put_str(&ref, m.project);
+	imsg_put_str(&ref, m.cmd);
+	imsg_put_str(&ref, m.cwd);
+	imsg_put_u64(&ref, m.timestamp);
+	imsg_put_u64(&ref, m.expires);
+	imsg_put_str(&ref, m.why);
+	imsg_put_str(&ref, m.pattern);
+	imsg_put_str(&ref, m.rule_file);
+	imsg_put_u32(&ref, m.rule_line);
+	imsg_put_str(&ref, m.program);
+	imsg_put_str(&ref, m.program_note);
+	imsg_put_str(&ref, m.program_flags);
+	assert_int_equal(enc.len, ref.len);
+	assert_memory_equal(enc.buf, ref.buf, ref.len);
+	imsg_enc_free(&ref);
+
+	as_imsg(&imsg, &enc, -1);
+	assert_int_equal(msg_ui_added_dec(&imsg, &d), 0);
+	assert_string_equal(d.id, m.id);
+	assert_string_equal(d.cloister, m.cloister);
+	assert_string_equal(d.project, m.project);
+	assert_string_equal(d.cmd, m.cmd);
+	assert_string_equal(d.cwd, m.cwd);
+	assert_true(d.timestamp == m.timestamp);
+	assert_true(d.expires == m.expires);
+	assert_string_equal(d.why, m.why);
+	assert_string_equal(d.pattern, m.pattern);
+	assert_string_equal(d.rule_file, m.rule_file);
+	assert_int_equal(d.rule_line, m.rule_line);
+	assert_string_equal(d.program, m.program);
+	assert_string_equal(d.program_note, m.program_note);
+	assert_string_equal(d.program_flags, m.program_flags);
+	msg_ui_added_clear(&d);
+	refuses_cut_and_trailing(&enc, -1, dec_ui_added);
+	imsg_enc_free(&enc);
+}
+
+static int
+dec_ui_removed(const struct imsg *imsg)
+{
+	struct msg_ui_removed	 m;
+
+	if (msg_ui_removed_dec(imsg, &m) == -1)
+		return (-1);
+	msg_ui_removed_clear(&m);
+	return (0);
+}
+
+static void
+test_ui_removed(void **state)
+{
+	struct msg_ui_removed	 m = { "0123456789abcdef01234567",
+				    "approved", "alice" };
+	struct msg_ui_removed	 d;
+	struct imsg_enc		 enc;
+	struct imsg		 imsg;
+
+	msg_ui_removed_enc(&enc, &m);
+	as_imsg(&imsg, &enc, -1);
+	assert_int_equal(msg_ui_removed_dec(&imsg, &d), 0);
+	assert_string_equal(d.id, m.id);
+	assert_string_equal(d.outcome, m.outcome);
+	assert_string_equal(d.user, m.user);
+	msg_ui_removed_clear(&d);
+	refuses_cut_and_trailing(&enc, -1, dec_ui_removed);
+	imsg_enc_free(&enc);
+}
+
+static int
+dec_ui_finished(const struct imsg *imsg)
+{
+	struct msg_ui_finished	 m;
+
+	if (msg_ui_finished_dec(imsg, &m) == -1)
+		return (-1);
+	free(m.id);
+	return (0);
+}
+
+static void
+test_ui_finished(void **state)
+{
+	struct msg_ui_finished	 m = { "0123456789abcdef01234567",
+				    EXIT_SIGNALED, 15, 3000 };
+	struct msg_ui_finished	 d;
+	struct imsg_enc		 enc;
+	struct imsg		 imsg;
+
+	msg_ui_finished_enc(&enc, &m);
+	as_imsg(&imsg, &enc, -1);
+	assert_int_equal(msg_ui_finished_dec(&imsg, &d), 0);
+	assert_string_equal(d.id, m.id);
+	assert_int_equal(d.kind, m.kind);
+	assert_int_equal(d.code, m.code);
+	assert_int_equal(d.duration, m.duration);
+	free(d.id);
+	refuses_cut_and_trailing(&enc, -1, dec_ui_finished);
+	imsg_enc_free(&enc);
+}
+
+static int
+dec_ui_decided(const struct imsg *imsg)
+{
+	struct msg_ui_decided	 m;
+
+	if (msg_ui_decided_dec(imsg, &m) == -1)
+		return (-1);
+	msg_ui_decided_clear(&m);
+	return (0);
+}
+
+static void
+test_ui_decided(void **state)
+{
+	struct msg_ui_decided	 m = { 409, "0123456789abcdef01234567",
+				    "no rule: the command has a newline" };
+	struct msg_ui_decided	 d;
+	struct imsg_enc		 enc;
+	struct imsg		 imsg;
+	static const uint32_t	 codes[] = { 200, 403, 404, 409 };
+	size_t			 i;
+
+	msg_ui_decided_enc(&enc, &m);
+	as_imsg(&imsg, &enc, -1);
+	assert_int_equal(msg_ui_decided_dec(&imsg, &d), 0);
+	assert_int_equal(d.code, m.code);
+	assert_string_equal(d.id, m.id);
+	assert_string_equal(d.status, m.status);
+	msg_ui_decided_clear(&d);
+	refuses_cut_and_trailing(&enc, -1, dec_ui_decided);
+	imsg_enc_free(&enc);
+	for (m.code = 0; m.code < 600; m.code++) {
+		msg_ui_decided_enc(&enc, &m);
+		as_imsg(&imsg, &enc, -1);
+		for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+			if (codes[i] == m.code)
+				break;
+		assert_int_equal(dec_ui_decided(&imsg),
+		    i < sizeof(codes) / sizeof(codes[0]) ? 0 : -1);
+		imsg_enc_free(&enc);
+	}
+}
+
+static int
+dec_ui_session(const struct imsg *imsg)
+{
+	struct msg_ui_session	 m;
+
+	if (msg_ui_session_dec(imsg, &m) == -1)
+		return (-1);
+	msg_ui_session_clear(&m);
+	return (0);
+}
+
+#define SECRET_A	"0123456789abcdef0123456789abcdef" \
+			"0123456789abcdef0123456789abcdef"
+#define SECRET_B	"89abcdef89abcdef89abcdef89abcdef" \
+			"89abcdef89abcdef89abcdef89abcdef"
+
+static void
+test_ui_session(void **state)
+{
+	struct msg_ui_session	 m = { SECRET_A, SECRET_B, 3,
+				    1795000000000ULL };
+	struct msg_ui_session	 d;
+	struct imsg_enc		 enc;
+	struct imsg		 imsg;
+
+	msg_ui_session_enc(&enc, &m);
+	as_imsg(&imsg, &enc, -1);
+	assert_int_equal(msg_ui_session_dec(&imsg, &d), 0);
+	assert_string_equal(d.id, m.id);
+	assert_string_equal(d.csrf, m.csrf);
+	assert_int_equal(d.num, m.num);
+	assert_true(d.expires == m.expires);
+	msg_ui_session_clear(&d);
+	assert_null(d.id);
+	refuses_cut_and_trailing(&enc, -1, dec_ui_session);
+	imsg_enc_free(&enc);
+}
+
+static int
+dec_ui_grant(const struct imsg *imsg)
+{
+	struct msg_ui_grant	 m;
+
+	if (msg_ui_grant_dec(imsg, &m) == -1)
+		return (-1);
+	msg_ui_grant_clear(&m);
+	return (0);
+}
+
+static void
+test_ui_grant(void **state)
+{
+	struct msg_ui_grant	 m = { "g1", "approve", "box", "/work/proj",
+				    "make test", 1795000000000ULL, 2 };
+	struct msg_ui_grant	 d;
+	struct imsg_enc		 enc;
+	struct imsg		 imsg;
+
+	msg_ui_grant_enc(&enc, &m);
+	as_imsg(&imsg, &enc, -1);
+	assert_int_equal(msg_ui_grant_dec(&imsg, &d), 0);
+	assert_string_equal(d.id, m.id);
+	assert_string_equal(d.decision, m.decision);
+	assert_string_equal(d.cloister, m.cloister);
+	assert_string_equal(d.folder, m.folder);
+	assert_string_equal(d.cmd, m.cmd);
+	assert_true(d.expires == m.expires);
+	assert_int_equal(d.uses, m.uses);
+	msg_ui_grant_clear(&d);
+	refuses_cut_and_trailing(&enc, -1, dec_ui_grant);
+	imsg_enc_free(&enc);
+}
+
+static int
+dec_ui_grant_end(const struct imsg *imsg)
+{
+	struct msg_ui_grant_end	 m;
+
+	if (msg_ui_grant_end_dec(imsg, &m) == -1)
+		return (-1);
+	msg_ui_grant_end_clear(&m);
+	return (0);
+}
+
+static void
+test_ui_grant_end(void **state)
+{
+	struct msg_ui_grant_end	 m = { "g1", "expired" };
+	struct msg_ui_grant_end	 d;
+	struct imsg_enc		 enc;
+	struct imsg		 imsg;
+
+	msg_ui_grant_end_enc(&enc, &m);
+	as_imsg(&imsg, &enc, -1);
+	assert_int_equal(msg_ui_grant_end_dec(&imsg, &d), 0);
+	assert_string_equal(d.id, m.id);
+	assert_string_equal(d.why, m.why);
+	msg_ui_grant_end_clear(&d);
+	refuses_cut_and_trailing(&enc, -1, dec_ui_grant_end);
+	imsg_enc_free(&enc);
+}
+
+static int
+dec_ui_approve(const struct imsg *imsg)
+{
+	struct msg_ui_decision	 m;
+
+	if (msg_ui_decision_dec(imsg, 1, &m) == -1)
+		return (-1);
+	msg_ui_decision_clear(&m);
+	return (0);
+}
+
+static int
+dec_ui_deny(const struct imsg *imsg)
+{
+	struct msg_ui_decision	 m;
+
+	if (msg_ui_decision_dec(imsg, 0, &m) == -1)
+		return (-1);
+	msg_ui_decision_clear(&m);
+	return (0);
+}
+
+/* m encoded, then decoded as its own type: -1 if refused. */
+static int
+ui_decision_try(const struct msg_ui_decision *m)
+{
+	struct imsg_enc	 enc;
+	struct imsg	 imsg;
+	int		 rv;
+
+	msg_ui_decision_enc(&enc, m);
+	as_imsg(&imsg, &enc, -1);
+	rv = m->approve ? dec_ui_approve(&imsg) : dec_ui_deny(&imsg);
+	imsg_enc_free(&enc);
+	return (rv);
+}
+
+static void
+test_ui_decision(void **state)
+{
+	struct msg_ui_decision	 m = { 0, "0123456789abcdef01234567",
+				    SECRET_A, 3600, 0, "not today" };
+	struct msg_ui_decision	 d;
+	struct imsg_enc		 enc;
+	struct imsg		 imsg;
+	char			 reason[1026];
+
+	/* A denial carries its reason, */
+	msg_ui_decision_enc(&enc, &m);
+	as_imsg(&imsg, &enc, -1);
+	assert_int_equal(msg_ui_decision_dec(&imsg, 0, &d), 0);
+	assert_int_equal(d.approve, 0);
+	assert_string_equal(d.id, m.id);
+	assert_string_equal(d.session, m.session);
+	assert_int_equal(d.seconds, m.seconds);
+	assert_int_equal(d.always, 0);
+	assert_string_equal(d.reason, m.reason);
+	msg_ui_decision_clear(&d);
+	refuses_cut_and_trailing(&enc, -1, dec_ui_deny);
+	/* which an approval has not: it is a byte too many there. */
+	assert_int_equal(dec_ui_approve(&imsg), -1);
+	imsg_enc_free(&enc);
+
+	m.approve = 1;
+	m.always = 1;
+	m.seconds = 0;
+	msg_ui_decision_enc(&enc, &m);
+	as_imsg(&imsg, &enc, -1);
+	assert_int_equal(msg_ui_decision_dec(&imsg, 1, &d), 0);
+	assert_int_equal(d.approve, 1);
+	assert_int_equal(d.always, 1);
+	assert_null(d.reason);
+	msg_ui_decision_clear(&d);
+	refuses_cut_and_trailing(&enc, -1, dec_ui_approve);
+	imsg_enc_free(&enc);
+
+	/* The scope: a rule only when approved and for good. */
+	m.seconds = 60;
+	assert_int_equal(ui_decision_try(&m), -1);
+	m.seconds = 0;
+	m.always = 2;
+	assert_int_equal(ui_decision_try(&m), -1);
+	m.approve = 0;
+	m.always = 1;
+	assert_int_equal(ui_decision_try(&m), -1);
+	m.always = 0;
+	m.seconds = GRANT_MAX_SECS;
+	assert_int_equal(ui_decision_try(&m), 0);
+	m.seconds = GRANT_MAX_SECS + 1;
+	assert_int_equal(ui_decision_try(&m), -1);
+	m.seconds = 0;
+
+	/* The id, the session, the reason: bounded; the reason UTF-8. */
+	m.id = "0123456789abcdef012345678";
+	assert_int_equal(ui_decision_try(&m), -1);
+	m.id = "0123456789abcdef01234567";
+	m.session = SECRET_A "0";
+	assert_int_equal(ui_decision_try(&m), -1);
+	m.session = SECRET_A;
+	memset(reason, 'r', 1024);
+	reason[1024] = '\0';
+	m.reason = reason;
+	assert_int_equal(ui_decision_try(&m), 0);
+	reason[1024] = 'r';
+	reason[1025] = '\0';
+	assert_int_equal(ui_decision_try(&m), -1);
+	m.reason = "caf\xc3";
+	assert_int_equal(ui_decision_try(&m), -1);
+}
+
+static int
+dec_ui_revoke(const struct imsg *imsg)
+{
+	struct msg_ui_revoke	 m;
+
+	if (msg_ui_revoke_dec(imsg, &m) == -1)
+		return (-1);
+	msg_ui_revoke_clear(&m);
+	return (0);
+}
+
+static void
+test_ui_revoke(void **state)
+{
+	struct msg_ui_revoke	 m = { "0123456789abcdef01234567", SECRET_B };
+	struct msg_ui_revoke	 d;
+	struct imsg_enc		 enc;
+	struct imsg		 imsg;
+
+	msg_ui_revoke_enc(&enc, &m);
+	as_imsg(&imsg, &enc, -1);
+	assert_int_equal(msg_ui_revoke_dec(&imsg, &d), 0);
+	assert_string_equal(d.id, m.id);
+	assert_string_equal(d.session, m.session);
+	msg_ui_revoke_clear(&d);
+	refuses_cut_and_trailing(&enc, -1, dec_ui_revoke);
+	imsg_enc_free(&enc);
+	m.session = SECRET_B "0";
+	msg_ui_revoke_enc(&enc, &m);
+	as_imsg(&imsg, &enc, -1);
+	assert_int_equal(dec_ui_revoke(&imsg), -1);
+	imsg_enc_free(&enc);
+}
+
+static int
+dec_ui_secret(const struct imsg *imsg)
+{
+	struct msg_ui_secret	 m;
+
+	if (msg_ui_secret_dec(imsg, &m) == -1)
+		return (-1);
+	msg_ui_secret_clear(&m);
+	return (0);
+}
+
+static void
+test_ui_secret(void **state)
+{
+	struct msg_ui_secret	 m = { SECRET_A }, d;
+	struct imsg_enc		 enc;
+	struct imsg		 imsg;
+
+	msg_ui_secret_enc(&enc, &m);
+	as_imsg(&imsg, &enc, -1);
+	assert_int_equal(msg_ui_secret_dec(&imsg, &d), 0);
+	assert_string_equal(d.secret, m.secret);
+	msg_ui_secret_clear(&d);
+	assert_null(d.secret);
+	refuses_cut_and_trailing(&enc, -1, dec_ui_secret);
+	imsg_enc_free(&enc);
+}
+
 static int	 taken;
 
 static void
@@ -614,6 +1063,16 @@ main(void)
 		cmocka_unit_test(test_policy_check),
 		cmocka_unit_test(test_policy_loaded),
 		cmocka_unit_test(test_policy_verdict),
+		cmocka_unit_test(test_ui_added),
+		cmocka_unit_test(test_ui_removed),
+		cmocka_unit_test(test_ui_finished),
+		cmocka_unit_test(test_ui_decided),
+		cmocka_unit_test(test_ui_session),
+		cmocka_unit_test(test_ui_grant),
+		cmocka_unit_test(test_ui_grant_end),
+		cmocka_unit_test(test_ui_decision),
+		cmocka_unit_test(test_ui_revoke),
+		cmocka_unit_test(test_ui_secret),
 		cmocka_unit_test(test_handlers),
 	};
 

@@ -43,9 +43,9 @@ enum role {
  * table of handlers names (struct msg_handler, msg.h; the parent's in
  * parent.c): anything else from a child is a protocol violation that
  * shuts the daemon down.  Payloads use the imsg_enc/imsg_dec encoding;
- * the layout of each is given beside it, and those of the request and
- * policy channels are encoded and decoded by one function each, used
- * by both ends (msg_request.c, msg_policy.c).
+ * the layout of each is given beside it, and those of the request,
+ * policy and ui channels are encoded and decoded by one function each,
+ * used by both ends (msg_request.c, msg_policy.c, msg_ui.c).
  */
 enum imsg_type {
 	IMSG_NONE,
@@ -88,7 +88,9 @@ enum imsg_type {
 	IMSG_REQ_CANCEL,	/* the client went away */
 
 	/* parent -> request */
-	IMSG_REQ_REJECT,	/* u32 http status, str reason: no stream */
+	IMSG_REQ_REJECT,	/* u32 http status, str reason, u32 delay
+				   (ms to wait before answering): no
+				   stream */
 	IMSG_REQ_QUEUED,	/* str text, u64 expires (ms, epoch) */
 	IMSG_REQ_PIPE,		/* fd: output pipe; u8 1 stdout, 2 stderr */
 	IMSG_REQ_STARTED,	/* u8 auto, str pattern, str text */

@@ -38,6 +38,7 @@
 #include "canon.h"
 #include "control.h"
 #include "log.h"
+#include "msg.h"
 #include "parent.h"
 
 struct grant_entry {
@@ -60,17 +61,18 @@ static int	 exe_id_same(const struct exe_id *, const struct exe *);
 static void
 grant_to_ui(const struct grant *g)
 {
-	struct imsg_enc	 enc;
+	struct msg_ui_grant	 m;
+	struct imsg_enc		 enc;
 
-	imsg_enc_init(&enc);
-	imsg_put_str(&enc, g->id);
-	imsg_put_str(&enc, g->approve ? "approve" : "deny");
-	imsg_put_str(&enc, g->cloister);
-	imsg_put_str(&enc, utf8_valid(g->worktree, strlen(g->worktree)) ?
-	    g->worktree : "");
-	imsg_put_str(&enc, g->canon);
-	imsg_put_u64(&enc, g->expires);
-	imsg_put_u32(&enc, g->uses);
+	m.id = (char *)g->id;
+	m.decision = g->approve ? "approve" : "deny";
+	m.cloister = g->cloister;
+	m.folder = utf8_valid(g->worktree, strlen(g->worktree)) ?
+	    g->worktree : "";
+	m.cmd = g->canon;
+	m.expires = g->expires;
+	m.uses = g->uses;
+	msg_ui_grant_enc(&enc, &m);
 	if (imsgev_compose_enc(parent_channel(ROLE_UI), IMSG_UI_GRANT, 0, -1,
 	    &enc) == -1)
 		log_warn("approval UI: grant event dropped");
@@ -79,11 +81,12 @@ grant_to_ui(const struct grant *g)
 static void
 grant_end_to_ui(const struct grant *g, const char *why)
 {
-	struct imsg_enc	 enc;
+	struct msg_ui_grant_end	 m;
+	struct imsg_enc		 enc;
 
-	imsg_enc_init(&enc);
-	imsg_put_str(&enc, g->id);
-	imsg_put_str(&enc, why);
+	m.id = (char *)g->id;
+	m.why = (char *)why;
+	msg_ui_grant_end_enc(&enc, &m);
 	if (imsgev_compose_enc(parent_channel(ROLE_UI), IMSG_UI_GRANT_END, 0,
 	    -1, &enc) == -1)
 		log_warn("approval UI: grant event dropped");

@@ -40,10 +40,13 @@ enum role {
 };
 
 /*
- * Message types.  Each channel accepts only its own list (proc.c):
- * anything else from a child is a protocol violation that shuts the
- * daemon down.  Payloads use the imsg_enc/imsg_dec encoding; the
- * layout of each is given beside it.
+ * Message types.  Each process accepts on its channel only what its
+ * table of handlers names (struct msg_handler, msg.h; the parent's in
+ * parent.c): anything else from a child is a protocol violation that
+ * shuts the daemon down.  Payloads use the imsg_enc/imsg_dec encoding;
+ * the layout of each is given beside it, and those of the request,
+ * policy and ui channels are encoded and decoded by one function each,
+ * used by both ends (msg_request.c, msg_policy.c, msg_ui.c).
  */
 enum imsg_type {
 	IMSG_NONE,
@@ -86,7 +89,9 @@ enum imsg_type {
 	IMSG_REQ_CANCEL,	/* the client went away */
 
 	/* parent -> request */
-	IMSG_REQ_REJECT,	/* u32 http status, str reason: no stream */
+	IMSG_REQ_REJECT,	/* u32 http status, str reason, u32 delay
+				   (ms to wait before answering): no
+				   stream */
 	IMSG_REQ_QUEUED,	/* str text, u64 expires (ms, epoch) */
 	IMSG_REQ_PIPE,		/* fd: output pipe; u8 1 stdout, 2 stderr */
 	IMSG_REQ_STARTED,	/* u8 auto, str pattern, str text */
@@ -225,6 +230,7 @@ struct child {
 	pid_t			 pid;
 	struct imsgev		 iev;
 	int			 ready;
+	uint64_t		 seen;		/* MSG_ONCE types it sent */
 	/* Liveness, monotonic ms: its last message; the ping unanswered. */
 	int64_t			 heard;
 	int64_t			 pinged;	/* 0: none */
@@ -241,7 +247,6 @@ const char		*role_name(enum role);
 void	 proc_init(void);
 pid_t	 proc_exec(enum role, int, int *);
 void	 proc_setname(const char *);
-int	 proc_allowed(enum role, uint32_t);
 void	 child_start(enum role);
 int	 child_init(enum role, void (*)(int, short, void *), void *,
 	    struct imsgev *);

@@ -33,6 +33,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "msg.h"
 #include "parent.h"
 #include "paths.h"
 
@@ -80,7 +81,7 @@ static void	 parent_send_patterns(struct config *);
 static void	 parent_settings(struct child *);
 static void	 parent_start_net(struct child *, struct listen_list *);
 static char	*escape_lines(char *);
-static void	 parent_loaded(struct imsg *);
+static void	 parent_loaded(void *, struct imsg *);
 static void	 parent_ready(struct child *);
 static void	 parent_tell(const char *, size_t);
 static void	 parent_sighup_done(void *, int, const char *);
@@ -245,14 +246,15 @@ static void
 send_pattern(struct imsgev *iev, int kind, const char *project,
     struct pattern_src *ps)
 {
-	struct imsg_enc	 enc;
+	struct msg_policy_pattern	 m;
+	struct imsg_enc			 enc;
 
-	imsg_enc_init(&enc);
-	imsg_put_u8(&enc, kind);
-	imsg_put_str(&enc, project);
-	imsg_put_str(&enc, ps->re);
-	imsg_put_str(&enc, ps->file);
-	imsg_put_u32(&enc, ps->line);
+	m.kind = kind;
+	m.project = (char *)project;
+	m.re = ps->re;
+	m.file = ps->file;
+	m.line = ps->line;
+	msg_policy_pattern_enc(&enc, &m);
 	if (imsgev_compose_enc(iev, IMSG_POLICY_PATTERN, 0, -1, &enc) == -1)
 		fatal("%s:%d: pattern", ps->file, ps->line);
 }
@@ -445,14 +447,153 @@ child_lost(struct child *c, const char *why)
 	parent_shutdown(1, "child lost");
 }
 
+/*
+ * Handlers of what children send, with the dispatcher's argument (the
+ * child) as every entry of a table takes it.
+ */
+static void
+pm_log(void *arg, struct imsg *imsg)
+{
+	struct child	*c = arg;
+
+	parent_child_log(role_name(c->role), imsg);
+}
+
+static void
+pm_ready(void *arg, struct imsg *imsg)
+{
+	parent_ready(arg);
+}
+
+static void
+pm_pong(void *arg, struct imsg *imsg)
+{
+	liveness_pong(arg, imsg);
+}
+
+static void
+pm_verdict(void *arg, struct imsg *imsg)
+{
+	req_verdict(imsg);
+}
+
+static void
+pm_req_new(void *arg, struct imsg *imsg)
+{
+	req_new(imsg);
+}
+
+static void
+pm_req_cancel(void *arg, struct imsg *imsg)
+{
+	req_cancel(imsg->hdr.peerid);
+}
+
+static void
+pm_ui_approve(void *arg, struct imsg *imsg)
+{
+	parent_ui_decision(imsg, 1, &pa.children[ROLE_UI].iev);
+}
+
+static void
+pm_ui_deny(void *arg, struct imsg *imsg)
+{
+	parent_ui_decision(imsg, 0, &pa.children[ROLE_UI].iev);
+}
+
+static void
+pm_ui_login(void *arg, struct imsg *imsg)
+{
+	uisession_login(imsg, &pa.children[ROLE_UI].iev);
+}
+
+static void
+pm_ui_session_end(void *arg, struct imsg *imsg)
+{
+	uisession_end(imsg);
+}
+
+static void
+pm_ui_revoke(void *arg, struct imsg *imsg)
+{
+	parent_ui_revoke(imsg, &pa.children[ROLE_UI].iev);
+}
+
+static void
+pm_spawn(void *arg, struct imsg *imsg)
+{
+	req_spawn_msg(imsg);
+}
+
+/*
+ * What each child may send the parent, and who takes it.  Anything
+ * else is a protocol violation: the request child in particular can
+ * never decide a request, and the ui child can never make a session
+ * (IMSG_UI_SESSION): it asks the parent with the login secret a
+ * browser presented.  Every child says it is ready once.
+ */
+static const struct msg_handler policy_msgs[] = {
+	{ IMSG_LOG,		"log",		0,		pm_log },
+	{ IMSG_READY,		"ready",	MSG_EMPTY | MSG_ONCE, pm_ready },
+	{ IMSG_PONG,		"pong",		0,		pm_pong },
+	{ IMSG_POLICY_LOADED,	"loaded",	0,		parent_loaded },
+	{ IMSG_POLICY_VERDICT,	"verdict",	0,		pm_verdict },
+	{ IMSG_NONE }
+};
+
+static const struct msg_handler request_msgs[] = {
+	{ IMSG_LOG,		"log",		0,		pm_log },
+	{ IMSG_READY,		"ready",	MSG_EMPTY | MSG_ONCE, pm_ready },
+	{ IMSG_PONG,		"pong",		0,		pm_pong },
+	{ IMSG_REQ_NEW,		"new request",	0,		pm_req_new },
+	{ IMSG_REQ_CANCEL,	"cancel",	MSG_EMPTY,	pm_req_cancel },
+	{ IMSG_NONE }
+};
+
+static const struct msg_handler ui_msgs[] = {
+	{ IMSG_LOG,		"log",		0,		pm_log },
+	{ IMSG_READY,		"ready",	MSG_EMPTY | MSG_ONCE, pm_ready },
+	{ IMSG_PONG,		"pong",		0,		pm_pong },
+	{ IMSG_UI_APPROVE,	"approval",	0,		pm_ui_approve },
+	{ IMSG_UI_DENY,		"denial",	0,		pm_ui_deny },
+	{ IMSG_UI_LOGIN,	"login",	0,		pm_ui_login },
+	{ IMSG_UI_SESSION_END,	"session end",	0,	pm_ui_session_end },
+	{ IMSG_UI_REVOKE,	"revoke",	0,		pm_ui_revoke },
+	{ IMSG_NONE }
+};
+
+/*
+ * The spawner answers for the commands the parent asked it to start;
+ * it reads nothing from clients.
+ */
+static const struct msg_handler spawner_msgs[] = {
+	{ IMSG_LOG,		"log",		0,		pm_log },
+	{ IMSG_READY,		"ready",	MSG_EMPTY | MSG_ONCE, pm_ready },
+	{ IMSG_PONG,		"pong",		0,		pm_pong },
+	{ IMSG_SPAWN_PIPE,	"pipe",		0,		pm_spawn },
+	{ IMSG_SPAWNED,		"spawned",	0,		pm_spawn },
+	{ IMSG_SPAWN_FAIL,	"spawn failure", 0,		pm_spawn },
+	{ IMSG_SPAWN_EXITED,	"exit",		0,		pm_spawn },
+	{ IMSG_NONE }
+};
+
+static const struct msg_handler *const child_msgs[ROLE_MAX] = {
+	[ROLE_POLICY] = policy_msgs,
+	[ROLE_REQUEST] = request_msgs,
+	[ROLE_UI] = ui_msgs,
+	[ROLE_SPAWNER] = spawner_msgs
+};
+
 static void
 parent_dispatch(int fd, short event, void *arg)
 {
-	struct child	*c = arg;
-	struct imsgbuf	*ibuf = &c->iev.ibuf;
-	struct imsg	 imsg;
-	ssize_t		 n;
-	int		 rv;
+	struct child			*c = arg;
+	struct imsgbuf			*ibuf = &c->iev.ibuf;
+	const struct msg_handler	*h;
+	struct imsg			 imsg;
+	const char			*why;
+	ssize_t				 n;
+	int				 rv;
 
 	if (event & EV_WRITE) {
 		if (imsg_write(ibuf) == -1)
@@ -465,62 +606,15 @@ parent_dispatch(int fd, short event, void *arg)
 			child_lost(c, "channel closed");
 	}
 	while ((rv = imsg_get(ibuf, &imsg)) == 1) {
-		if (!proc_allowed(c->role, imsg.hdr.type))
+		if ((h = msg_handler(child_msgs[c->role],
+		    imsg.hdr.type)) == NULL)
 			parent_fatalx("%s child sent message type %u",
 			    role_name(c->role), imsg.hdr.type);
+		if ((why = msg_refused(h, &imsg, &c->seen)) != NULL)
+			parent_fatalx("bad %s from %s child: %s", h->name,
+			    role_name(c->role), why);
 		liveness_heard(c);
-		switch (imsg.hdr.type) {
-		case IMSG_LOG:
-			parent_child_log(role_name(c->role), &imsg);
-			break;
-		case IMSG_PONG:
-			liveness_pong(c, &imsg);
-			break;
-		case IMSG_READY:
-			if (imsg.datalen != 0 || c->ready)
-				parent_fatalx("bad ready from %s child",
-				    role_name(c->role));
-			parent_ready(c);
-			break;
-		case IMSG_POLICY_LOADED:
-			parent_loaded(&imsg);
-			break;
-		case IMSG_POLICY_VERDICT:
-			req_verdict(&imsg);
-			break;
-		case IMSG_REQ_NEW:
-			req_new(&imsg);
-			break;
-		case IMSG_REQ_CANCEL:
-			if (imsg.datalen != 0)
-				parent_fatalx("bad cancel");
-			req_cancel(imsg.hdr.peerid);
-			break;
-		case IMSG_UI_APPROVE:
-			parent_ui_decision(&imsg, 1, &pa.children[ROLE_UI].iev);
-			break;
-		case IMSG_UI_DENY:
-			parent_ui_decision(&imsg, 0, &pa.children[ROLE_UI].iev);
-			break;
-		case IMSG_UI_LOGIN:
-			uisession_login(&imsg, &pa.children[ROLE_UI].iev);
-			break;
-		case IMSG_UI_SESSION_END:
-			uisession_end(&imsg);
-			break;
-		case IMSG_UI_REVOKE:
-			parent_ui_revoke(&imsg, &pa.children[ROLE_UI].iev);
-			break;
-		case IMSG_SPAWN_PIPE:
-		case IMSG_SPAWNED:
-		case IMSG_SPAWN_FAIL:
-		case IMSG_SPAWN_EXITED:
-			req_spawn_msg(&imsg);
-			break;
-		default:
-			parent_fatalx("unexpected message type %u from %s "
-			    "child", imsg.hdr.type, role_name(c->role));
-		}
+		h->fn(c, &imsg);
 		imsg_free(&imsg);
 	}
 	if (rv == -1)
@@ -552,21 +646,18 @@ escape_lines(char *text)
 }
 
 static void
-parent_loaded(struct imsg *imsg)
+parent_loaded(void *arg, struct imsg *imsg)
 {
-	struct imsg_dec	 dec;
-	struct reload	*rl;
-	struct config	*old;
-	char		*errs, *line, *p, err[512];
-	uint8_t		 ok;
+	struct msg_policy_loaded	 m;
+	struct reload			*rl;
+	struct config			*old;
+	char				*errs, *line, *p, err[512];
+	uint8_t				 ok;
 
-	imsg_dec_init(&dec, imsg);
-	ok = imsg_get_u8(&dec);
-	errs = imsg_get_str(&dec);
-	if (imsg_dec_end(&dec) == -1 || ok > 1) {
-		free(errs);
+	if (msg_policy_loaded_dec(imsg, &m) == -1)
 		parent_fatalx("bad loaded message");
-	}
+	ok = m.ok;
+	errs = m.errors;
 	liveness_loading(0);
 	/* The child's text goes to the log, the starting shell, guardianctl. */
 	errs = escape_lines(errs);

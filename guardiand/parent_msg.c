@@ -24,6 +24,7 @@
 #include "canon.h"
 #include "control.h"
 #include "log.h"
+#include "msg.h"
 #include "parent.h"
 
 /*
@@ -67,12 +68,13 @@ static void
 ui_answer(struct imsgev *ui, uint32_t peerid, uint32_t code, const char *id,
     const char *status)
 {
-	struct imsg_enc	 enc;
+	struct msg_ui_decided	 m;
+	struct imsg_enc		 enc;
 
-	imsg_enc_init(&enc);
-	imsg_put_u32(&enc, code);
-	imsg_put_str(&enc, id);
-	imsg_put_str(&enc, status);
+	m.code = code;
+	m.id = (char *)id;
+	m.status = (char *)status;
+	msg_ui_decided_enc(&enc, &m);
 	if (imsgev_compose_enc(ui, IMSG_UI_DECIDED, peerid, -1, &enc) == -1)
 		fatal("compose");
 }
@@ -90,42 +92,26 @@ ui_answer(struct imsgev *ui, uint32_t peerid, uint32_t code, const char *id,
 void
 parent_ui_decision(struct imsg *imsg, int approve, struct imsgev *ui)
 {
-	struct imsg_dec	 dec;
-	char		*id, *sid, *reason = NULL, *safe, user[128], why[64];
-	char		 msg[2048];
-	const char	*status;
-	uint32_t	 code, secs;
-	uint8_t		 always;
-	int		 rv;
+	struct msg_ui_decision	 m;
+	char			*safe, user[128], why[64], msg[2048];
+	const char		*status;
+	uint32_t		 code;
+	int			 rv;
 
-	imsg_dec_init(&dec, imsg);
-	id = imsg_get_str(&dec);
-	sid = imsg_get_str(&dec);
-	secs = imsg_get_u32(&dec);
-	always = imsg_get_u8(&dec);
-	if (!approve)
-		reason = imsg_get_str(&dec);
-	if (imsg_dec_end(&dec) == -1 || strlen(id) > REQ_ID_LEN ||
-	    secs > GRANT_MAX_SECS || always > 1 || (always && (!approve ||
-	    secs != 0)) ||
-	    strlen(sid) > UI_SECRET_LEN || (reason != NULL &&
-	    (strlen(reason) > 1024 || !utf8_valid(reason, strlen(reason))))) {
-		free(id);
-		free(sid);
-		free(reason);
+	if (msg_ui_decision_dec(imsg, approve, &m) == -1)
 		parent_fatalx("bad decision from the ui child");
-	}
-	if (uisession_user(sid, user, sizeof(user), why, sizeof(why)) == -1) {
+	if (uisession_user(m.session, user, sizeof(user), why,
+	    sizeof(why)) == -1) {
 		/* The id is the ui child's word: escaped. */
-		if ((safe = log_escape(id)) == NULL)
+		if ((safe = log_escape(m.id)) == NULL)
 			fatal(NULL);
 		log_warnx("approval UI: %s of request %s refused: %s",
 		    approve ? "approval" : "denial", safe, why);
 		free(safe);
 		code = 403;
 		status = "no live session";
-	} else if ((rv = decide_scoped(id, approve, secs, always, user,
-	    reason, msg, sizeof(msg))) == DECIDE_OK) {
+	} else if ((rv = decide_scoped(m.id, approve, m.seconds, m.always,
+	    user, m.reason, msg, sizeof(msg))) == DECIDE_OK) {
 		code = 200;
 		status = approve ? "approved" : "denied";
 	} else if (rv == DECIDE_REFUSED) {
@@ -135,29 +121,22 @@ parent_ui_decision(struct imsg *imsg, int approve, struct imsgev *ui)
 		code = 404;
 		status = "not pending";
 	}
-	ui_answer(ui, imsg->hdr.peerid, code, id, status);
-	free(id);
-	freezero(sid, strlen(sid));
-	free(reason);
+	ui_answer(ui, imsg->hdr.peerid, code, m.id, status);
+	msg_ui_decision_clear(&m);
 }
 
 /* Revoke on the page: checked like a decision (session, user). */
 void
 parent_ui_revoke(struct imsg *imsg, struct imsgev *ui)
 {
-	struct imsg_dec	 dec;
-	char		*id, *sid, *safe, user[128], why[64];
+	struct msg_ui_revoke	 m;
+	char			*id, *safe, user[128], why[64];
 
-	imsg_dec_init(&dec, imsg);
-	id = imsg_get_str(&dec);
-	sid = imsg_get_str(&dec);
-	if (imsg_dec_end(&dec) == -1 || strlen(id) > REQ_ID_LEN ||
-	    strlen(sid) > UI_SECRET_LEN) {
-		free(id);
-		free(sid);
+	if (msg_ui_revoke_dec(imsg, &m) == -1)
 		parent_fatalx("bad revoke from the ui child");
-	}
-	if (uisession_user(sid, user, sizeof(user), why, sizeof(why)) == -1) {
+	id = m.id;
+	if (uisession_user(m.session, user, sizeof(user), why,
+	    sizeof(why)) == -1) {
 		if ((safe = log_escape(id)) == NULL)
 			fatal(NULL);
 		log_warnx("approval UI: revoking grant %s refused: %s", safe,
@@ -169,6 +148,5 @@ parent_ui_revoke(struct imsg *imsg, struct imsgev *ui)
 		ui_answer(ui, imsg->hdr.peerid, 200, id, "revoked");
 	} else
 		ui_answer(ui, imsg->hdr.peerid, 404, id, "no such grant");
-	free(id);
-	freezero(sid, strlen(sid));
+	msg_ui_revoke_clear(&m);
 }

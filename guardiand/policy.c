@@ -26,6 +26,7 @@
 #include "config.h"
 #include "guardiand.h"
 #include "log.h"
+#include "msg.h"
 #include "ruleset.h"
 #include "sandbox.h"
 
@@ -43,9 +44,21 @@ static struct ruleset	*staging;	/* being loaded */
 static char		*staging_errs;
 
 static void	 policy_dispatch(int, short, void *);
-static void	 policy_pattern(struct imsg *);
-static void	 policy_commit(void);
-static void	 policy_check(struct imsg *);
+static void	 policy_pattern(void *, struct imsg *);
+static void	 policy_commit(void *, struct imsg *);
+static void	 policy_check(void *, struct imsg *);
+static void	 policy_verbose(void *, struct imsg *);
+static void	 policy_ping(void *, struct imsg *);
+
+/* What the parent may send the policy child. */
+static const struct msg_handler policy_handlers[] = {
+	{ IMSG_POLICY_PATTERN,	"pattern",	0,	policy_pattern },
+	{ IMSG_POLICY_COMMIT,	"commit",	0,	policy_commit },
+	{ IMSG_POLICY_CHECK,	"check",	0,	policy_check },
+	{ IMSG_VERBOSE,		"verbose",	0,	policy_verbose },
+	{ IMSG_PING,		"ping",		0,	policy_ping },
+	{ IMSG_NONE }
+};
 
 void
 policy_main(void)
@@ -65,10 +78,11 @@ policy_main(void)
 static void
 policy_dispatch(int fd, short event, void *arg)
 {
-	struct imsgbuf	*ibuf = &policy_iev.ibuf;
-	struct imsg	 imsg;
-	ssize_t		 n;
-	int		 rv;
+	struct imsgbuf			*ibuf = &policy_iev.ibuf;
+	const struct msg_handler	*h;
+	struct imsg			 imsg;
+	ssize_t				 n;
+	int				 rv;
 
 	if (event & EV_WRITE) {
 		if (imsg_write(ibuf) == -1)
@@ -81,26 +95,10 @@ policy_dispatch(int fd, short event, void *arg)
 			exit(0);
 	}
 	while ((rv = imsg_get(ibuf, &imsg)) == 1) {
-		switch (imsg.hdr.type) {
-		case IMSG_POLICY_PATTERN:
-			policy_pattern(&imsg);
-			break;
-		case IMSG_POLICY_COMMIT:
-			policy_commit();
-			break;
-		case IMSG_POLICY_CHECK:
-			policy_check(&imsg);
-			break;
-		case IMSG_VERBOSE:
-			child_verbose(&imsg);
-			break;
-		case IMSG_PING:
-			child_pong(&policy_iev, &imsg);
-			break;
-		default:
+		if ((h = msg_handler(policy_handlers, imsg.hdr.type)) == NULL)
 			fatalx("unexpected message type %u from parent",
 			    imsg.hdr.type);
-		}
+		h->fn(NULL, &imsg);
 		imsg_free(&imsg);
 	}
 	if (rv == -1)
@@ -109,36 +107,38 @@ policy_dispatch(int fd, short event, void *arg)
 }
 
 static void
-policy_pattern(struct imsg *imsg)
+policy_verbose(void *arg, struct imsg *imsg)
 {
-	struct imsg_dec	 dec;
-	char		*project, *re, *file;
-	uint8_t		 kind;
-	uint32_t	 line;
+	child_verbose(imsg);
+}
 
-	imsg_dec_init(&dec, imsg);
-	kind = imsg_get_u8(&dec);
-	project = imsg_get_str(&dec);
-	re = imsg_get_str(&dec);
-	file = imsg_get_str(&dec);
-	line = imsg_get_u32(&dec);
-	if (imsg_dec_end(&dec) == -1 || kind >= PAT_NKINDS)
+static void
+policy_ping(void *arg, struct imsg *imsg)
+{
+	child_pong(&policy_iev, imsg);
+}
+
+static void
+policy_pattern(void *arg, struct imsg *imsg)
+{
+	struct msg_policy_pattern	 m;
+
+	if (msg_policy_pattern_dec(imsg, &m) == -1)
 		fatalx("bad pattern message");
 	if (staging == NULL && (staging = ruleset_new()) == NULL)
 		fatal("ruleset_new");
-	(void)ruleset_add(staging, project, kind, re, file, line,
+	(void)ruleset_add(staging, m.project, m.kind, m.re, m.file, m.line,
 	    &staging_errs);
-	free(project);
-	free(re);
-	free(file);
+	msg_policy_pattern_clear(&m);
 }
 
 /* Swap in what was loaded only if every pattern compiled. */
 static void
-policy_commit(void)
+policy_commit(void *arg, struct imsg *imsg)
 {
-	struct imsg_enc	 enc;
-	int		 ok;
+	struct msg_policy_loaded	 m;
+	struct imsg_enc			 enc;
+	int				 ok;
 
 	if (staging == NULL && (staging = ruleset_new()) == NULL)
 		fatal("ruleset_new");
@@ -152,9 +152,9 @@ policy_commit(void)
 			staging_errs[ERRS_MAX] = '\0';
 	}
 	staging = NULL;
-	imsg_enc_init(&enc);
-	imsg_put_u8(&enc, ok);
-	imsg_put_str(&enc, ok ? "" : staging_errs);
+	m.ok = ok;
+	m.errors = ok ? "" : staging_errs;
+	msg_policy_loaded_enc(&enc, &m);
 	if (imsgev_compose_enc(&policy_iev, IMSG_POLICY_LOADED, 0, -1,
 	    &enc) == -1)
 		fatal("compose");
@@ -167,53 +167,36 @@ policy_commit(void)
  * patterns are matched against are formed here (DESIGN 4 and 5).
  */
 static void
-policy_check(struct imsg *imsg)
+policy_check(void *arg, struct imsg *imsg)
 {
-	struct imsg_dec		 dec;
-	struct imsg_enc		 enc;
-	struct verdict_result	 res;
-	char			*project, **argv, *canon, *clform;
-	uint32_t		 argc, i;
-	uint8_t			 default_manual;
-	uint32_t		 budget;
+	struct msg_policy_check		 m;
+	struct msg_policy_verdict	 v;
+	struct imsg_enc			 enc;
+	struct verdict_result		 res;
+	char				*canon, *clform;
 
-	imsg_dec_init(&dec, imsg);
-	project = imsg_get_str(&dec);
-	default_manual = imsg_get_u8(&dec);
-	budget = imsg_get_u32(&dec);
-	argc = imsg_get_u32(&dec);
-	if (project == NULL || budget == 0 || argc == 0 || argc > REQ_ARGV_MAX)
+	if (msg_policy_check_dec(imsg, &m) == -1)
 		fatalx("bad check message");
-	if ((argv = calloc(argc + 1, sizeof(*argv))) == NULL)
-		fatal(NULL);
-	for (i = 0; i < argc; i++)
-		if ((argv[i] = imsg_get_str(&dec)) == NULL)
-			fatalx("bad check message");
-	if (imsg_dec_end(&dec) == -1)
-		fatalx("bad check message");
-	if ((canon = canon_argv(argc, argv)) == NULL ||
-	    (clform = canon_cloister_argv(argc, argv)) == NULL)
+	if ((canon = canon_argv(m.argc, m.argv)) == NULL ||
+	    (clform = canon_cloister_argv(m.argc, m.argv)) == NULL)
 		fatal(NULL);
 	/* The budget runs from now: time queued behind others is not ours. */
-	ruleset_check_until(current, project, canon, strlen(canon), clform,
-	    strlen(clform), default_manual, mono_now_ms() + budget, &res);
+	ruleset_check_until(current, m.project, canon, strlen(canon), clform,
+	    strlen(clform), m.default_manual, mono_now_ms() + m.budget, &res);
 	if (res.limit_hit)
 		log_warnx("pattern match limit hit on request %08x, "
 		    "failing closed", imsg->hdr.peerid);
 	if (res.over_budget)
 		log_warnx("check of request %08x over its budget of %u ms, "
-		    "failing closed", imsg->hdr.peerid, budget);
-	imsg_enc_init(&enc);
-	imsg_put_u8(&enc, res.verdict);
-	imsg_put_str(&enc, res.pattern != NULL ? res.pattern : "");
-	imsg_put_u8(&enc, res.over_budget ? 2 : res.limit_hit);
+		    "failing closed", imsg->hdr.peerid, m.budget);
+	v.verdict = res.verdict;
+	v.pattern = (char *)(res.pattern != NULL ? res.pattern : "");
+	v.limit = res.over_budget ? 2 : res.limit_hit;
+	msg_policy_verdict_enc(&enc, &v);
 	if (imsgev_compose_enc(&policy_iev, IMSG_POLICY_VERDICT,
 	    imsg->hdr.peerid, -1, &enc) == -1)
 		fatal("compose");
-	for (i = 0; i < argc; i++)
-		free(argv[i]);
-	free(argv);
-	free(project);
+	msg_policy_check_clear(&m);
 	free(canon);
 	free(clform);
 }

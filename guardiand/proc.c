@@ -46,59 +46,6 @@ static struct imsgev	*child_iev;	/* the channel, once evented */
 static void	 child_log_channel(void);
 static size_t	 child_env(char **, size_t);
 
-/*
- * Types each child may send.  Anything else is a protocol violation:
- * the request child in particular can never decide a request, and the
- * ui child can never make a session (IMSG_UI_SESSION): it asks the
- * parent with the login secret a browser presented.
- */
-static const uint32_t policy_types[] = {
-	IMSG_LOG, IMSG_READY, IMSG_PONG, IMSG_POLICY_LOADED,
-	IMSG_POLICY_VERDICT, 0
-};
-static const uint32_t request_types[] = {
-	IMSG_LOG, IMSG_READY, IMSG_PONG, IMSG_REQ_NEW, IMSG_REQ_CANCEL, 0
-};
-/*
- * The spawner answers for the commands the parent asked it to start;
- * it reads nothing from clients.
- */
-static const uint32_t spawner_types[] = {
-	IMSG_LOG, IMSG_READY, IMSG_PONG, IMSG_SPAWN_PIPE, IMSG_SPAWNED,
-	IMSG_SPAWN_FAIL, IMSG_SPAWN_EXITED, 0
-};
-static const uint32_t ui_types[] = {
-	IMSG_LOG, IMSG_READY, IMSG_PONG, IMSG_UI_APPROVE, IMSG_UI_DENY,
-	IMSG_UI_LOGIN, IMSG_UI_SESSION_END, IMSG_UI_REVOKE, 0
-};
-
-int
-proc_allowed(enum role role, uint32_t type)
-{
-	const uint32_t	*t;
-
-	switch (role) {
-	case ROLE_POLICY:
-		t = policy_types;
-		break;
-	case ROLE_REQUEST:
-		t = request_types;
-		break;
-	case ROLE_UI:
-		t = ui_types;
-		break;
-	case ROLE_SPAWNER:
-		t = spawner_types;
-		break;
-	default:
-		return (0);
-	}
-	for (; *t != 0; t++)
-		if (*t == type)
-			return (1);
-	return (0);
-}
-
 /* Keep a handle on our own image: children run exactly this binary. */
 void
 proc_init(void)

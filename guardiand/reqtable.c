@@ -36,6 +36,7 @@
 #include "confine.h"
 #include "frame.h"
 #include "log.h"
+#include "msg.h"
 #include "parent.h"
 #include "paths.h"
 #include "ruleset.h"
@@ -369,26 +370,27 @@ exe_trusted(const struct request *r)
 static void
 ui_added(struct request *r)
 {
-	struct imsg_enc	 enc;
+	struct msg_ui_added	 m;
+	struct imsg_enc		 enc;
 
-	imsg_enc_init(&enc);
-	imsg_put_str(&enc, r->id);
-	imsg_put_str(&enc, r->cloister);
-	imsg_put_str(&enc, r->project);
-	imsg_put_str(&enc, r->canon);
-	imsg_put_str(&enc, r->worktree);
-	imsg_put_u64(&enc, r->received);
-	imsg_put_u64(&enc, r->expires);
+	m.id = r->id;
+	m.cloister = r->cloister;
+	m.project = r->project;
+	m.cmd = r->canon;
+	m.cwd = r->worktree;
+	m.timestamp = r->received;
+	m.expires = r->expires;
 	/* JSON carries UTF-8 only; the words of why have both escaped. */
-	imsg_put_str(&enc, req_why(r));
-	imsg_put_str(&enc, r->pattern != NULL && utf8_valid(r->pattern,
-	    strlen(r->pattern)) ? r->pattern : "");
-	imsg_put_str(&enc, r->rule_file != NULL && utf8_valid(r->rule_file,
-	    strlen(r->rule_file)) ? r->rule_file : "");
-	imsg_put_u32(&enc, r->rule_line);
-	imsg_put_str(&enc, req_program(r));
-	imsg_put_str(&enc, exe_note(&r->exe));
-	imsg_put_str(&enc, exe_flags(&r->exe));
+	m.why = (char *)req_why(r);
+	m.pattern = r->pattern != NULL && utf8_valid(r->pattern,
+	    strlen(r->pattern)) ? r->pattern : "";
+	m.rule_file = r->rule_file != NULL && utf8_valid(r->rule_file,
+	    strlen(r->rule_file)) ? r->rule_file : "";
+	m.rule_line = r->rule_line;
+	m.program = (char *)req_program(r);
+	m.program_note = (char *)exe_note(&r->exe);
+	m.program_flags = (char *)exe_flags(&r->exe);
+	msg_ui_added_enc(&enc, &m);
 	to_ui(IMSG_UI_ADDED, &enc);
 	control_watch_added(r);
 }
@@ -521,12 +523,13 @@ req_why(const struct request *r)
 static void
 ui_removed(struct request *r, const char *outcome, const char *user)
 {
-	struct imsg_enc	 enc;
+	struct msg_ui_removed	 m;
+	struct imsg_enc		 enc;
 
-	imsg_enc_init(&enc);
-	imsg_put_str(&enc, r->id);
-	imsg_put_str(&enc, outcome);
-	imsg_put_str(&enc, user != NULL ? user : "");
+	m.id = r->id;
+	m.outcome = (char *)outcome;
+	m.user = (char *)(user != NULL ? user : "");
+	msg_ui_removed_enc(&enc, &m);
 	to_ui(IMSG_UI_REMOVED, &enc);
 	control_watch_removed(r->id, outcome, user);
 }
@@ -860,102 +863,67 @@ req_detach(struct request *r)
 	}
 }
 
-/*
- * A protocol violation in IMSG_REQ_NEW: what was decoded goes first,
- * the token wiped, as every decoder leaves nothing behind.
- */
-static __dead void
-req_new_bad(struct request *r, char *token, char *peer, const char *what)
-{
-	if (token != NULL)
-		freezero(token, strlen(token));
-	free(peer);
-	if (r != NULL)
-		req_free(r);
-	parent_fatalx("%s from the request child", what);
-}
-
 /* IMSG_REQ_NEW from the request child: validate everything. */
 void
 req_new(struct imsg *imsg)
 {
 	const struct cloister	*cl;
 	struct request		 key, *r;
-	struct imsg_dec		 dec;
+	struct msg_req_new	 m;
 	const char		*doorname = NULL;
-	char			*token, *peer, ms[32];
-	uint32_t		 argc, i, door;
-	uint8_t			 mode;
-	size_t			 total = 0;
+	char			 ms[32];
 	int64_t			 delay;
 
 	key.peerid = imsg->hdr.peerid;
 	if (RB_FIND(req_peer_tree, &reqs_by_peer, &key) != NULL)
 		parent_fatalx("request child reused connection %u",
 		    imsg->hdr.peerid);
-	imsg_dec_init(&dec, imsg);
-	mode = imsg_get_u8(&dec);
-	token = imsg_get_str(&dec);
-	peer = imsg_get_str(&dec);
-	door = imsg_get_u32(&dec);
-	argc = imsg_get_u32(&dec);
-	if (dec.error || token == NULL || peer == NULL ||
-	    (mode != REQ_MODE_BUFFERED && mode != REQ_MODE_STREAM) ||
-	    argc == 0 || argc > REQ_ARGV_MAX || strlen(peer) > 128 ||
-	    (door != 0 && door_owner(door, &doorname) == -1))
-		req_new_bad(NULL, token, peer, "bad new request");
-
-	r = req_alloc(imsg->hdr.peerid, mode);
-	if ((r->argv = calloc(argc + 1, sizeof(*r->argv))) == NULL)
-		fatal(NULL);
-	for (i = 0; i < argc; i++) {
-		if ((r->argv[i] = imsg_get_str(&dec)) == NULL)
-			req_new_bad(r, token, peer, "bad argument");
-		r->argc++;
-		total += strlen(r->argv[i]);
-		if (total > REQ_ARGV_MAX ||
-		    !utf8_valid(r->argv[i], strlen(r->argv[i])))
-			req_new_bad(r, token, peer, "bad argument");
+	if (msg_req_new_dec(imsg, &m) == -1)
+		parent_fatalx("bad new request from the request child");
+	if (m.door != 0 && door_owner(m.door, &doorname) == -1) {
+		msg_req_new_clear(&m);
+		parent_fatalx("bad new request from the request child");
 	}
-	if (imsg_dec_end(&dec) == -1)
-		req_new_bad(r, token, peer, "bad new request");
+	r = req_alloc(imsg->hdr.peerid, m.mode);
+	r->argv = m.argv;
+	r->argc = m.argc;
+	m.argv = NULL;
+	m.argc = 0;
 	/*
 	 * Through a cloister's own socket only its token opens: a token
 	 * that leaked to another container is no good there.  Checked
 	 * before anything costly is done with the command.
 	 */
-	cl = registry_auth(token);
-	if (cl == NULL || (door != 0 && (doorname == NULL ||
+	cl = registry_auth(m.token);
+	if (cl == NULL || (m.door != 0 && (doorname == NULL ||
 	    strcmp(cl->name, doorname) != 0))) {
 		char	 prefix[AUTHFAIL_CMD + 1], nargs[16];
 		int	 record;
 
-		delay = auth_failed(peer, &record);
+		delay = auth_failed(m.peer, &record);
 		if (record) {
 			cmd_prefix(r, prefix, sizeof(prefix));
 			snprintf(ms, sizeof(ms), "%lld", (long long)delay);
 			snprintf(nargs, sizeof(nargs), "%d", r->argc);
 			audit_log("AUTH_FAIL", r->id, NULL, NULL, prefix,
-			    "args", nargs, "peer", peer, "reason",
-			    *token == '\0' ? "no token" :
+			    "args", nargs, "peer", m.peer, "reason",
+			    *m.token == '\0' ? "no token" :
 			    cl == NULL ? "unknown token" : doorname == NULL ?
 			    "the socket's cloister is gone" :
 			    "token of another cloister on this socket",
-			    "delay_ms", ms, door != 0 ? "socket" :
+			    "delay_ms", ms, m.door != 0 ? "socket" :
 			    (char *)NULL, doorname, (char *)NULL);
 		}
-		freezero(token, strlen(token));
-		free(peer);
+		msg_req_new_clear(&m);
 		/* The request child waits it out, holding no slot. */
 		req_reject_after(r, 401, "unknown or missing token", delay);
 		return;
 	}
-	freezero(token, strlen(token));
-	free(peer);
+	msg_req_new_clear(&m);
 	if ((r->canon = canon_argv(r->argc, r->argv)) == NULL)
 		fatal(NULL);
 	/* The child checks too, but a reload may just have lowered it. */
-	if (argc > conf->limits.args) {
+	if ((uint32_t)r->argc > conf->limits.args) {
 		req_reject(r, 400, "too many arguments");
 		return;
 	}
@@ -1090,10 +1058,10 @@ run_room(const struct request *r)
 static void
 checks_pump(void)
 {
-	struct request	*r;
-	struct imsg_enc	 enc;
-	size_t		 size;
-	int		 i;
+	struct request		*r;
+	struct msg_policy_check	 mc;
+	struct imsg_enc		 enc;
+	size_t			 size;
 
 	while (ninflight < CHECKS_INFLIGHT &&
 	    (r = TAILQ_FIRST(&waitq)) != NULL) {
@@ -1103,13 +1071,12 @@ checks_pump(void)
 		TAILQ_REMOVE(&waitq, r, pending);
 		nwaiting--;
 		r->seq = ++next_seq;
-		imsg_enc_init(&enc);
-		imsg_put_str(&enc, r->project);
-		imsg_put_u8(&enc, conf->default_manual);
-		imsg_put_u32(&enc, conf->check_timeout);
-		imsg_put_u32(&enc, r->argc);
-		for (i = 0; i < r->argc; i++)
-			imsg_put_str(&enc, r->argv[i]);
+		mc.project = r->project;
+		mc.default_manual = conf->default_manual;
+		mc.budget = conf->check_timeout;
+		mc.argc = r->argc;
+		mc.argv = r->argv;
+		msg_policy_check_enc(&enc, &mc);
 		if (imsgev_compose_enc(parent_channel(ROLE_POLICY),
 		    IMSG_POLICY_CHECK, r->seq, -1, &enc) == -1) {
 			log_warn("request %s: cannot queue its check", r->id);
@@ -1182,24 +1149,22 @@ ctl_where(void)
 void
 req_verdict(struct imsg *imsg)
 {
-	struct request	*r;
-	struct imsg_dec	 dec;
-	struct imsg_enc	 enc;
-	char		*pattern, text[2048], where[128], dur[32];
-	uint8_t		 verdict, limit;
+	struct request			*r;
+	struct msg_policy_verdict	 mv;
+	struct msg_req_queued		 mq;
+	struct imsg_enc			 enc;
+	char				*pattern, text[2048], where[128];
+	char				 dur[32];
+	uint8_t				 verdict, limit;
 
 	if ((r = TAILQ_FIRST(&checking)) == NULL ||
 	    r->seq != imsg->hdr.peerid)
 		parent_fatalx("policy child answered a check never asked");
-	imsg_dec_init(&dec, imsg);
-	verdict = imsg_get_u8(&dec);
-	pattern = imsg_get_str(&dec);
-	limit = imsg_get_u8(&dec);
-	if (imsg_dec_end(&dec) == -1 || verdict > VERDICT_MANUAL ||
-	    limit > 2 || (limit == 2 && verdict != VERDICT_DENY)) {
-		free(pattern);
+	if (msg_policy_verdict_dec(imsg, &mv) == -1)
 		parent_fatalx("bad verdict from the policy child");
-	}
+	verdict = mv.verdict;
+	pattern = mv.pattern;
+	limit = mv.limit;
 	TAILQ_REMOVE(&checking, r, pending);
 	ninflight--;
 	inflight_bytes -= r->check_bytes;
@@ -1313,9 +1278,9 @@ req_verdict(struct imsg *imsg)
 	    "`%s approve %s` (request %s, expires in %llus)", where,
 	    ctl_where(), r->id, r->id, (unsigned long long)
 	    (conf->approval_timeout + 999) / 1000);
-	imsg_enc_init(&enc);
-	imsg_put_str(&enc, text);
-	imsg_put_u64(&enc, r->expires);
+	mq.text = text;
+	mq.expires = r->expires;
+	msg_req_queued_enc(&enc, &mq);
 	to_request(r, IMSG_REQ_QUEUED, -1, &enc);
 }
 
@@ -1356,11 +1321,12 @@ req_granted(struct request *r)
 static void
 req_deny(struct request *r, int reason, const char *text)
 {
-	struct imsg_enc	 enc;
+	struct msg_req_denied	 m;
+	struct imsg_enc		 enc;
 
-	imsg_enc_init(&enc);
-	imsg_put_u8(&enc, reason);
-	imsg_put_str(&enc, text);
+	m.reason = reason;
+	m.text = (char *)text;
+	msg_req_denied_enc(&enc, &m);
 	to_request(r, IMSG_REQ_DENIED, -1, &enc);
 	req_free(r);
 }
@@ -1373,12 +1339,13 @@ static void
 req_reject_after(struct request *r, int status, const char *reason,
     int64_t delay)
 {
-	struct imsg_enc	 enc;
+	struct msg_req_reject	 m;
+	struct imsg_enc		 enc;
 
-	imsg_enc_init(&enc);
-	imsg_put_u32(&enc, status);
-	imsg_put_str(&enc, reason);
-	imsg_put_u32(&enc, delay);
+	m.status = status;
+	m.reason = (char *)reason;
+	m.delay = delay;
+	msg_req_reject_enc(&enc, &m);
 	to_request(r, IMSG_REQ_REJECT, -1, &enc);
 	req_free(r);
 }
@@ -1589,17 +1556,19 @@ req_spawning(uint32_t id)
 static void
 req_spawned(struct request *r, pid_t pid)
 {
-	struct imsg_enc	 enc;
-	char		 text[512];
+	struct msg_req_pipe	 mp;
+	struct msg_req_started	 ms;
+	struct imsg_enc		 enc;
+	char			 text[512];
 
 	r->pid = pid;
 	clock_gettime(CLOCK_MONOTONIC, &r->t_started);
 	log_debug("request %s: started pid %d", r->id, r->pid);
-	imsg_enc_init(&enc);
-	imsg_put_u8(&enc, 1);
+	mp.stream = 1;
+	msg_req_pipe_enc(&enc, &mp);
 	to_request(r, IMSG_REQ_PIPE, r->outfd, &enc);
-	imsg_enc_init(&enc);
-	imsg_put_u8(&enc, 2);
+	mp.stream = 2;
+	msg_req_pipe_enc(&enc, &mp);
 	to_request(r, IMSG_REQ_PIPE, r->errfd, &enc);
 	r->outfd = r->errfd = -1;
 	if (!r->humane)
@@ -1607,10 +1576,10 @@ req_spawned(struct request *r, pid_t pid)
 		    r->pattern ? r->pattern : "the default");
 	else
 		snprintf(text, sizeof(text), "approved, running");
-	imsg_enc_init(&enc);
-	imsg_put_u8(&enc, !r->humane);
-	imsg_put_str(&enc, r->pattern ? r->pattern : "");
-	imsg_put_str(&enc, text);
+	ms.automatic = !r->humane;
+	ms.pattern = r->pattern ? r->pattern : "";
+	ms.text = text;
+	msg_req_started_enc(&enc, &ms);
 	to_request(r, IMSG_REQ_STARTED, -1, &enc);
 }
 
@@ -1855,11 +1824,13 @@ req_cloister_gone(const char *name, const char *why)
 static void
 req_exited(struct request *r, int status)
 {
-	struct clcount	*cc;
-	struct imsg_enc	 enc;
-	char		 dur[32], code[16];
-	int64_t		 ms;
-	int		 kind, value;
+	struct clcount		*cc;
+	struct msg_req_exited	 mx;
+	struct msg_ui_finished	 mf;
+	struct imsg_enc		 enc;
+	char			 dur[32], code[16];
+	int64_t			 ms;
+	int			 kind, value;
 
 	ms = mono_since_ms(&r->t_started);
 	fmt_duration(dur, sizeof(dur), ms);
@@ -1876,18 +1847,17 @@ req_exited(struct request *r, int status)
 	req_audit(r, "COMPLETE", kind == EXIT_EXITED ? "exit" : "signal",
 	    code, "duration", dur, kind == EXIT_TIMEDOUT ? "reason" : NULL,
 	    "exec_timeout", (char *)NULL);
-	imsg_enc_init(&enc);
-	imsg_put_u8(&enc, kind);
-	imsg_put_u32(&enc, value);
-	imsg_put_u32(&enc, ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms);
+	mx.kind = kind;
+	mx.code = value;
+	mx.ms = ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+	msg_req_exited_enc(&enc, &mx);
 	to_request(r, IMSG_REQ_EXITED, -1, &enc);
 	if (r->humane) {
-		imsg_enc_init(&enc);
-		imsg_put_str(&enc, r->id);
-		imsg_put_u8(&enc, kind);
-		imsg_put_u32(&enc, value);
-		imsg_put_u32(&enc, ms > UINT32_MAX ? UINT32_MAX :
-		    (uint32_t)ms);
+		mf.id = r->id;
+		mf.kind = kind;
+		mf.code = value;
+		mf.duration = mx.ms;
+		msg_ui_finished_enc(&enc, &mf);
 		to_ui(IMSG_UI_FINISHED, &enc);
 	}
 	r->pid = -1;

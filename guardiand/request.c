@@ -44,6 +44,7 @@
 #include "frame.h"
 #include "guardiand.h"
 #include "log.h"
+#include "msg.h"
 #include "netchild.h"
 #include "request_priv.h"
 
@@ -723,6 +724,7 @@ request_exec(struct conn *c, struct evhttp_request *req, int mode)
 {
 	struct evbuffer		*body = evhttp_request_get_input_buffer(req);
 	struct evkeyvalq	*h = evhttp_request_get_input_headers(req);
+	struct msg_req_new	 m;
 	struct imsg_enc		 enc;
 	json_t			*root, *args;
 	struct rq		*rq;
@@ -748,15 +750,21 @@ request_exec(struct conn *c, struct evhttp_request *req, int mode)
 	}
 	argc = json_array_size(args);
 
-	imsg_enc_init(&enc);
-	imsg_put_u8(&enc, mode);
-	imsg_put_str(&enc, request_token(evhttp_find_header(h,
-	    "X-Cloister-Token"), evhttp_find_header(h, "Authorization")));
-	imsg_put_str(&enc, c->peer);
-	imsg_put_u32(&enc, c->door);
-	imsg_put_u32(&enc, argc);
+	if ((m.argv = calloc(argc, sizeof(*m.argv))) == NULL) {
+		json_decref(root);
+		reply_error(req, 503, "out of memory");
+		return;
+	}
 	for (i = 0; i < argc; i++)
-		imsg_put_str(&enc, json_string_value(json_array_get(args, i)));
+		m.argv[i] = (char *)json_string_value(json_array_get(args, i));
+	m.argc = argc;
+	m.mode = mode;
+	m.token = (char *)request_token(evhttp_find_header(h,
+	    "X-Cloister-Token"), evhttp_find_header(h, "Authorization"));
+	m.peer = c->peer;
+	m.door = c->door;
+	msg_req_new_enc(&enc, &m);
+	free(m.argv);
 	json_decref(root);
 	/* The body is no longer needed while the request waits. */
 	evbuffer_drain(body, len);

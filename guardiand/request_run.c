@@ -40,6 +40,7 @@
 #include "frame.h"
 #include "guardiand.h"
 #include "log.h"
+#include "msg.h"
 #include "netchild.h"
 #include "request_priv.h"
 
@@ -665,19 +666,18 @@ reply_busy(struct evhttp_request *req, const char *reason)
 static void
 rq_reject(struct rq *rq, struct imsg *imsg)
 {
-	struct imsg_dec		 dec;
+	struct msg_req_reject	 m;
 	struct evhttp_request	*req;
 	struct conn		*c = rq->conn;
 	uint32_t		 status, delay;
 	char			*reason;
 	uint8_t			 why = DENY_ERROR;
 
-	imsg_dec_init(&dec, imsg);
-	status = imsg_get_u32(&dec);
-	reason = imsg_get_str(&dec);
-	delay = imsg_get_u32(&dec);
-	if (imsg_dec_end(&dec) == -1 || delay > REJECT_DELAY_MAX)
+	if (msg_req_reject_dec(imsg, &m) == -1 || m.delay > REJECT_DELAY_MAX)
 		bad_message(imsg);
+	status = m.status;
+	reason = m.reason;
+	delay = m.delay;
 	if (status < 400 || status > 599)
 		status = 500;
 	if (!rq->streaming) {
@@ -697,14 +697,13 @@ rq_reject(struct rq *rq, struct imsg *imsg)
 static void
 rq_queued(struct rq *rq, struct imsg *imsg)
 {
-	struct imsg_dec	 dec;
-	char		*text;
+	struct msg_req_queued	 m;
+	char			*text;
 
-	imsg_dec_init(&dec, imsg);
-	text = imsg_get_str(&dec);
-	(void)imsg_get_u64(&dec);	/* the text says when */
-	if (imsg_dec_end(&dec) == -1)
+	/* Its expiry goes unused: the text says when. */
+	if (msg_req_queued_dec(imsg, &m) == -1)
 		bad_message(imsg);
+	text = m.text;
 	/* /request waits in silence, as cloister's does. */
 	if (rq->mode == REQ_MODE_STREAM)
 		stream_frame(rq, FRAME_QUEUED, text, strlen(text), NULL, 0);
@@ -714,17 +713,13 @@ rq_queued(struct rq *rq, struct imsg *imsg)
 static void
 rq_pipe(struct rq *rq, struct imsg *imsg)
 {
-	struct imsg_dec	 dec;
-	struct rq_pipe	*p;
-	uint8_t		 which;
-	int		 fl;
+	struct msg_req_pipe	 m;
+	struct rq_pipe		*p;
+	int			 fl;
 
-	imsg_dec_init(&dec, imsg);
-	which = imsg_get_u8(&dec);
-	if (imsg_dec_end(&dec) == -1 || imsg->fd == -1 ||
-	    (which != 1 && which != 2))
+	if (msg_req_pipe_dec(imsg, &m) == -1)
 		bad_message(imsg);
-	p = &rq->pipe[which - 1];
+	p = &rq->pipe[m.stream - 1];
 	if (p->fd != -1)
 		bad_message(imsg);
 	/* Never block the child that serves every client. */
@@ -743,42 +738,36 @@ rq_pipe(struct rq *rq, struct imsg *imsg)
 static void
 rq_started(struct rq *rq, struct imsg *imsg)
 {
-	struct imsg_dec	 dec;
-	uint8_t		 automatic;
-	char		*pattern, *text;
+	struct msg_req_started	 m;
 
-	imsg_dec_init(&dec, imsg);
-	automatic = imsg_get_u8(&dec);
-	pattern = imsg_get_str(&dec);
-	text = imsg_get_str(&dec);
-	if (imsg_dec_end(&dec) == -1 || rq->started) {
-		free(pattern);
-		free(text);
+	if (msg_req_started_dec(imsg, &m) == -1)
+		bad_message(imsg);
+	if (rq->started) {
+		free(m.pattern);
+		free(m.text);
 		bad_message(imsg);
 	}
 	rq->started = 1;
-	rq->automatic = automatic != 0;
-	rq->pattern = pattern;
+	rq->automatic = m.automatic != 0;
+	rq->pattern = m.pattern;
 	if (rq->mode == REQ_MODE_STREAM)
-		stream_frame(rq, FRAME_STARTED, text, strlen(text), NULL, 0);
-	free(text);
+		stream_frame(rq, FRAME_STARTED, m.text, strlen(m.text), NULL,
+		    0);
+	free(m.text);
 	rq_arm_pipes(rq);
 }
 
 static void
 rq_denied(struct rq *rq, struct imsg *imsg)
 {
-	struct imsg_dec	 dec;
-	uint8_t		 reason;
-	char		*text;
+	struct msg_req_denied	 m;
+	uint8_t			 reason;
+	char			*text;
 
-	imsg_dec_init(&dec, imsg);
-	reason = imsg_get_u8(&dec);
-	text = imsg_get_str(&dec);
-	if (imsg_dec_end(&dec) == -1 || reason > DENY_BUSY) {
-		free(text);
+	if (msg_req_denied_dec(imsg, &m) == -1)
 		bad_message(imsg);
-	}
+	reason = m.reason;
+	text = m.text;
 	if (rq->mode == REQ_MODE_BUFFERED && reason == DENY_BUSY)
 		reply_busy(rq_end(rq), text);
 	else if (rq->mode == REQ_MODE_BUFFERED)
@@ -797,16 +786,14 @@ rq_denied(struct rq *rq, struct imsg *imsg)
 static void
 rq_exited(struct rq *rq, struct imsg *imsg)
 {
-	struct imsg_dec	 dec;
-	int		 i;
+	struct msg_req_exited	 m;
+	int			 i;
 
-	imsg_dec_init(&dec, imsg);
-	rq->exit_kind = imsg_get_u8(&dec);
-	rq->exit_code = imsg_get_u32(&dec);
-	rq->exit_ms = imsg_get_u32(&dec);
-	if (imsg_dec_end(&dec) == -1 || rq->exit_kind > EXIT_KILLED ||
-	    rq->exited)
+	if (msg_req_exited_dec(imsg, &m) == -1 || rq->exited)
 		bad_message(imsg);
+	rq->exit_kind = m.kind;
+	rq->exit_code = m.code;
+	rq->exit_ms = m.ms;
 	rq->exited = 1;
 	rq_arm_pipes(rq);
 	/* Most often the pipes are at end of file: no wait for events. */

@@ -44,6 +44,7 @@
 #include "frame.h"
 #include "guardiand.h"
 #include "log.h"
+#include "msg.h"
 #include "netchild.h"
 
 /*
@@ -424,29 +425,30 @@ decision_free(struct decision *d)
 }
 
 static void
-ui_added(struct imsg_dec *dec)
+ui_added(void *arg, struct imsg *imsg)
 {
-	struct ui_req	*ur;
-	json_t		*o;
+	struct msg_ui_added	 m;
+	struct ui_req		*ur;
+	json_t			*o;
 
+	if (msg_ui_added_dec(imsg, &m) == -1)
+		fatalx("bad request-added message");
 	if ((ur = calloc(1, sizeof(*ur))) == NULL)
 		fatal(NULL);
-	ur->id = imsg_get_str(dec);
-	ur->cloister = imsg_get_str(dec);
-	ur->project = imsg_get_str(dec);
-	ur->cmd = imsg_get_str(dec);
-	ur->cwd = imsg_get_str(dec);
-	ur->timestamp = imsg_get_u64(dec);
-	ur->expires = imsg_get_u64(dec);
-	ur->why = imsg_get_str(dec);
-	ur->pattern = imsg_get_str(dec);
-	ur->rule_file = imsg_get_str(dec);
-	ur->rule_line = imsg_get_u32(dec);
-	ur->program = imsg_get_str(dec);
-	ur->program_note = imsg_get_str(dec);
-	ur->program_flags = imsg_get_str(dec);
-	if (imsg_dec_end(dec) == -1)
-		fatalx("bad request-added message");
+	ur->id = m.id;
+	ur->cloister = m.cloister;
+	ur->project = m.project;
+	ur->cmd = m.cmd;
+	ur->cwd = m.cwd;
+	ur->timestamp = m.timestamp;
+	ur->expires = m.expires;
+	ur->why = m.why;
+	ur->pattern = m.pattern;
+	ur->rule_file = m.rule_file;
+	ur->rule_line = m.rule_line;
+	ur->program = m.program;
+	ur->program_note = m.program_note;
+	ur->program_flags = m.program_flags;
 	TAILQ_INSERT_TAIL(&ui_reqs, ur, entry);
 	o = req_json(ur);
 	sse_broadcast("request-added", o);
@@ -455,18 +457,19 @@ ui_added(struct imsg_dec *dec)
 }
 
 static void
-ui_removed(struct imsg_dec *dec)
+ui_removed(void *arg, struct imsg *imsg)
 {
-	struct ui_req	*ur;
-	struct decision	*d;
-	char		*id, *outcome, *user;
-	json_t		*o;
+	struct msg_ui_removed	 m;
+	struct ui_req		*ur;
+	struct decision		*d;
+	char			*id, *outcome, *user;
+	json_t			*o;
 
-	id = imsg_get_str(dec);
-	outcome = imsg_get_str(dec);
-	user = imsg_get_str(dec);
-	if (imsg_dec_end(dec) == -1)
+	if (msg_ui_removed_dec(imsg, &m) == -1)
 		fatalx("bad request-removed message");
+	id = m.id;
+	outcome = m.outcome;
+	user = m.user;
 	TAILQ_FOREACH(ur, &ui_reqs, entry)
 		if (strcmp(ur->id, id) == 0)
 			break;
@@ -522,22 +525,23 @@ ui_grant_find(const char *id)
 
 /* A grant made, or used: "grant" with the whole of it either way. */
 static void
-ui_grant(struct imsg_dec *dec)
+ui_grant(void *arg, struct imsg *imsg)
 {
-	struct ui_grant	*ug, *old;
-	json_t		*o;
+	struct msg_ui_grant	 m;
+	struct ui_grant		*ug, *old;
+	json_t			*o;
 
+	if (msg_ui_grant_dec(imsg, &m) == -1)
+		fatalx("bad grant message");
 	if ((ug = calloc(1, sizeof(*ug))) == NULL)
 		fatal(NULL);
-	ug->id = imsg_get_str(dec);
-	ug->decision = imsg_get_str(dec);
-	ug->cloister = imsg_get_str(dec);
-	ug->folder = imsg_get_str(dec);
-	ug->cmd = imsg_get_str(dec);
-	ug->expires = imsg_get_u64(dec);
-	ug->uses = imsg_get_u32(dec);
-	if (imsg_dec_end(dec) == -1)
-		fatalx("bad grant message");
+	ug->id = m.id;
+	ug->decision = m.decision;
+	ug->cloister = m.cloister;
+	ug->folder = m.folder;
+	ug->cmd = m.cmd;
+	ug->expires = m.expires;
+	ug->uses = m.uses;
 	if ((old = ui_grant_find(ug->id)) != NULL) {
 		TAILQ_INSERT_AFTER(&ui_grants, old, ug, entry);
 		TAILQ_REMOVE(&ui_grants, old, entry);
@@ -550,16 +554,17 @@ ui_grant(struct imsg_dec *dec)
 }
 
 static void
-ui_grant_end(struct imsg_dec *dec)
+ui_grant_end(void *arg, struct imsg *imsg)
 {
-	struct ui_grant	*ug;
-	char		*id, *why;
-	json_t		*o;
+	struct msg_ui_grant_end	 m;
+	struct ui_grant		*ug;
+	char			*id, *why;
+	json_t			*o;
 
-	id = imsg_get_str(dec);
-	why = imsg_get_str(dec);
-	if (imsg_dec_end(dec) == -1)
+	if (msg_ui_grant_end_dec(imsg, &m) == -1)
 		fatalx("bad grant-end message");
+	id = m.id;
+	why = m.why;
 	if ((ug = ui_grant_find(id)) != NULL) {
 		TAILQ_REMOVE(&ui_grants, ug, entry);
 		ui_grant_free(ug);
@@ -572,30 +577,24 @@ ui_grant_end(struct imsg_dec *dec)
 }
 
 static void
-ui_finished(struct imsg_dec *dec)
+ui_finished(void *arg, struct imsg *imsg)
 {
-	struct decision	*d;
-	char		*id;
-	uint8_t		 kind;
-	uint32_t	 code, duration;
-	json_t		*o;
+	struct msg_ui_finished	 m;
+	struct decision		*d;
+	json_t			*o;
 
-	id = imsg_get_str(dec);
-	kind = imsg_get_u8(dec);
-	code = imsg_get_u32(dec);
-	duration = imsg_get_u32(dec);
-	if (imsg_dec_end(dec) == -1)
+	if (msg_ui_finished_dec(imsg, &m) == -1)
 		fatalx("bad request-finished message");
 	TAILQ_FOREACH(d, &recent, entry)
-		if (strcmp(d->req->id, id) == 0)
+		if (strcmp(d->req->id, m.id) == 0)
 			break;
-	free(id);
+	free(m.id);
 	if (d == NULL)
 		return;
 	d->finished = 1;
-	d->kind = kind;
-	d->code = code;
-	d->duration = duration;
+	d->kind = m.kind;
+	d->code = m.code;
+	d->duration = m.duration;
 	o = decision_json(d);
 	sse_broadcast("request-finished", o);
 	json_decref(o);
@@ -614,10 +613,11 @@ session_free(struct session *s)
 static void
 session_end(struct session *s)
 {
-	struct imsg_enc	 enc;
+	struct msg_ui_secret	 m;
+	struct imsg_enc		 enc;
 
-	imsg_enc_init(&enc);
-	imsg_put_str(&enc, s->id);
+	m.secret = s->id;
+	msg_ui_secret_enc(&enc, &m);
 	if (imsgev_compose_enc(&ui_nc->iev, IMSG_UI_SESSION_END, 0, -1,
 	    &enc) == -1)
 		fatal("compose");
@@ -701,31 +701,28 @@ login_refused(struct evhttp_request *req)
  * browser that presented the link gets the cookie.
  */
 static void
-ui_session(struct imsg *imsg, struct imsg_dec *dec)
+ui_session(void *arg, struct imsg *imsg)
 {
+	struct msg_ui_session	 m;
 	struct evkeyvalq	*h;
 	struct ui_post		*p = NULL;
 	struct session		*s = NULL;
-	char			*id, *csrf, cookie[160];
-	uint32_t		 num;
+	char			 cookie[160];
 	int64_t			 expires, now = now_ms();
 
-	id = imsg_get_str(dec);
-	csrf = imsg_get_str(dec);
-	num = imsg_get_u32(dec);
-	expires = imsg_get_u64(dec);
-	if (imsg_dec_end(dec) == -1 ||
-	    uisession_invalid(id, csrf, num, expires, now) != NULL)
+	if (msg_ui_session_dec(imsg, &m) == -1)
+		fatalx("bad session message");
+	expires = m.expires;
+	if (uisession_invalid(m.id, m.csrf, m.num, expires, now) != NULL)
 		fatalx("bad session message");
 	TAILQ_FOREACH(s, &sessions, entry)
-		if (strcmp(s->id, id) == 0)
+		if (strcmp(s->id, m.id) == 0)
 			fatalx("duplicate session message");
 	if (imsg->hdr.peerid != 0)
 		p = post_take(imsg->hdr.peerid, 1);
 	if (expires > now)
-		s = session_new(id, csrf, num, expires, now);
-	freezero(id, strlen(id));
-	freezero(csrf, strlen(csrf));
+		s = session_new(m.id, m.csrf, m.num, expires, now);
+	msg_ui_session_clear(&m);
 	if (imsg->hdr.peerid == 0)
 		return;
 	if (p == NULL || p->req == NULL || s == NULL) {
@@ -746,12 +743,10 @@ ui_session(struct imsg *imsg, struct imsg_dec *dec)
 }
 
 static void
-ui_login_failed(struct imsg *imsg)
+ui_login_failed(void *arg, struct imsg *imsg)
 {
 	struct ui_post	*p;
 
-	if (imsg->datalen != 0)
-		fatalx("bad login-failed message");
 	if ((p = post_take(imsg->hdr.peerid, 1)) == NULL)
 		return;
 	if (p->req != NULL)
@@ -760,19 +755,19 @@ ui_login_failed(struct imsg *imsg)
 }
 
 static void
-ui_decided(struct imsg *imsg, struct imsg_dec *dec)
+ui_decided(void *arg, struct imsg *imsg)
 {
-	struct ui_post	*p;
-	struct session	*s;
-	char		*id, *status;
-	uint32_t	 code;
+	struct msg_ui_decided	 m;
+	struct ui_post		*p;
+	struct session		*s;
+	char			*id, *status;
+	uint32_t		 code;
 
-	code = imsg_get_u32(dec);
-	id = imsg_get_str(dec);
-	status = imsg_get_str(dec);
-	if (imsg_dec_end(dec) == -1 || (code != 200 && code != 404 &&
-	    code != 403 && code != 409))
+	if (msg_ui_decided_dec(imsg, &m) == -1)
 		fatalx("bad decided message");
+	code = m.code;
+	id = m.id;
+	status = m.status;
 	if ((p = post_take(imsg->hdr.peerid, 0)) != NULL) {
 		/* Not live for the parent: not here either. */
 		if (code == 403) {
@@ -807,41 +802,34 @@ ui_decided(struct imsg *imsg, struct imsg_dec *dec)
 	free(status);
 }
 
+/*
+ * What the parent may send the ui child besides what every network
+ * child takes (netchild.c).
+ */
+static const struct msg_handler ui_handlers[] = {
+	{ IMSG_UI_ADDED,	"request-added",	0,	ui_added },
+	{ IMSG_UI_REMOVED,	"request-removed",	0,	ui_removed },
+	{ IMSG_UI_FINISHED,	"request-finished",	0,	ui_finished },
+	{ IMSG_UI_GRANT,	"grant",		0,	ui_grant },
+	{ IMSG_UI_GRANT_END,	"grant-end",		0,	ui_grant_end },
+	{ IMSG_UI_DECIDED,	"decided",		0,	ui_decided },
+	{ IMSG_UI_SESSION,	"session",		0,	ui_session },
+	{ IMSG_UI_LOGIN_FAILED,	"login-failed",	MSG_EMPTY, ui_login_failed },
+	{ IMSG_NONE }
+};
+
 void
 ui_dispatch_imsg(struct netchild *nc, struct imsg *imsg)
 {
-	struct imsg_dec	 dec;
+	const struct msg_handler	*h;
+	uint64_t			 seen = 0;
 
-	imsg_dec_init(&dec, imsg);
-	switch (imsg->hdr.type) {
-	case IMSG_UI_ADDED:
-		ui_added(&dec);
-		break;
-	case IMSG_UI_REMOVED:
-		ui_removed(&dec);
-		break;
-	case IMSG_UI_FINISHED:
-		ui_finished(&dec);
-		break;
-	case IMSG_UI_GRANT:
-		ui_grant(&dec);
-		break;
-	case IMSG_UI_GRANT_END:
-		ui_grant_end(&dec);
-		break;
-	case IMSG_UI_DECIDED:
-		ui_decided(imsg, &dec);
-		break;
-	case IMSG_UI_SESSION:
-		ui_session(imsg, &dec);
-		break;
-	case IMSG_UI_LOGIN_FAILED:
-		ui_login_failed(imsg);
-		break;
-	default:
+	if ((h = msg_handler(ui_handlers, imsg->hdr.type)) == NULL)
 		fatalx("unexpected message type %u from parent",
 		    imsg->hdr.type);
-	}
+	if (msg_refused(h, imsg, &seen) != NULL)
+		fatalx("bad %s message", h->name);
+	h->fn(nc, imsg);
 }
 
 /* HTTP plumbing. */
@@ -969,6 +957,7 @@ static void
 ui_login(struct ui_conn *uc, struct evhttp_request *req,
     const struct evhttp_uri *uri)
 {
+	struct msg_ui_secret	 m;
 	struct ui_post		*p;
 	struct imsg_enc		 enc;
 	char			 token[UI_SECRET_LEN + 1];
@@ -976,8 +965,8 @@ ui_login(struct ui_conn *uc, struct evhttp_request *req,
 	if (!ui_login_secret(evhttp_uri_get_query(uri), token))
 		login_refused(req);
 	else if ((p = post_new(uc, req, 1)) != NULL) {
-		imsg_enc_init(&enc);
-		imsg_put_str(&enc, token);
+		m.secret = token;
+		msg_ui_secret_enc(&enc, &m);
 		if (imsgev_compose_enc(&ui_nc->iev, IMSG_UI_LOGIN, p->num, -1,
 		    &enc) == -1)
 			fatal("compose");
@@ -1160,14 +1149,15 @@ static void
 ui_decide(struct ui_conn *uc, struct evhttp_request *req, struct session *s,
     const char *id, int approve)
 {
-	struct evbuffer	*body = evhttp_request_get_input_buffer(req);
-	struct imsg_enc	 enc;
-	struct ui_post	*p;
-	json_t		*o;
-	const char	*why, *reason;
-	size_t		 len;
-	uint32_t	 secs;
-	int		 code, always;
+	struct evbuffer		*body = evhttp_request_get_input_buffer(req);
+	struct msg_ui_decision	 m;
+	struct imsg_enc		 enc;
+	struct ui_post		*p;
+	json_t			*o;
+	const char		*why, *reason;
+	size_t			 len;
+	uint32_t		 secs;
+	int			 code, always;
 
 	if ((why = post_check(req, s)) != NULL) {
 		http_error(req, 403, why);
@@ -1195,13 +1185,13 @@ ui_decide(struct ui_conn *uc, struct evhttp_request *req, struct session *s,
 	}
 	/* The parent names the user from its own record of the session. */
 	memcpy(p->sid, s->id, sizeof(p->sid));
-	imsg_enc_init(&enc);
-	imsg_put_str(&enc, id);
-	imsg_put_str(&enc, s->id);
-	imsg_put_u32(&enc, secs);
-	imsg_put_u8(&enc, always);
-	if (!approve)
-		imsg_put_str(&enc, reason);
+	m.approve = approve;
+	m.id = (char *)id;
+	m.session = s->id;
+	m.seconds = secs;
+	m.always = always;
+	m.reason = (char *)reason;
+	msg_ui_decision_enc(&enc, &m);
 	if (imsgev_compose_enc(&ui_nc->iev, approve ? IMSG_UI_APPROVE :
 	    IMSG_UI_DENY, p->num, -1, &enc) == -1)
 		fatal("compose");
@@ -1214,9 +1204,10 @@ static void
 ui_revoke(struct ui_conn *uc, struct evhttp_request *req, struct session *s,
     const char *id)
 {
-	struct imsg_enc	 enc;
-	struct ui_post	*p;
-	const char	*why;
+	struct msg_ui_revoke	 m;
+	struct imsg_enc		 enc;
+	struct ui_post		*p;
+	const char		*why;
 
 	if ((why = post_check(req, s)) != NULL) {
 		http_error(req, 403, why);
@@ -1229,9 +1220,9 @@ ui_revoke(struct ui_conn *uc, struct evhttp_request *req, struct session *s,
 	if ((p = post_new(uc, req, 0)) == NULL)
 		return;
 	memcpy(p->sid, s->id, sizeof(p->sid));
-	imsg_enc_init(&enc);
-	imsg_put_str(&enc, id);
-	imsg_put_str(&enc, s->id);
+	m.id = (char *)id;
+	m.session = s->id;
+	msg_ui_revoke_enc(&enc, &m);
 	if (imsgev_compose_enc(&ui_nc->iev, IMSG_UI_REVOKE, p->num, -1,
 	    &enc) == -1)
 		fatal("compose");

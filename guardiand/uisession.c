@@ -27,6 +27,7 @@
 
 #include "compat.h"
 #include "log.h"
+#include "msg.h"
 #include "parent.h"
 
 /*
@@ -80,13 +81,6 @@ static struct uilogin_list	 uilogins = TAILQ_HEAD_INITIALIZER(uilogins);
 static unsigned int		 nuisessions, nuilogins;
 static uint32_t			 lastnum;	/* the highest number given */
 static char			 operator[64] = "operator";
-
-static void
-sfree(char *s)
-{
-	if (s != NULL)
-		freezero(s, strlen(s));
-}
 
 int
 lowerhex(const char *s, size_t len)
@@ -352,13 +346,14 @@ static void
 session_compose(struct imsgev *iev, const struct uisession *u,
     uint32_t peerid)
 {
-	struct imsg_enc	 enc;
+	struct msg_ui_session	 m;
+	struct imsg_enc		 enc;
 
-	imsg_enc_init(&enc);
-	imsg_put_str(&enc, u->id);
-	imsg_put_str(&enc, u->csrf);
-	imsg_put_u32(&enc, u->num);
-	imsg_put_u64(&enc, u->expires);
+	m.id = (char *)u->id;
+	m.csrf = (char *)u->csrf;
+	m.num = u->num;
+	m.expires = u->expires;
+	msg_ui_session_enc(&enc, &m);
 	if (imsgev_compose_enc(iev, IMSG_UI_SESSION, peerid, -1, &enc) == -1)
 		fatal("compose");
 }
@@ -426,21 +421,20 @@ uilogin_find(const char *secret, int64_t now)
 void
 uisession_login(struct imsg *imsg, struct imsgev *ui)
 {
-	struct imsg_dec		 dec;
+	struct msg_ui_secret	 m;
 	struct uilogin		*ul;
 	struct uisession	*u;
-	char			*secret, id[UI_SECRET_LEN + 1];
+	char			 id[UI_SECRET_LEN + 1];
 	char			 csrf[UI_SECRET_LEN + 1];
 	int64_t			 now = now_ms();
 
-	imsg_dec_init(&dec, imsg);
-	secret = imsg_get_str(&dec);
-	if (imsg_dec_end(&dec) == -1 || !uisession_secret(secret)) {
-		sfree(secret);
+	if (msg_ui_secret_dec(imsg, &m) == -1 ||
+	    !uisession_secret(m.secret)) {
+		msg_ui_secret_clear(&m);
 		parent_fatalx("bad login from the ui child");
 	}
-	ul = uilogin_find(secret, now);
-	sfree(secret);
+	ul = uilogin_find(m.secret, now);
+	msg_ui_secret_clear(&m);
 	if (ul == NULL || lastnum == UINT32_MAX) {
 		if (imsgev_compose(ui, IMSG_UI_LOGIN_FAILED, imsg->hdr.peerid,
 		    -1, NULL, 0) == -1)
@@ -494,21 +488,19 @@ uisession_user(const char *id, char *user, size_t len, char *why,
 void
 uisession_end(struct imsg *imsg)
 {
-	struct imsg_dec		 dec;
+	struct msg_ui_secret	 m;
 	struct uisession	*u;
-	char			*id;
 
-	imsg_dec_init(&dec, imsg);
-	id = imsg_get_str(&dec);
-	if (imsg_dec_end(&dec) == -1 || !uisession_secret(id)) {
-		sfree(id);
+	if (msg_ui_secret_dec(imsg, &m) == -1 ||
+	    !uisession_secret(m.secret)) {
+		msg_ui_secret_clear(&m);
 		parent_fatalx("bad session end from the ui child");
 	}
 	/* Unknown: the parent let it go already (expired, too many). */
 	TAILQ_FOREACH(u, &uisessions, entry)
-		if (strcmp(u->id, id) == 0)
+		if (strcmp(u->id, m.secret) == 0)
 			break;
-	sfree(id);
+	msg_ui_secret_clear(&m);
 	if (u == NULL)
 		return;
 	uisession_drop(u);

@@ -48,6 +48,7 @@
 #include "canon.h"
 #include "fuzz.h"
 #include "guardiand.h"
+#include "msg.h"
 #include "request_priv.h"
 
 #define BODY_MAX	(1024 * 1024)
@@ -126,54 +127,43 @@ check_token(const char *head)
 	free(auth);
 }
 
-/* What the parent checks of IMSG_REQ_NEW (reqtable.c, req_new). */
+/*
+ * What the parent takes of IMSG_REQ_NEW (reqtable.c, req_new): the
+ * request child's body, encoded and decoded as both ends do.
+ */
 static void
 check_message(json_t *args)
 {
-	struct imsg_enc	 enc;
-	struct imsg_dec	 dec;
-	struct imsg	 imsg;
-	char		**argv, *s, *canon;
-	uint32_t	 argc, i;
-	size_t		 total = 0;
+	struct msg_req_new	 m, d;
+	struct imsg_enc		 enc;
+	struct imsg		 imsg;
+	char			*canon;
+	uint32_t		 i;
 
-	imsg_enc_init(&enc);
-	imsg_put_u8(&enc, REQ_MODE_STREAM);
-	imsg_put_str(&enc, "token");
-	imsg_put_str(&enc, "127.0.0.1");
-	imsg_put_u32(&enc, 0);
-	imsg_put_u32(&enc, json_array_size(args));
-	for (i = 0; i < json_array_size(args); i++)
-		imsg_put_str(&enc, json_string_value(json_array_get(args, i)));
+	memset(&m, 0, sizeof(m));
+	m.mode = REQ_MODE_STREAM;
+	m.token = "token";
+	m.peer = "127.0.0.1";
+	m.argc = json_array_size(args);
+	if ((m.argv = calloc(m.argc + 1, sizeof(*m.argv))) == NULL)
+		abort();
+	for (i = 0; i < m.argc; i++)
+		m.argv[i] = (char *)json_string_value(json_array_get(args, i));
+	msg_req_new_enc(&enc, &m);
+	free(m.argv);
 	FUZZ_CHECK(!enc.error && enc.len <= IMSG_MAXSIZE - IMSG_HDR_SIZE);
 
 	memset(&imsg, 0, sizeof(imsg));
 	imsg.data = enc.buf;
 	imsg.datalen = enc.len;
-	imsg_dec_init(&dec, &imsg);
-	(void)imsg_get_u8(&dec);
-	free(imsg_get_str(&dec));
-	free(imsg_get_str(&dec));
-	(void)imsg_get_u32(&dec);
-	argc = imsg_get_u32(&dec);
-	FUZZ_CHECK(!dec.error && argc > 0 && argc <= REQ_ARGV_MAX);
-	if ((argv = calloc(argc + 1, sizeof(*argv))) == NULL)
-		abort();
-	for (i = 0; i < argc; i++) {
-		s = imsg_get_str(&dec);
-		FUZZ_CHECK(s != NULL);
-		total += strlen(s);
-		FUZZ_CHECK(total <= REQ_ARGV_MAX && utf8_valid(s, strlen(s)));
-		argv[i] = s;
-	}
-	FUZZ_CHECK(imsg_dec_end(&dec) == 0);
+	imsg.fd = -1;
+	FUZZ_CHECK(msg_req_new_dec(&imsg, &d) == 0);
+	FUZZ_CHECK(d.argc == m.argc);
 	/* Its canonical form travels to the policy child and the ui. */
-	canon = canon_argv(argc, argv);
+	canon = canon_argv(d.argc, d.argv);
 	FUZZ_CHECK(canon != NULL && strlen(canon) < IMSG_MAXSIZE / 2);
 	free(canon);
-	for (i = 0; i < argc; i++)
-		free(argv[i]);
-	free(argv);
+	msg_req_new_clear(&d);
 	imsg_enc_free(&enc);
 }
 

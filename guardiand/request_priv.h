@@ -130,7 +130,6 @@ void		 conn_authed(struct conn *);
 void		 conn_request_done(struct conn *);
 int		 to_parent(uint32_t, uint32_t, struct imsg_enc *);
 /* request_run.c's name for mono_now_ms() (timeutil.h). */
-#define mono_ms()	mono_now_ms()
 
 /*
  * request_parse.c: what a client sends, judged without a connection

@@ -278,7 +278,7 @@ rq_pause(struct rq *rq)
 	if (rq->grace_armed) {
 		event_del(&rq->grace);
 		rq->grace_armed = 0;
-		rq->grace_left -= mono_ms() - rq->grace_since;
+		rq->grace_left -= mono_now_ms() - rq->grace_since;
 	}
 }
 
@@ -293,7 +293,7 @@ rq_grace_arm(struct rq *rq)
 		rq->grace_left = 1;
 	tv.tv_sec = rq->grace_left / 1000;
 	tv.tv_usec = (rq->grace_left % 1000) * 1000;
-	rq->grace_since = mono_ms();
+	rq->grace_since = mono_now_ms();
 	rq->grace_armed = 1;
 	evtimer_add(&rq->grace, &tv);
 }

@@ -237,13 +237,13 @@ struct child {
 	uint32_t		 ping_seq;	/* of the last ping */
 };
 
-/* guardiand.c */
+/* proc.c */
 extern int		 guardiand_debug;
 extern unsigned int	 child_uid, child_gid;
 extern int		 guardiand_verbose;
 const char		*role_name(enum role);
-
-/* proc.c */
+enum role		 role_by_name(const char *);
+__attribute__((__noreturn__)) void child_main(enum role);
 void	 proc_init(void);
 pid_t	 proc_exec(enum role, int, int *);
 void	 proc_setname(const char *);
@@ -309,6 +309,10 @@ __attribute__((__noreturn__)) void spawner_main(void);
 /* parent.c */
 struct config;
 __attribute__((__noreturn__)) void parent_main(struct config *, int);
+/* parent_start.c: before the parent's loop; check.c: guardiand -n */
+int	 parent_start(struct config *);
+char	*control_where(struct config *, int);
+int	 check_config(struct config *, const char *, int, char **);
 
 /* policy.c */
 __attribute__((__noreturn__)) void policy_main(void);

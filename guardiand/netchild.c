@@ -44,6 +44,24 @@
 
 static struct netchild	 nc;
 
+/*
+ * What makes the network child one role or the other: what it does
+ * before its sandbox, once sandboxed, and with what else the parent
+ * sends it; and whether the parent may give it doors (a cloister's
+ * own socket, for requests only).
+ */
+static const struct netchild_ops {
+	enum role	 role;
+	void		(*presandbox)(void);
+	void		(*init)(struct netchild *);
+	void		(*dispatch)(struct netchild *, struct imsg *);
+	int		 doors;
+} netchild_ops[] = {
+	{ ROLE_REQUEST, NULL, request_init, request_dispatch_imsg, 1 },
+	{ ROLE_UI, ui_presandbox, ui_init, ui_dispatch_imsg, 0 },
+};
+static const struct netchild_ops *ops;
+
 static void	 netchild_dispatch(int, short, void *);
 static void	 netchild_settings(struct imsg *);
 static void	 netchild_closing(void);
@@ -53,8 +71,14 @@ netchild_main(enum role role)
 {
 	struct rlimit	 rl;
 	uint32_t	 seed;
+	size_t		 i;
 
 	nc.role = role;
+	for (i = 0; i < sizeof(netchild_ops) / sizeof(netchild_ops[0]); i++)
+		if (netchild_ops[i].role == role)
+			ops = &netchild_ops[i];
+	if (ops == NULL)
+		fatalx("no network child of role %s", role_name(role));
 	/* Each connection is a descriptor: take what the hard limit allows. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
@@ -66,8 +90,8 @@ netchild_main(enum role role)
 	if ((nc.http = evhttp_new(nc.base)) == NULL)
 		fatalx("evhttp_new");
 	child_init(role, netchild_dispatch, &nc, &nc.iev);
-	if (role == ROLE_UI)
-		ui_presandbox();
+	if (ops->presandbox != NULL)
+		ops->presandbox();
 	/*
 	 * Seed arc4random, and jansson's hash seed from it: left alone,
 	 * jansson would open /dev/urandom at its first object, inside
@@ -80,10 +104,7 @@ netchild_main(enum role role)
 
 	evhttp_set_allowed_methods(nc.http, EVHTTP_REQ_GET |
 	    EVHTTP_REQ_POST | EVHTTP_REQ_HEAD);
-	if (role == ROLE_REQUEST)
-		request_init(&nc);
-	else
-		ui_init(&nc);
+	ops->init(&nc);
 	event_dispatch();
 	exit(0);
 }
@@ -238,7 +259,7 @@ netchild_dispatch(int fd, short event, void *arg)
 			imsg_dec_init(&dec, &imsg);
 			door = imsg_get_u32(&dec);
 			if (imsg.fd == -1 || imsg_dec_end(&dec) == -1 ||
-			    (door != 0 && nc.role != ROLE_REQUEST))
+			    (door != 0 && !ops->doors))
 				fatalx("bad listener message");
 			listener_add(imsg.fd, door);
 			imsg.fd = -1;	/* evhttp owns it now */
@@ -264,10 +285,7 @@ netchild_dispatch(int fd, short event, void *arg)
 			imsgev_compose(&nc.iev, IMSG_READY, 0, -1, NULL, 0);
 			break;
 		default:
-			if (nc.role == ROLE_REQUEST)
-				request_dispatch_imsg(&nc, &imsg);
-			else
-				ui_dispatch_imsg(&nc, &imsg);
+			ops->dispatch(&nc, &imsg);
 			break;
 		}
 		imsg_free(&imsg);

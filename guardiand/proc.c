@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <event.h>
@@ -38,6 +39,18 @@
 
 extern char	**environ;
 
+unsigned int	 child_uid, child_gid;	/* 0: not root, stay as we are */
+int		 guardiand_debug;
+int		 guardiand_verbose;
+
+static const char *const role_names[ROLE_MAX] = {
+	[ROLE_PARENT] = "parent",
+	[ROLE_POLICY] = "policy",
+	[ROLE_REQUEST] = "request",
+	[ROLE_UI] = "ui",
+	[ROLE_SPAWNER] = "spawner"
+};
+
 static int		 self_exe = -1;
 static struct imsgbuf	 early_ibuf;	/* the channel before child_init */
 static struct imsgbuf	*child_ibuf;	/* where log records go */
@@ -45,6 +58,52 @@ static struct imsgev	*child_iev;	/* the channel, once evented */
 
 static void	 child_log_channel(void);
 static size_t	 child_env(char **, size_t);
+
+const char *
+role_name(enum role role)
+{
+	if (role < 0 || role >= ROLE_MAX)
+		return ("unknown");
+	return (role_names[role]);
+}
+
+/* A child's role by the name -R gives it; ROLE_PARENT if none. */
+enum role
+role_by_name(const char *name)
+{
+	int	 i;
+
+	for (i = ROLE_POLICY; i < ROLE_MAX; i++)
+		if (strcmp(name, role_names[i]) == 0)
+			return (i);
+	return (ROLE_PARENT);
+}
+
+/*
+ * A re-executed child (-R): nothing of the parent but fd 3, an
+ * environment the parent chose, /dev/null for stdio.  Its log goes to
+ * the parent; then its role's main, which does not return.
+ */
+__dead void
+child_main(enum role role)
+{
+	log_init(1, LOG_DAEMON);
+	log_setverbose(guardiand_verbose + 1);
+	log_procinit(role_name(role));
+	child_start(role);
+	proc_setname(role_name(role));
+	switch (role) {
+	case ROLE_POLICY:
+		policy_main();
+	case ROLE_SPAWNER:
+		spawner_main();
+	case ROLE_REQUEST:
+	case ROLE_UI:
+		netchild_main(role);
+	default:
+		fatalx("no such role %d", role);
+	}
+}
 
 /* Keep a handle on our own image: children run exactly this binary. */
 void

@@ -27,7 +27,7 @@
  * that a stopped parent stops them, and the systemd watchdog.
  *
  * Any child role the parent starts is pinged; its dispatcher answers
- * with child_pong(), and IMSG_PONG is in its allowlist (proc.c).
+ * with child_pong(), and IMSG_PONG is in its table (parent.c).
  */
 
 #include <sys/types.h>

@@ -53,7 +53,7 @@ enum imsg_type {
 
 	/* parent -> child */
 	IMSG_LISTENER,		/* fd: a bound listening socket; u32
-				   door: a cloister's own (doors.c), or
+				   door: a cloister's own (parent_doors.c), or
 				   0 for a configured listener */
 	IMSG_LISTENER_CLOSE,	/* u32 door: stop accepting on it */
 	IMSG_SETTINGS,		/* struct net_settings, field by field */
@@ -160,7 +160,7 @@ enum imsg_type {
 	 * Liveness.  The parent pings every child at a fixed interval;
 	 * each answers from its dispatcher with child_pong().  A child
 	 * with a ping unanswered that has said nothing for
-	 * guardian.ping_timeout is a fault (liveness.c).
+	 * guardian.ping_timeout is a fault (parent_liveness.c).
 	 */
 	IMSG_PING,		/* parent -> child: u32 seq */
 	IMSG_PONG,		/* child -> parent: u32 seq, as pinged */
@@ -216,7 +216,7 @@ enum imsg_type {
 
 #define REQ_ID_LEN		24	/* hex digits: 96 random bits */
 
-/* Approval UI sessions (ui.c, uisession.c). */
+/* Approval UI sessions (ui.c, parent_uisession.c). */
 #define UI_SECRET_LEN		64	/* hex digits: 256 random bits */
 #define UI_SESSIONS_MAX		64	/* more: the oldest goes */
 #define UI_SESSION_TTL		(7LL * 24 * 3600 * 1000) /* ms from login */
@@ -252,7 +252,7 @@ int	 child_init(enum role, void (*)(int, short, void *), void *,
 	    struct imsgev *);
 void	 child_log_sink(int, const char *);
 
-/* listen.c */
+/* parent_listen.c */
 struct listen_list;
 struct listen_addr;
 int	 listen_all(struct listen_list *, int, char *, size_t);
@@ -321,7 +321,7 @@ __attribute__((__noreturn__)) void policy_main(void);
 __attribute__((__noreturn__)) void netchild_main(enum role);
 
 /*
- * uisession.c: what is wrong with an approval UI session's id, csrf,
+ * parent_uisession.c: what is wrong with an approval UI session's id, csrf,
  * num and expires at now, or NULL; the ui child checks IMSG_UI_SESSION
  * and the parent its state file by the same rules.  uisession_secret:
  * 1 if s is UI_SECRET_LEN lowercase hex digits.  lowerhex(s, len): 1

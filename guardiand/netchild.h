@@ -86,7 +86,7 @@ int	 ui_decide_scope(const struct json_t *, int, uint32_t *, int *,
 	    const char **);
 
 /*
- * peer.c.  A peer is who a connection is counted against: an IPv4
+ * netchild_peer.c.  A peer is who a connection is counted against: an IPv4
  * address, an IPv6 /64 (what one host is commonly given), or a unix
  * socket's uid ("unix:UID", made by the caller); peer_key() writes the
  * name of an address's.  peer_take() counts one more connection of a

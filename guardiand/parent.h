@@ -31,14 +31,15 @@
 #include "guardiand.h"
 
 /*
- * The parent's own modules: the request table and its state machine
- * (reqtable.c), the cloisters and their tokens (registry.c), command
- * execution (exec.c), the audit trail (audit.c) and the control socket
- * (control.c).  Everything here runs in the privileged parent, which
+ * The parent's own modules (parent_*.c): the request table and its
+ * state machine (parent_req.c), the cloisters and their tokens
+ * (parent_registry.c), the commands' environment (parent_env.c), the
+ * audit trail (parent_audit.c) and the control socket
+ * (parent_control.c).  Everything here runs in the privileged parent, which
  * trusts no byte that came from a child or a control client.
  */
 
-/* registry.c: who may ask. */
+/* parent_registry.c: who may ask. */
 struct cloister {
 	RB_ENTRY(cloister)	 entry;		/* by name */
 	char			*name;
@@ -68,7 +69,7 @@ const char *registry_statedir(void);
 void	 registry_free(void);
 
 /*
- * doors.c: each cloister's own request socket, in a directory of its
+ * parent_doors.c: each cloister's own request socket, in a directory of its
  * own under RUNDIR_CLOISTERS.  doors_init() at start (after the
  * registry), doors_sync() whenever the registry changed,
  * doors_announce() hands every door to the request child.
@@ -109,7 +110,7 @@ int	 statefile_line(FILE *, const char *, size_t, char **, size_t *,
 int	 statefile_fields(char *, char **, int);
 
 /*
- * uisession.c: the approval UI's login links and sessions, made by the
+ * parent_uisession.c: the approval UI's login links and sessions, made by the
  * parent alone and persisted so a browser stays logged in across a
  * restart.  A bad file is logged and ignored.
  */
@@ -134,7 +135,7 @@ int	 uisession_user(const char *, char *, size_t, char *, size_t);
 size_t	 uisession_count(void);
 void	 uisession_free(void);
 
-/* audit.c: one record per transition, before the action it records. */
+/* parent_audit.c: one record per transition, before the action it records. */
 int	 audit_init(struct config *, char *, size_t);
 void	 audit_set_syslog(int (*)(int, const char *));
 int	 audit_reload(struct config *, char *, size_t);
@@ -152,7 +153,7 @@ int	 audit_log(const char *, const char *, const char *, const char *,
 void	 audit_close(void);
 
 /*
- * journal.c: the requests open (REQUESTed, not yet closed), in
+ * parent_journal.c: the requests open (REQUESTed, not yet closed), in
  * STATEDIR/open-requests, so that those a crash left open get their
  * closing ABORT record at the next start.  journal_init(statedir)
  * writes those records and empties the journal; journal_open() is
@@ -165,7 +166,7 @@ int	 journal_open(const char *, const char *, const char *,
 void	 journal_close(const char *);
 void	 journal_shutdown(void);
 
-/* exec.c */
+/* parent_env.c */
 /* The environment commands get, per guardian.env; NULL-terminated. */
 char	**exec_environ(struct config *);
 void	 exec_environ_free(char **);
@@ -198,7 +199,7 @@ void	 exe_clear(struct exe *);
 const char *exe_flags(const struct exe *);
 const char *exe_note(const struct exe *);
 
-/* reqtable.c: the state machine of DESIGN section 3. */
+/* parent_req.c: the state machine of DESIGN section 3. */
 enum req_state {
 	REQ_AUTH,		/* just in: its token is being checked */
 	REQ_CHECKING,		/* asked the policy child */
@@ -289,7 +290,7 @@ const char *req_why(const struct request *);
 void	 req_shutdown(void);
 
 /*
- * grants.c: decisions remembered for a while (guardianctl approve|deny
+ * parent_grants.c: decisions remembered for a while (guardianctl approve|deny
  * --for).  A grant decides a request that would wait for a human if
  * it has exactly the argv, cloister and folder of the one it was made
  * from.  grant_add() writes the GRANT record (NULL and why in err if
@@ -326,10 +327,10 @@ const struct grant *grant_add(const struct request *, int, unsigned int,
 	    const char *, const char *, char *, size_t);
 const struct grant *grant_match(const struct request *);
 
-/* reqtable.c */
+/* parent_req.c */
 uint32_t spawn_next(void);
 
-/* notify.c: guardian.notify, when a request starts waiting. */
+/* parent_notify.c: guardian.notify, when a request starts waiting. */
 struct config;
 void	 notify_pending(const struct request *, const struct config *,
 	    char *const *);
@@ -341,7 +342,7 @@ size_t	 grant_count(void);
 void	 grants_shutdown(void);
 
 /*
- * rulefile.c: "approve always", a rule in cloister's project file.
+ * parent_rulefile.c: "approve always", a rule in cloister's project file.
  * rule_refusal(r, buf, len): NULL if a rule may be made for r, else
  * why not (in buf).  rule_add(r, user, &file, &pattern, err, errlen):
  * appends it; 0, or -1 with err, the file unchanged.
@@ -359,7 +360,7 @@ int		 rule_add(const struct request *, const char *, char **,
 		    char **, char *, size_t);
 
 /*
- * decide.c: a human's decision with its scope, from guardianctl or
+ * parent_decide.c: a human's decision with its scope, from guardianctl or
  * the approval page: once (secs 0), also a grant for secs, or also a
  * rule (always).  DECIDE_OK with what was done in msg; else why not.
  */
@@ -396,7 +397,10 @@ time_t		 parent_started(void);
 void		 parent_reload(const char *, void (*)(void *, int,
 		    const char *), void *);
 
-/* reload.c: the RELOAD audit record; the requests of removed cloisters. */
+/*
+ * parent_reload.c: the RELOAD audit record; the requests of removed
+ * cloisters.
+ */
 void		 reload_audit(const struct config *, const struct config *,
 		    const char *);
 void		 reload_gone(const struct config *);
@@ -406,7 +410,7 @@ void		 parent_verbose(int);
 char		*parent_ui_login(void);
 
 /*
- * liveness.c: pings to every child, the keep-alive tick of the request
+ * parent_liveness.c: pings to every child, the keep-alive tick of the request
  * child, the systemd watchdog.  liveness_start() once the children
  * run; liveness_heard() for every message from a child, liveness_pong()
  * for its IMSG_PONG; liveness_loading(1) while the policy child
@@ -418,7 +422,7 @@ void	 liveness_pong(struct child *, struct imsg *);
 void	 liveness_loading(int);
 
 /*
- * sdnotify.c: the systemd notification protocol.  sdnotify_init()
+ * parent_sdnotify.c: the systemd notification protocol.  sdnotify_init()
  * first of all (it takes NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID
  * out of the environment commands get); sdnotify("READY=1") sends one
  * datagram; sdnotify_watchdog(): ms between two WATCHDOG=1, 0 if the
@@ -429,7 +433,7 @@ void	 sdnotify(const char *, ...)
 	    __attribute__((__format__ (printf, 1, 2)));
 int64_t	 sdnotify_watchdog(void);
 
-/* control.c */
+/* parent_control.c */
 int	 control_init(const char *, char *, size_t);
 void	 control_cleanup(void);
 /* What guardianctl watch is told: a request added, or gone (why, who). */
@@ -437,7 +441,7 @@ void	 control_watch_added(const struct request *);
 void	 control_watch_removed(const char *, const char *, const char *);
 
 /*
- * control_msg.c: a control client's request, apart from its socket.
+ * parent_control_msg.c: a control client's request, apart from its socket.
  * ctl_decode(): 0 and the request's strings in m (per control.h: a
  * id or name, b reason or worktree, c project, d token), or -1 if it
  * is not a request.  ctl_valid_reason(): 1 if a denial's reason is
@@ -456,7 +460,7 @@ void	 ctl_msg_clear(struct ctl_msg *);
 int	 ctl_valid_reason(const char *);
 const char *ctl_printable(const char *, char *, size_t);
 /*
- * control_peer.c: why the peer (pid) of a control connection (fd) is
+ * parent_control_peer.c: why the peer (pid) of a control connection (fd) is
  * refused, NULL if it is not: another user, pid or mount namespace,
  * or a descendant of ours (a command we started).
  */

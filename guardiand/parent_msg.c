@@ -29,7 +29,7 @@
 
 /*
  * The parent's decoders of what children send besides requests and
- * verdicts (reqtable.c) and logins (uisession.c): a child's log
+ * verdicts (parent_req.c) and logins (parent_uisession.c): a child's log
  * record, a human's decision from the ui child.  A child is not
  * trusted: a message that does not decode exactly is a protocol
  * violation, and what a child says is escaped before it is logged,

@@ -281,7 +281,7 @@ spawner_verbose(struct imsg *imsg)
 	child_verbose(imsg);
 }
 
-/* The parent's liveness ping: answered at once (liveness.c). */
+/* The parent's liveness ping: answered at once (parent_liveness.c). */
 static void
 spawner_ping(struct imsg *imsg)
 {
@@ -900,7 +900,7 @@ strv_free(char **v)
 	free(v);
 }
 
-/* A confinement profile as IMSG_SPAWN carries it (reqtable.c). */
+/* A confinement profile as IMSG_SPAWN carries it (parent_req.c). */
 struct spawn_confine {
 	int			 confined;
 	struct confine_profile	 profile;

@@ -15,14 +15,14 @@
  */
 
 /*
- * The audit renderer (guardiand/audit.c, DESIGN 6.7).  The input is
+ * The audit renderer (guardiand/parent_audit.c, DESIGN 6.7).  The input is
  * two bytes, then a record's values separated by NUL bytes: event,
  * id, project, cloister, cmd, and up to three more, whose keys the
  * first byte picks among those guardiand uses; when it is 0xfe or
  * 0xff the last value is made long, over the syslog limit (with both
  * bytes 0xff over the file's, which is slow, so rare), so that records
  * are cut.  The second byte leaves id, project, cloister or cmd out.  syslog(3) is replaced here to
- * see what audit.c sends it.
+ * see what parent_audit.c sends it.
  *
  * Oracle: the file gets one line, the timestamp and the record; it
  * and the syslog record are valid UTF-8 without a raw control or
@@ -96,7 +96,7 @@ __syslog_chk(int pri, int flag, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* What audit.c hands to syslog, through syslog(3) above. */
+/* What parent_audit.c hands to syslog, through syslog(3) above. */
 static int
 sl_send(int pri, const char *msg)
 {
@@ -229,7 +229,7 @@ read_value(const char **sp, char *out, int *cut)
 			}
 			break;
 		default:
-			FUZZ_CHECK(!"escape audit.c never writes");
+			FUZZ_CHECK(!"escape parent_audit.c never writes");
 		}
 	}
 	*sp = s + 1;

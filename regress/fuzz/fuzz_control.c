@@ -15,8 +15,8 @@
  */
 
 /*
- * The control protocol (guardiand/control_msg.c, control.h): the input
- * is what a client writes to the control socket.  As control.c does,
+ * The control protocol (guardiand/parent_control_msg.c, control.h): the input
+ * is what a client writes to the control socket.  As parent_control.c does,
  * the first message is read with imsg_read() and imsg_get() and
  * decoded with ctl_decode().  Oracle: a request decodes exactly (its
  * strings, and a grant's seconds, encode back to its payload), only

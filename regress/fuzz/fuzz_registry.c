@@ -15,7 +15,7 @@
  */
 
 /*
- * The registry's state file (guardiand/registry.c): the cloisters
+ * The registry's state file (guardiand/parent_registry.c): the cloisters
  * guardianctl registered, loaded at start from the state directory.
  * The input is the file; the configuration has one static cloister.
  * Oracle: the file loads, or is refused with one printable line

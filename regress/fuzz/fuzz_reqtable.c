@@ -16,7 +16,7 @@
 
 /*
  * The parent's decoders of what its children send (guardiand/
- * reqtable.c: IMSG_REQ_NEW, IMSG_REQ_CANCEL, IMSG_POLICY_VERDICT;
+ * parent_req.c: IMSG_REQ_NEW, IMSG_REQ_CANCEL, IMSG_POLICY_VERDICT;
  * parent_msg.c: IMSG_LOG, IMSG_UI_APPROVE, IMSG_UI_DENY), driving the
  * request table's state machine, with decisions of the operator
  * (req_decide) in between.  The input is a sequence of messages: a

@@ -128,7 +128,7 @@ check_token(const char *head)
 }
 
 /*
- * What the parent takes of IMSG_REQ_NEW (reqtable.c, req_new): the
+ * What the parent takes of IMSG_REQ_NEW (parent_req.c, req_new): the
  * request child's body, encoded and decoded as both ends do.
  */
 static void

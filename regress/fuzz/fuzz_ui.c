@@ -29,7 +29,7 @@
  * sent) same-origin and the CSRF token the session's; a cookie names
  * a session only with 64 characters taken from it; an id is 24
  * lowercase hex digits.  And whatever the ui child forwards, the
- * parent accepts (parent.c, uisession.c): a compromised browser page
+ * parent accepts (parent.c, parent_uisession.c): a compromised browser page
  * must not make the ui child break the protocol, which would take the
  * daemon down.
  */
@@ -60,7 +60,7 @@
 #define CSRF	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 /*
- * uisession.c, where the rule of a secret lives, is the parent's: its
+ * parent_uisession.c, where the rule of a secret lives, is the parent's: its
  * reaction to a protocol violation, which never comes here.
  */
 void

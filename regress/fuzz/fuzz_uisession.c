@@ -15,7 +15,7 @@
  */
 
 /*
- * The approval UI's sessions in the parent (guardiand/uisession.c):
+ * The approval UI's sessions in the parent (guardiand/parent_uisession.c):
  * the state file `ui-sessions`, loaded at start, and the two messages
  * of the ui child about sessions, IMSG_UI_LOGIN and
  * IMSG_UI_SESSION_END.  The input is the file, then after a NUL byte

@@ -15,9 +15,9 @@
  */
 
 /*
- * The audit trail (guardiand/audit.c, DESIGN 6.7): records are read
+ * The audit trail (guardiand/parent_audit.c, DESIGN 6.7): records are read
  * back from the audit file of a mkdtemp(3) directory, and from
- * syslog(3), which this program replaces to see what audit.c sends.
+ * syslog(3), which this program replaces to see what parent_audit.c sends.
  */
 
 #include <sys/types.h>
@@ -182,7 +182,7 @@ assert_clean(const char *s, size_t len)
 	}
 }
 
-/* What audit.c hands to syslog, through syslog(3) above. */
+/* What parent_audit.c hands to syslog, through syslog(3) above. */
 static int
 sl_send(int pri, const char *msg)
 {

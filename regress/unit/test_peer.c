@@ -15,7 +15,7 @@
  */
 
 /*
- * Who a connection is counted against (peer.c): an IPv4 address, an
+ * Who a connection is counted against (netchild_peer.c): an IPv4 address, an
  * IPv6 /64, whatever port; and the count of a peer's connections on
  * a door, against its limit.
  */

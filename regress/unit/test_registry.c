@@ -15,7 +15,7 @@
  */
 
 /*
- * The cloister registry (guardiand/registry.c): static cloisters from
+ * The cloister registry (guardiand/parent_registry.c): static cloisters from
  * a configuration built here, dynamic ones registered, persisted in a
  * mkdtemp(3) state directory, loaded back, reloaded; bad state files
  * refused with file:line.

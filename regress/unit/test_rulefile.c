@@ -41,7 +41,7 @@
 #include "imsgev.h"
 #include "parent.h"
 
-/* rulefile.c asks for the configuration only in rule_add(). */
+/* parent_rulefile.c asks for the configuration only in rule_add(). */
 struct config *
 parent_config(void)
 {

@@ -15,7 +15,7 @@
  */
 
 /*
- * The approval UI's login links and sessions (guardiand/uisession.c):
+ * The approval UI's login links and sessions (guardiand/parent_uisession.c):
  * the parent alone opens a session, for a login secret the ui child
  * forwards (one-time, unexpired), keeps it in the state directory
  * (0600, at most UI_SESSIONS_MAX, the oldest going), loads it back
@@ -57,7 +57,7 @@
 #include "testutil.h"
 
 #define DAY	(24LL * 3600 * 1000)
-#define LOGINS_MAX	64	/* unused login links kept (uisession.c) */
+#define LOGINS_MAX	64	/* unused links kept: parent_uisession.c */
 
 static char	 tmproot[PATH_MAX];
 static int	 ndirs;

@@ -19,7 +19,7 @@
  * libsystemd: datagrams of NAME=value lines to the socket
  * $NOTIFY_SOCKET names (a path, or an abstract name after '@').  The
  * parent alone speaks it: READY=1 once it serves, STATUS=, STOPPING=1,
- * and WATCHDOG=1 (liveness.c) while every child answers.  The
+ * and WATCHDOG=1 (parent_liveness.c) while every child answers.  The
  * variables are taken out of the environment at once: commands get
  * the daemon's environment, and must not speak for it.
  */

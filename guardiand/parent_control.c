@@ -18,7 +18,7 @@
  * The control socket (DESIGN 6.4): guardianctl's way in.  A unix
  * stream socket, mode 0600, in a directory of its own that no
  * container mounts, whose peers must be our own uid by SO_PEERCRED,
- * live in our namespaces and not descend from us (control_peer.c).
+ * live in our namespaces and not descend from us (parent_control_peer.c).
  * One request per connection (control.h): the answer is any number
  * of CTL_LINE and one CTL_OK or CTL_ERROR, and the connection is
  * closed once that is written.  A client gets CTL_TIMEOUT seconds to
@@ -929,7 +929,7 @@ prefix_result(struct ctl_conn *c, struct prefix_match *pm, const char *what)
 
 /*
  * approve/deny, and with secs a grant of the same decision for that
- * long, with always a rule (decide.c).
+ * long, with always a rule (parent_decide.c).
  */
 static void
 ctl_decide(struct ctl_conn *c, const char *idarg, int approve,

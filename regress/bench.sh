@@ -10,8 +10,10 @@
 #   1. hostexec true (auto-approved) against spawning /bin/true, over
 #      TCP and the unix socket: medians, p90s, their ratio.
 #   2. hostexec cat of a 256 MiB file into /dev/null: throughput, with
-#      cat FILE >/dev/null beside it; and the request child's VmRSS
-#      while a client reads the same output at about 8 MB/s.
+#      cat FILE >/dev/null and cat FILE | cat beside it (the ratio to
+#      the pipe), for hostexec and hostexec-static over TCP and the
+#      unix socket; and the request child's VmRSS while a client reads
+#      the same output at about 8 MB/s.
 #   3. cloister's kind of client (bash, curl, jq: POST /request) running
 #      true, beside hostexec.
 #   4. Requests per second and p99 latency of POST /request running
@@ -21,9 +23,13 @@
 #      reply server (regress/bench/spawnserver.c) under the same load.
 #   5. the approval page's event stream: the ui child's memory per open
 #      page and the time one event takes from the first page to the
-#      last, at 1,000 and 5,000 pages.
+#      last, at 1,000 and 5,000 pages, beside a process that only
+#      writes the event to as many streams.
 #   6. hostexec true behind 0, 100, 1,000 and 10,000 auto_approve
 #      patterns: latency and the policy child's CPU per request.
+#   7. The daemon's CPU per request (all its processes) against the
+#      CPU of the command it runs, POST /request running true with 1
+#      and 64 requests in flight.
 #
 # Output: a table, then one line per metric,
 #   bench: NAME VALUE UNIT (target OP VALUE UNIT) [MISSED]
@@ -143,6 +149,21 @@ metric() {
 		METRICS+=("$line (target $4 $5 $3) MISSED")
 	fi
 }
+# lgstat LINE FIELD: a field of loadgen's line.
+lgstat() { printf '%s\n' "$1" | sed -n "s/.* $2=\([0-9.]*\).*/\1/p"; }
+# ticks FIELD PID...: the sum of a /proc/PID/stat time (utime, stime,
+# cutime, cstime: 14 to 17) over those processes, in clock ticks.
+ticks() {
+	local f=$(($1 - 2)) p t=0 v
+	shift
+	for p in "$@"; do
+		# The fields after the name, which may hold anything.
+		v=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null |
+		    awk -v f="$f" '{ print $f + $(f + 1) }')
+		t=$((t + ${v:-0}))
+	done
+	echo "$t"
+}
 # The table, one file per section, printed in order at the end.
 TAB=$T/table.1
 row() { printf '%-46s %10s %10s   %s\n' "$@" >>"$TAB"; }
@@ -254,38 +275,64 @@ bench_streaming() {
 		metric slow_reader_rate_$tr "$rate" MB/s
 	done
 
-	# Then throughput, as fast as everything goes.
+	# Then throughput, as fast as everything goes; beside it the
+	# baselines: cat alone, and cat FILE | cat, the pipe a copy through
+	# a second process costs (what hostexec adds, at the least, is one
+	# more such hop, over a socket).
 	TAB=$T/table.2
 	S=$BB/stream.txt
+	local extra=() tr cl v best med pmed ratio
+	[ -x "$STATIC" ] && extra=(:: static-cat-tcp "$STATIC" cat big ::
+	    static-cat-unix "$UNIX" "$STATIC" cat big)
 	"$SB" -s -n "$CAT_RUNS" -b 1 -w 1 \
 	    cat /bin/cat "$WT/big" :: \
+	    pipe /bin/sh -c 'cat "$1" | cat' sh "$WT/big" :: \
 	    hostexec-cat-tcp "$HOSTEXEC" cat big :: \
-	    hostexec-cat-unix "$UNIX" "$HOSTEXEC" cat big \
+	    hostexec-cat-unix "$UNIX" "$HOSTEXEC" cat big "${extra[@]}" \
 	    >"$S" 2>"$T/sb.err" || sb_failed streaming
 	gbs() { calc "$BYTES / ($1 * 1000)" 2; }	# bytes/us / 1000 = GB/s
 	# The median run is the result; the best shows what a quiet machine
 	# gives, as other work only ever slows a run down.
 	row "$SIZE_MB MiB file into /dev/null, $CAT_RUNS runs, GB/s" \
-	    median best \
-	    target
+	    median best "target; ratio to cat | cat"
 	med=$(sbstat "$S" cat median)
 	if [ -n "$med" ]; then
 		row "  cat FILE >/dev/null (baseline)" "$(gbs "$med")" \
 		    "$(gbs "$(sbstat "$S" cat min)")" ""
 		metric cat_direct_throughput "$(gbs "$med")" GB/s
 	fi
-	for tr in tcp unix; do
-		med=$(sbstat "$S" hostexec-cat-$tr median)
-		if [ -z "$med" ]; then
-			row "  hostexec cat FILE, $tr" failed
-			continue
-		fi
-		v=$(gbs "$med")
-		best=$(gbs "$(sbstat "$S" hostexec-cat-$tr min)")
-		row "  hostexec cat FILE, $tr" "$v" "$best" \
-		    ">= 1 GB/s $(verdict "$v" ">=" 1)"
-		metric hostexec_cat_${tr}_throughput "$v" GB/s ">=" 1
-		metric hostexec_cat_${tr}_throughput_best "$best" GB/s
+	pmed=$(sbstat "$S" pipe median)
+	if [ -n "$pmed" ]; then
+		row "  cat FILE | cat >/dev/null (baseline)" "$(gbs "$pmed")" \
+		    "$(gbs "$(sbstat "$S" pipe min)")" ""
+		metric cat_pipe_throughput "$(gbs "$pmed")" GB/s
+	fi
+	for cl in hostexec static; do
+		for tr in tcp unix; do
+			med=$(sbstat "$S" $cl-cat-$tr median)
+			if [ -z "$med" ]; then
+				[ $cl = static ] && [ ${#extra[@]} = 0 ] ||
+				    row "  $cl cat FILE, $tr" failed
+				continue
+			fi
+			v=$(gbs "$med")
+			best=$(gbs "$(sbstat "$S" $cl-cat-$tr min)")
+			ratio=
+			[ -n "$pmed" ] && ratio="$(calc "$pmed / $med")x"
+			if [ $cl = hostexec ]; then
+				row "  hostexec cat FILE, $tr" "$v" "$best" \
+				    ">= 1 GB/s $(verdict "$v" ">=" 1); $ratio"
+				metric hostexec_cat_${tr}_throughput "$v" \
+				    GB/s ">=" 1
+			else
+				row "  hostexec-static cat FILE, $tr" "$v" \
+				    "$best" "$ratio"
+				metric static_cat_${tr}_throughput "$v" GB/s
+			fi
+			metric ${cl}_cat_${tr}_throughput_best "$best" GB/s
+			[ -n "$ratio" ] && metric ${cl}_cat_${tr}_vs_pipe \
+			    "${ratio%x}" x
+		done
 	done
 }
 
@@ -529,8 +576,6 @@ bench_inflight() {
 	: >"$BB/inflight.txt"
 	[ -n "$FPORT" ] ||
 	    die "the floor server did not start: $(cat "$T/floor.err")"
-	# lgstat LINE FIELD: a field of loadgen's line.
-	lgstat() { printf '%s\n' "$1" | sed -n "s/.* $2=\([0-9.]*\).*/\1/p"; }
 	BUSY=
 	busy_start() {
 		local i
@@ -582,6 +627,56 @@ bench_inflight() {
 	kill "$FLOOR" 2>/dev/null; wait "$FLOOR" 2>/dev/null
 }
 
+# 7. The daemon's CPU per request against the command's own: POST
+# /request running true, 1 and 64 in flight, LOAD_SECS each.  The
+# daemon's is the user and system time of its own processes (the
+# parent and its children: spawner, policy, request, ui); the
+# command's, what the spawner's children used (its cutime and cstime:
+# each command from its fork to its exit), both from /proc over the
+# run, per request answered.
+bench_cpu() {
+	local c g n pids spw d0 d1 k0 k1 dus kus tck p role
+	local -A r0
+	TAB=$T/table.8
+	say "7: daemon CPU per request, 1 and 64 in flight," \
+	    "${LOAD_SECS}s each"
+	tck=$(getconf CLK_TCK)
+	if ! spw=$(child_pid spawner); then
+		row "daemon CPU: no spawner" failed
+		return
+	fi
+	pids=("$DPID" $(pgrep -P "$DPID"))
+	row "CPU per request, true via POST /request" daemon command \
+	    "daemon/command"
+	for c in 1 64; do
+		d0=$(ticks 14 "${pids[@]}"); k0=$(ticks 16 "$spw")
+		for p in "${pids[@]}"; do r0[$p]=$(ticks 14 "$p"); done
+		g=$("$BB/loadgen" -c "$c" -t "$LOAD_SECS" -w 0 -p "$RP" \
+		    -k "$TOKEN" cpu)
+		d1=$(ticks 14 "${pids[@]}"); k1=$(ticks 16 "$spw")
+		n=$(lgstat "$g" total)
+		if [ -z "$n" ] || [ "$n" = 0 ] || [ "$k1" = "$k0" ]; then
+			row "  $c in flight" failed "" "$g"
+			continue
+		fi
+		dus=$(calc "($d1 - $d0) * 1000000 / $tck / $n" 0)
+		kus=$(calc "($k1 - $k0) * 1000000 / $tck / $n" 0)
+		row "  $c in flight, $n requests" "$dus us" "$kus us" \
+		    "$(calc "$dus / $kus")x"
+		metric cpu_${c}_daemon_per_request "$dus" us
+		metric cpu_${c}_command_per_request "$kus" us
+		metric cpu_${c}_daemon_vs_command "$(calc "$dus / $kus")" x
+		for p in "${pids[@]}"; do
+			role=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null |
+			    awk '{ print $2 }')
+			[ "$p" = "$DPID" ] && role=parent
+			d1=$(ticks 14 "$p")
+			dus=$(calc "($d1 - ${r0[$p]}) * 1000000 / $tck / $n" 0)
+			row "    of which $role" "$dus us" "" ""
+		done
+	done
+}
+
 # In this order: the event stream's baseline is the ui child before
 # any page, and the busy load of 4 comes last.
 section 1 && bench_latency
@@ -589,6 +684,7 @@ section 2 && bench_streaming
 section 3 && bench_client
 section 6 && bench_patterns
 section 5 && bench_sse
+section 7 && bench_cpu
 section 4 && bench_inflight
 
 stop_daemon

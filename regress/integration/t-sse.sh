@@ -127,22 +127,28 @@ round() {
 		sleep 0.05; n=$((n - 1))
 	done
 }
-round; round
-rss4=$(rss)
-for k in 1 2 3 4 5 6; do round; done
-rss5=$(rss)
-note "ui child after 2 and after 8 rounds of $NCLIENTS pages: VmRSS" \
-    "$rss4 kB, $rss5 kB"
-# Kept, it was some 3 kB a page (18 MB here); the heap's own ups and
-# downs between rounds are below 2 MB.
-if ! grep -q "^ready $NCLIENTS\$" "$T/round.out"; then
-	not_ok "pages that come and go ($(tail -1 "$T/round.out"))"
-elif grep -q 'libasan' "/proc/$UIPID/maps" 2>/dev/null; then
+if grep -q 'libasan' "/proc/$UIPID/maps" 2>/dev/null; then
+	# Its quarantine keeps what is freed: nothing to see, and the
+	# memory bounds after this would count it.
 	ok "pages that close free what they held # SKIP sanitizer build"
-elif [ $((rss5 - rss4)) -lt $((NCLIENTS * 6 * 512 / 1024)) ]; then
-	ok "pages that close free what they held (+$((rss5 - rss4)) kB)"
 else
-	not_ok "pages that close free what they held (+$((rss5 - rss4)) kB)"
+	round; round
+	rss4=$(rss)
+	for k in 1 2 3 4 5 6; do round; done
+	rss5=$(rss)
+	note "ui child after 2 and after 8 rounds of $NCLIENTS pages:" \
+	    "VmRSS $rss4 kB, $rss5 kB"
+	# Kept, it was some 3 kB a page (18 MB here); the heap's own ups
+	# and downs between rounds are below 2 MB.
+	if ! grep -q "^ready $NCLIENTS\$" "$T/round.out"; then
+		not_ok "pages that come and go ($(tail -1 "$T/round.out"))"
+	elif [ $((rss5 - rss4)) -lt $((NCLIENTS * 6 * 512 / 1024)) ]; then
+		ok "pages that close free what they held" \
+		    "(+$((rss5 - rss4)) kB)"
+	else
+		not_ok "pages that close free what they held" \
+		    "(+$((rss5 - rss4)) kB)"
+	fi
 fi
 
 ## HTTP/1.0 and HEAD: no chunks, and no body.

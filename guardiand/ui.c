@@ -1170,6 +1170,7 @@ ui_events(struct ui_conn *uc, struct evhttp_request *req)
 	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
 	struct sse_client	*c;
 	struct sse_event	*ev = NULL;
+	struct bufferevent	*bev;
 	json_t			*o;
 	char			*js;
 
@@ -1192,6 +1193,15 @@ ui_events(struct ui_conn *uc, struct evhttp_request *req)
 		c->framing = SSE_CHUNKED;
 	evhttp_clear_headers(h);
 	evhttp_clear_headers(evhttp_request_get_input_headers(req));
+	/*
+	 * No deadline (evhttp gives each connection read_timeout to read
+	 * and to write): a stream's reads only watch for the close, and a
+	 * page that does not take its events is dropped at
+	 * SSE_BUFFERED_MAX.  Events written straight to the socket would
+	 * not push a deadline back as evhttp's writes did.
+	 */
+	if ((bev = evhttp_connection_get_bufferevent(uc->evcon)) != NULL)
+		bufferevent_set_timeouts(bev, NULL, NULL);
 	uc->sse = c;
 	TAILQ_INSERT_TAIL(&sse_clients, c, entry);
 	nsse++;

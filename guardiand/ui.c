@@ -1079,9 +1079,9 @@ sse_event_new(const char *event, const char *data)
  * the bufferevent would take a write event, its epoll_ctl(2) calls and
  * three buffer chains, for each of thousands of pages at once.  What
  * the socket does not take goes to the bufferevent by reference, after
- * anything already there, and evhttp writes it out (the stream has
- * EV_WRITE enabled since evhttp_send_reply_start()) under its usual
- * write timeout; bytes never overtake each other.
+ * anything already there, and the bufferevent writes it out (the
+ * stream has EV_WRITE enabled since evhttp_send_reply_start()); bytes
+ * never overtake each other.
  */
 static int
 sse_write(struct sse_client *c, struct sse_event *ev)

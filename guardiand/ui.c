@@ -24,6 +24,7 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/tree.h>
+#include <sys/uio.h>
 
 #include <errno.h>
 #include <pwd.h>
@@ -116,7 +117,13 @@ struct sse_client {
 	struct evhttp_request	*req;
 	struct evhttp_connection *conn;
 	struct ui_conn		*uc;
+	int			 framing;	/* SSE_CHUNKED... */
 };
+
+/* How evhttp_send_reply_start() set the stream's body up. */
+#define SSE_CHUNKED	0	/* HTTP/1.1: in chunks */
+#define SSE_RAW		1	/* HTTP/1.0: as it is, until the close */
+#define SSE_NOBODY	2	/* HEAD: none */
 
 struct ui_req {
 	TAILQ_ENTRY(ui_req)	 entry;
@@ -987,10 +994,16 @@ ui_static(struct evhttp_request *req, const char *path)
 	http_reply(req, HTTP_OK, a->type, (const char *)a->data, a->len);
 }
 
-/* Its connection is gone. */
+/*
+ * Its connection is gone.  When the client closed it, evhttp let go of
+ * the request (an answer not finished is the caller's to free); when
+ * we close it, evhttp_connection_free() frees the request after this.
+ */
 static void
 sse_closed(struct sse_client *c)
 {
+	if (evhttp_request_get_connection(c->req) == NULL)
+		evhttp_request_free(c->req);
 	c->uc->sse = NULL;
 	TAILQ_REMOVE(&sse_clients, c, entry);
 	nsse--;
@@ -1006,26 +1019,17 @@ sse_drop(struct sse_client *c)
 	evhttp_connection_free(conn);	/* ui_conn_closed() */
 }
 
-static void
-sse_send(struct sse_client *c, const char *event, const char *data)
-{
-	struct evbuffer	*buf;
-
-	if ((buf = evbuffer_new()) == NULL)
-		return;
-	evbuffer_add_printf(buf, "event: %s\ndata: %s\n\n", event, data);
-	evhttp_send_reply_chunk(c->req, buf);
-	evbuffer_free(buf);
-}
-
 /*
- * An event as it goes on the wire, made once and shared: every client's
- * output holds a reference to it, not a copy, and the last one to have
- * sent it frees it.
+ * An event as it goes on the wire, made once and shared: its text in
+ * an HTTP/1.1 chunk, which an HTTP/1.0 stream sends without the chunk
+ * size before it and the CRLF after it.  Every client's output that
+ * keeps some of it holds a reference, not a copy, and the last one to
+ * have sent it frees it.
  */
 struct sse_event {
 	unsigned int	 refs;
-	size_t		 len;
+	size_t		 len;		/* all of text */
+	size_t		 hdr;		/* the chunk size line */
 	char		 text[];
 };
 
@@ -1043,30 +1047,89 @@ sse_event_new(const char *event, const char *data)
 {
 	struct sse_event	*ev;
 	size_t			 len;
+	int			 hdr;
 
 	len = strlen("event: \ndata: \n\n") + strlen(event) + strlen(data);
-	if ((ev = malloc(sizeof(*ev) + len + 1)) == NULL)
+	/* At most 16 hex digits, CRLF, the event, CRLF, NUL. */
+	if ((ev = malloc(sizeof(*ev) + 18 + len + 3)) == NULL)
 		return (NULL);
 	ev->refs = 1;
-	ev->len = snprintf(ev->text, len + 1, "event: %s\ndata: %s\n\n",
-	    event, data);
+	hdr = snprintf(ev->text, 19, "%zx\r\n", len);
+	ev->hdr = hdr;
+	ev->len = hdr + snprintf(ev->text + hdr, len + 3,
+	    "event: %s\ndata: %s\n\n\r\n", event, data);
 	return (ev);
+}
+
+/*
+ * Send ev on c's stream; -1 if the stream is broken (or has no room),
+ * to be dropped.  With nothing of c's output waiting, which is the
+ * rule, the event goes straight to the socket: one writev(2), where
+ * the bufferevent would take a write event, its epoll_ctl(2) calls and
+ * three buffer chains, for each of thousands of pages at once.  What
+ * the socket does not take goes to the bufferevent by reference, after
+ * anything already there, and the bufferevent writes it out (the
+ * stream has EV_WRITE enabled since evhttp_send_reply_start()); bytes
+ * never overtake each other.
+ */
+static int
+sse_write(struct sse_client *c, struct sse_event *ev)
+{
+	struct bufferevent	*bev;
+	struct evbuffer		*out;
+	struct iovec		 iov;
+	const char		*p = ev->text;
+	size_t			 len = ev->len;
+	ssize_t			 n = 0;
+
+	if (c->framing == SSE_NOBODY)
+		return (0);
+	if (c->framing == SSE_RAW) {
+		p += ev->hdr;
+		len -= ev->hdr + 2;
+	}
+	if ((bev = evhttp_connection_get_bufferevent(c->conn)) == NULL)
+		return (-1);
+	out = bufferevent_get_output(bev);
+	if (evbuffer_get_length(out) > SSE_BUFFERED_MAX) {
+		log_info("approval UI: dropping an event stream client that "
+		    "does not read");
+		return (-1);
+	}
+	if (evbuffer_get_length(out) == 0) {
+		iov.iov_base = (void *)p;
+		iov.iov_len = len;
+		if ((n = writev(bufferevent_getfd(bev), &iov, 1)) == -1) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR) {
+				log_debug("approval UI: event stream: %s",
+				    strerror(errno));
+				return (-1);
+			}
+			n = 0;
+		}
+		if ((size_t)n == len)
+			return (0);
+	}
+	ev->refs++;
+	if (evbuffer_add_reference(out, p + n, len - n, sse_event_unref,
+	    ev) == -1) {
+		/* Half an event on the wire, or none: either way, gone. */
+		ev->refs--;
+		return (-1);
+	}
+	return (0);
 }
 
 /*
  * One encoding for everybody; a client whose unsent output is already
  * above the mark does not read: it is dropped, not buffered for.
- * evhttp_send_reply_chunk() moves the reference out of the scratch
- * buffer into the client's output (and frames it), so one scratch
- * buffer serves all of them.
  */
 static void
 sse_broadcast(const char *event, json_t *o)
 {
 	struct sse_client	*c, *t;
 	struct sse_event	*ev;
-	struct bufferevent	*bev;
-	struct evbuffer		*buf;
 	char			*js;
 
 	if (o == NULL || TAILQ_EMPTY(&sse_clients))
@@ -1077,38 +1140,26 @@ sse_broadcast(const char *event, json_t *o)
 	free(js);
 	if (ev == NULL)
 		return;
-	if ((buf = evbuffer_new()) == NULL) {
-		sse_event_unref(NULL, 0, ev);
-		return;
-	}
-	TAILQ_FOREACH_SAFE(c, &sse_clients, entry, t) {
-		bev = evhttp_connection_get_bufferevent(c->conn);
-		if (bev != NULL && evbuffer_get_length(
-		    bufferevent_get_output(bev)) > SSE_BUFFERED_MAX) {
-			log_info("approval UI: dropping an event stream "
-			    "client that does not read");
+	TAILQ_FOREACH_SAFE(c, &sse_clients, entry, t)
+		if (sse_write(c, ev) == -1)
 			sse_drop(c);
-			continue;
-		}
-		ev->refs++;
-		if (evbuffer_add_reference(buf, ev->text, ev->len,
-		    sse_event_unref, ev) == -1) {
-			ev->refs--;
-			continue;
-		}
-		evhttp_send_reply_chunk(c->req, buf);
-		/* Whatever it did not take goes, reference and all. */
-		evbuffer_drain(buf, evbuffer_get_length(buf));
-	}
-	evbuffer_free(buf);
 	sse_event_unref(NULL, 0, ev);
 }
 
+/*
+ * A page's stream.  Once its headers are on their way, it costs what
+ * evhttp keeps of a connection and a request, and no more: its headers
+ * go (a stream never ends with the keep-alive choice that would read
+ * them again), its output is empty but for events a slow reader has
+ * not taken yet.
+ */
 static void
 ui_events(struct ui_conn *uc, struct evhttp_request *req)
 {
 	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
 	struct sse_client	*c;
+	struct sse_event	*ev = NULL;
+	struct bufferevent	*bev;
 	json_t			*o;
 	char			*js;
 
@@ -1123,15 +1174,40 @@ ui_events(struct ui_conn *uc, struct evhttp_request *req)
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	evhttp_send_reply_start(req, 200, "OK");
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD)
+		c->framing = SSE_NOBODY;
+	else if (evhttp_find_header(h, "Transfer-Encoding") == NULL)
+		c->framing = SSE_RAW;
+	else
+		c->framing = SSE_CHUNKED;
+	evhttp_clear_headers(h);
+	evhttp_clear_headers(evhttp_request_get_input_headers(req));
+	/*
+	 * No deadline (evhttp gives each connection read_timeout to read
+	 * and to write): a stream's reads only watch for the close, and a
+	 * page that does not take its events is dropped at
+	 * SSE_BUFFERED_MAX.  Events written straight to the socket would
+	 * not push a deadline back as evhttp's writes did.
+	 */
+	if ((bev = evhttp_connection_get_bufferevent(uc->evcon)) != NULL)
+		bufferevent_set_timeouts(bev, NULL, NULL);
 	uc->sse = c;
 	TAILQ_INSERT_TAIL(&sse_clients, c, entry);
 	nsse++;
 	o = state_json();
 	if (o != NULL && (js = json_dumps(o, JSON_COMPACT)) != NULL) {
-		sse_send(c, "state", js);
+		ev = sse_event_new("state", js);
 		free(js);
 	}
 	json_decref(o);
+	/*
+	 * Behind the headers, so by reference: it can only want memory, and
+	 * then the page goes without (the next event it hears of is whole).
+	 */
+	if (ev == NULL || sse_write(c, ev) == -1)
+		log_warnx("approval UI: an event stream without its state");
+	if (ev != NULL)
+		sse_event_unref(NULL, 0, ev);
 }
 
 static const char *

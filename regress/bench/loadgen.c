@@ -28,8 +28,9 @@
  * the answer to its end and starts the next.  Requests started during
  * the warmup seconds are not counted.  An answer that is not 200 is an
  * error, not timed.  Output, one line:
- *   "# LABEL inflight=N reqs=M errors=E rps=R p50=U p99=U" (U in
- * microseconds, nearest rank).
+ *   "# LABEL inflight=N reqs=M errors=E rps=R p50=U p99=U total=T" (U in
+ * microseconds, nearest rank; T the answers of 200 in all, warm-up and
+ * the last ones past the end included: every command that ran).
  */
 
 #include <sys/types.h>
@@ -53,6 +54,7 @@ struct worker {
 	uint64_t	*us;		/* latencies of counted requests */
 	size_t		 n, cap;
 	unsigned long	 errors;
+	unsigned long	 answered;	/* 200s, counted or not */
 };
 
 static char		 request[4096];
@@ -112,6 +114,7 @@ work(void *arg)
 				w->errors++;
 			continue;
 		}
+		w->answered++;
 		t1 = now_us();
 		if (t0 < t_count || t1 > t_end)
 			continue;
@@ -158,7 +161,7 @@ main(int argc, char *argv[])
 	char		 body[1024];
 	uint64_t	*all;
 	size_t		 n = 0, blen, i;
-	unsigned long	 errors = 0;
+	unsigned long	 errors = 0, answered = 0;
 	double		 secs = 0, warm = 1;
 	int		 c, inflight = 0, nargs = 0, bl, hl;
 
@@ -220,6 +223,7 @@ main(int argc, char *argv[])
 		pthread_join(w[c].tid, NULL);
 		n += w[c].n;
 		errors += w[c].errors;
+		answered += w[c].answered;
 	}
 	if ((all = calloc(n ? n : 1, sizeof(*all))) == NULL)
 		err(1, NULL);
@@ -228,8 +232,8 @@ main(int argc, char *argv[])
 			all[n++] = w[c].us[i];
 	qsort(all, n, sizeof(*all), cmp_u64);
 	printf("# %s inflight=%d reqs=%zu errors=%lu rps=%.1f p50=%llu "
-	    "p99=%llu\n", label, inflight, n, errors, n / secs,
+	    "p99=%llu total=%lu\n", label, inflight, n, errors, n / secs,
 	    (unsigned long long)rank(all, n, 50),
-	    (unsigned long long)rank(all, n, 99));
+	    (unsigned long long)rank(all, n, 99), answered);
 	return (n > 0 ? 0 : 1);
 }

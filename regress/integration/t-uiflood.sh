@@ -3,7 +3,8 @@
 # than its limits, from the operator's own address and from another,
 # neither run the ui child out of descriptors nor keep the page from
 # answering; a connection that sends its request a byte a second is
-# closed at the read deadline, on the UI and on the request listener.
+# closed at the read deadline, on the UI and on the request listener;
+# an event stream is not.
 . "$(dirname "$0")/../lib.sh"
 FLOOD=$TOP/regress/connflood.pl
 ATTEMPTS=${ATTEMPTS:-20000}
@@ -73,5 +74,35 @@ for target in "127.0.0.1:$UP /" "127.0.0.1:$RP /request"; do
 	    ok "a byte a second is closed at the read deadline ($1, ${secs}s)" ||
 	    not_ok "a byte a second is closed at the read deadline ($1, ${secs}s)"
 done
+
+# An event stream has no deadline: open past several read deadlines
+# (and no heartbeat in them), it still hears of a new request.
+LOGIN=$(grep -o 'approval UI login: http://[^ ]*' "$DLOG" | tail -1 |
+    sed 's/^approval UI login: //')
+curl -s -o /dev/null -c "$T/jar" "$LOGIN"
+curl -s -N --max-time 60 -b "$T/jar" "$UI/events" >"$T/events" &
+EPID=$!
+n=200
+until grep -q '^event: state' "$T/events" || [ $n -eq 0 ]; do
+	sleep 0.05; n=$((n - 1))
+done
+grep -q '^event: state' "$T/events" && ok "an event stream opens" ||
+    not_ok "an event stream opens"
+# Three deadlines of 3 s go by (a closed stream ends curl).
+n=0
+while [ $n -lt 90 ] && kill -0 "$EPID" 2>/dev/null; do
+	sleep 0.1; n=$((n + 1))
+done
+hx_as ui-flood-token-0123456789 echo t-uiflood-late >/dev/null 2>&1 &
+HPID=$!
+n=200
+until grep -q 't-uiflood-late' "$T/events" || [ $n -eq 0 ]; do
+	sleep 0.05; n=$((n - 1))
+done
+kill -0 "$EPID" 2>/dev/null && grep -q 't-uiflood-late' "$T/events" &&
+    ok "an event stream outlives the read deadline and stays current" ||
+    not_ok "an event stream outlives the read deadline and stays current"
+kill "$EPID" "$HPID" 2>/dev/null
+pkill -P $$ -x hostexec 2>/dev/null
 alive && ok "no process exits" || not_ok "no process exits"
 exit 0

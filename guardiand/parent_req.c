@@ -158,6 +158,14 @@ static unsigned int		 nauthfails;
 static uint32_t			 next_seq;
 static uint32_t			 next_spawn;	/* never 0, never reused */
 static unsigned int		 nstate[REQ_DONE + 1];
+/*
+ * The request being started in the very turn of the event loop that
+ * resolved its program (auto-approved): resolving it again would only
+ * look a few microseconds later, a change in between being no less a
+ * race than one just after the check (the spawner runs the pinned
+ * file either way); so it is not looked up twice.
+ */
+static const struct request	*exe_fresh;
 
 static int
 req_id_cmp(struct request *a, struct request *b)
@@ -1246,7 +1254,9 @@ req_verdict(struct imsg *imsg)
 			req_unaudited(r);
 			return;
 		}
+		exe_fresh = r;
 		req_start(r, 1);
+		exe_fresh = NULL;
 		return;
 	}
 
@@ -1358,15 +1368,17 @@ req_reject(struct request *r, int status, const char *reason)
 
 /*
  * Last before it starts: argv[0] must still resolve to the file pinned
- * when the request came, unchanged (exe_verify()).  0, or -1 once the
- * request was answered: nothing runs.
+ * when the request came, unchanged (exe_verify()), unless that was in
+ * this same turn (exe_fresh).  0, or -1 once the request was answered:
+ * nothing runs.
  */
 static int
 req_exe_check(struct request *r)
 {
 	char	 text[PATH_MAX + 256];
 
-	if (exe_verify(&r->exe, r->argv[0], r->worktree, cmd_envp) == -1) {
+	if (r != exe_fresh &&
+	    exe_verify(&r->exe, r->argv[0], r->worktree, cmd_envp) == -1) {
 		log_warnx("request %s: %s is not the program resolved when "
 		    "it came; not run", r->id, r->argv[0]);
 		snprintf(text, sizeof(text), "executable changed: %s no "

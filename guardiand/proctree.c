@@ -347,25 +347,40 @@ cg_signal(const char *dir, int sig)
 	return (n);
 }
 
-/* 1 if a process is left in the cgroup or below, 0 if none, -1. */
+/*
+ * 1 if a process is left in the cgroup or below, 0 if none, -1.  One
+ * read, without stdio: the file is a few short lines, and the spawner
+ * asks for every command that ends.
+ */
 int
 cg_populated(const char *dir)
 {
-	FILE	*fp;
-	char	 path[PATH_MAX], line[64];
-	int	 rv = -1;
+	char	 path[PATH_MAX], buf[256], *p;
+	ssize_t	 n;
+	int	 fd;
 
-	snprintf(path, sizeof(path), "%s/cgroup.events", dir);
-	if ((fp = fopen(path, "re")) == NULL)
+	if ((size_t)snprintf(path, sizeof(path), "%s/cgroup.events", dir) >=
+	    sizeof(path))
 		return (-1);
-	while (fgets(line, sizeof(line), fp) != NULL)
-		if (strncmp(line, "populated ", 10) == 0)
-			rv = line[10] == '1';
-	fclose(fp);
-	return (rv);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (-1);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return (-1);
+	buf[n] = '\0';
+	/* "populated 0|1", a line of its own. */
+	if ((p = strstr(buf, "populated ")) != NULL &&
+	    (p == buf || p[-1] == '\n'))
+		return (p[10] == '1');
+	return (-1);
 }
 
-/* Remove a cgroup and the ones below it (a command may make some). */
+/*
+ * Remove a cgroup and the ones below it (a command may make some): the
+ * directory alone first, the common case, and only if it has some
+ * (EBUSY) those below, then it again.
+ */
 int
 cg_remove(const char *dir)
 {
@@ -373,6 +388,10 @@ cg_remove(const char *dir)
 	struct dirent	*de;
 	char		 path[PATH_MAX];
 
+	if (rmdir(dir) == 0 || errno == ENOENT)
+		return (0);
+	if (errno != EBUSY && errno != ENOTEMPTY)
+		return (-1);
 	if ((d = opendir(dir)) != NULL) {
 		while ((de = readdir(d)) != NULL) {
 			if (de->d_type != DT_DIR || de->d_name[0] == '.')

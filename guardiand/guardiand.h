@@ -272,7 +272,8 @@ int	 listen_apart(const char *, struct listen_list *, char *, size_t);
 
 /*
  * proctree.c: whole trees of processes.  A picture of /proc
- * (ptable_load, sorted by pid), who in it descends from a pid
+ * (ptable_load, sorted by pid; ptable_load_below: only what descends
+ * from a pid, found from it down), who in it descends from a pid
  * (ptable_below: the ancestor just below it), and killing all our
  * descendants but spare ones; cgroup v2 directories: ours (cg_self,
  * under the cgroup2 mount wherever it is), the spawner's
@@ -283,6 +284,7 @@ int	 listen_apart(const char *, struct listen_list *, char *, size_t);
 struct pstat {
 	pid_t			 pid, ppid, pgid, sid;
 	char			 state;
+	long			 nthreads;
 	unsigned long long	 start;		/* clock ticks after boot */
 };
 struct ptable {
@@ -290,6 +292,7 @@ struct ptable {
 	size_t			 n;
 };
 int	 ptable_load(struct ptable *);
+int	 ptable_load_below(struct ptable *, pid_t);
 void	 ptable_free(struct ptable *);
 const struct pstat *ptable_find(const struct ptable *, pid_t);
 const struct pstat *ptable_below(const struct ptable *, const struct pstat *,

@@ -40,6 +40,7 @@
  */
 
 #define PT_DEPTH	4096	/* generations: a loop guard */
+#define PT_MAX		(1 << 22)	/* processes: the kernel's most */
 
 static int
 pstat_cmp(const void *a, const void *b)
@@ -49,13 +50,16 @@ pstat_cmp(const void *a, const void *b)
 	return (x->pid < y->pid ? -1 : x->pid > y->pid);
 }
 
-/* "pid (comm) S ppid pgrp session ... starttime": comm may hold ')'. */
+/*
+ * "pid (comm) S ppid pgrp session ... num_threads ... starttime": comm
+ * may hold ')'.
+ */
 static int
 pstat_read(pid_t pid, struct pstat *ps)
 {
 	char		 path[64], buf[1024], *p;
 	ssize_t		 n;
-	long		 ppid, pgid, sid;
+	long		 ppid, pgid, sid, nt;
 	int		 fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
@@ -68,10 +72,11 @@ pstat_read(pid_t pid, struct pstat *ps)
 	buf[n] = '\0';
 	if ((p = strrchr(buf, ')')) == NULL ||
 	    sscanf(p + 1, " %c %ld %ld %ld %*d %*d %*u %*u %*u %*u %*u "
-	    "%*u %*u %*d %*d %*d %*d %*d %*d %llu", &ps->state, &ppid, &pgid,
-	    &sid, &ps->start) != 5)
+	    "%*u %*u %*d %*d %*d %*d %ld %*d %llu", &ps->state, &ppid, &pgid,
+	    &sid, &nt, &ps->start) != 6)
 		return (-1);
 	ps->pid = pid;
+	ps->nthreads = nt;
 	ps->ppid = ppid;
 	ps->pgid = pgid;
 	ps->sid = sid;
@@ -113,6 +118,153 @@ ptable_load(struct ptable *pt)
 	}
 	closedir(dir);
 	qsort(pt->p, pt->n, sizeof(*pt->p), pstat_cmp);
+	return (0);
+}
+
+/* Room in pt for one more (*cap: its size).  0, or -1. */
+static int
+ptable_grow(struct ptable *pt, size_t *cap)
+{
+	struct pstat	*np;
+	size_t		 ncap;
+
+	if (pt->n < *cap)
+		return (0);
+	ncap = *cap ? *cap * 2 : 64;
+	if ((np = reallocarray(pt->p, ncap, sizeof(*np))) == NULL)
+		return (-1);
+	pt->p = np;
+	*cap = ncap;
+	return (0);
+}
+
+/*
+ * The pids a file of /proc lists ("children": "pid pid ... "), each
+ * added to pt with its stat (those gone meanwhile: not).  0, or -1
+ * (errno) if it cannot be read or pt cannot grow.
+ */
+static int
+ptable_add_listed(struct ptable *pt, size_t *cap, const char *path)
+{
+	char		*buf = NULL, *nb, *p, *end;
+	size_t		 len = 0, size = 0;
+	ssize_t		 n;
+	long		 pid;
+	int		 fd, rv = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (-1);
+	do {
+		if (size - len < 512) {
+			size = size ? size * 2 : 4096;
+			if ((nb = realloc(buf, size)) == NULL)
+				goto done;
+			buf = nb;
+		}
+		n = read(fd, buf + len, size - len - 1);
+		if (n > 0)
+			len += n;
+	} while (n > 0);
+	if (n == -1)
+		goto done;
+	buf[len] = '\0';
+	for (p = buf; ; p = end) {
+		pid = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		if (pid <= 0 || pt->n >= PT_MAX)
+			continue;
+		if (ptable_grow(pt, cap) == -1)
+			goto done;
+		if (pstat_read(pid, &pt->p[pt->n]) == 0)
+			pt->n++;
+	}
+	rv = 0;
+ done:
+	close(fd);
+	free(buf);
+	return (rv);
+}
+
+/* The children of pid, each thread's, added to pt.  0, or -1 (errno). */
+static int
+ptable_add_children(struct ptable *pt, size_t *cap, pid_t pid, long nthreads)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		 path[PATH_MAX];
+	int		 rv = 0;
+
+	if (nthreads == 1) {
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/children",
+		    (int)pid, (int)pid);
+		return (ptable_add_listed(pt, cap, path));
+	}
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	if ((d = opendir(path)) == NULL)
+		return (-1);
+	while ((de = readdir(d)) != NULL && rv == 0) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/children",
+		    (int)pid, de->d_name);
+		/* A thread gone meanwhile left its children to another. */
+		if (ptable_add_listed(pt, cap, path) == -1 && errno != ENOENT)
+			rv = -1;
+	}
+	closedir(d);
+	return (rv);
+}
+
+/*
+ * What descends from root, sorted by pid, each with its ancestors up
+ * to root: those listed as children (/proc/PID/task/TID/children) of
+ * root and, one generation after the other, of those found; not every
+ * process of the host.  Where the kernel lists no children, every
+ * process (ptable_load).  0, or -1 (errno).
+ */
+int
+ptable_load_below(struct ptable *pt, pid_t root)
+{
+	struct pstat	 ps;
+	size_t		 cap = 0, i, j, n0;
+
+	pt->p = NULL;
+	pt->n = 0;
+	if (pstat_read(root, &ps) == -1)
+		return (-1);
+	if (ptable_add_children(pt, &cap, root, ps.nthreads) == -1) {
+		ptable_free(pt);
+		if (errno == ENOENT)
+			return (ptable_load(pt));
+		return (-1);
+	}
+	for (i = 0; i < pt->n; i++) {
+		/* A zombie has neither threads nor children. */
+		if (pt->p[i].state == 'Z')
+			continue;
+		n0 = pt->n;
+		if (ptable_add_children(pt, &cap, pt->p[i].pid,
+		    pt->p[i].nthreads) == -1 && errno != ENOENT &&
+		    errno != ESRCH) {
+			ptable_free(pt);
+			return (-1);
+		}
+		/*
+		 * Still the process it was after its children were
+		 * listed: they were its, not those of one that got its
+		 * pid meanwhile.
+		 */
+		if (pt->n > n0 && (pstat_read(pt->p[i].pid, &ps) == -1 ||
+		    ps.start != pt->p[i].start))
+			pt->n = n0;
+	}
+	qsort(pt->p, pt->n, sizeof(*pt->p), pstat_cmp);
+	/* A pid found twice (reused meanwhile): once. */
+	for (i = j = 0; i < pt->n; i++)
+		if (j == 0 || pt->p[j - 1].pid != pt->p[i].pid)
+			pt->p[j++] = pt->p[i];
+	pt->n = j;
 	return (0);
 }
 

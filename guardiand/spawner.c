@@ -383,7 +383,8 @@ view_load(struct view *v)
 	size_t		 i;
 
 	v->own = NULL;
-	if (ptable_load(&v->pt) == -1) {
+	/* Only our descendants matter: not every process of the host. */
+	if (ptable_load_below(&v->pt, self) == -1) {
 		log_warn("/proc");
 		return (-1);
 	}

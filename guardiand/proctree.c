@@ -259,6 +259,9 @@ ptable_load_below(struct ptable *pt, pid_t root)
 		    ps.start != pt->p[i].start))
 			pt->n = n0;
 	}
+	/* None at all: no table (and qsort takes no NULL). */
+	if (pt->n == 0)
+		return (0);
 	qsort(pt->p, pt->n, sizeof(*pt->p), pstat_cmp);
 	/* A pid found twice (reused meanwhile): once. */
 	for (i = j = 0; i < pt->n; i++)

@@ -20,6 +20,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include <pthread.h>
@@ -39,6 +40,13 @@
 static int	 pids_fd;
 static pid_t	 group;		/* the test's processes, to kill */
 
+/* In a child: gone with its parent, should the test end abruptly. */
+static void
+tied(void)
+{
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
 /* In a child: a pid for the test, or the child ends. */
 static void
 put(int fd, pid_t pid)
@@ -53,6 +61,7 @@ sleeper(void)
 	pid_t	 pid;
 
 	if ((pid = fork()) == 0) {
+		tied();
 		for (;;)
 			pause();
 	}
@@ -85,6 +94,7 @@ tree(pid_t pids[4])
 
 	assert_int_equal(pipe(p), 0);
 	if ((pid = fork()) == 0) {
+		tied();
 		close(p[0]);
 		pids_fd = p[1];
 		(void)setpgid(0, 0);
@@ -93,6 +103,7 @@ tree(pid_t pids[4])
 		pid = sleeper();
 		put(p[1], pid);
 		if ((pid = fork()) == 0) {
+			tied();
 			pid = sleeper();
 			put(p[1], pid);
 			for (;;)
@@ -158,6 +169,7 @@ test_none(void **state)
 
 	assert_int_equal(pipe(p), 0);
 	if ((pid = fork()) == 0) {
+		tied();
 		close(p[0]);
 		(void)setpgid(0, 0);
 		put(p[1], getpid());

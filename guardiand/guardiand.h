@@ -271,7 +271,8 @@ int	 listen_check(struct listen_addr *, int, int *, char *, size_t);
 int	 listen_apart(const char *, struct listen_list *, char *, size_t);
 
 /*
- * proctree.c: whole trees of processes.  A picture of /proc
+ * proctree.c: whole trees of processes.  One process (pstat_get,
+ * from /proc/PID/stat); a picture of /proc
  * (ptable_load, sorted by pid; ptable_load_below: only what descends
  * from a pid, found from it down), who in it descends from a pid
  * (ptable_below: the ancestor just below it), and killing all our
@@ -291,6 +292,7 @@ struct ptable {
 	struct pstat		*p;
 	size_t			 n;
 };
+int	 pstat_get(pid_t, struct pstat *);
 int	 ptable_load(struct ptable *);
 int	 ptable_load_below(struct ptable *, pid_t);
 void	 ptable_free(struct ptable *);

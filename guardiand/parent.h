@@ -465,7 +465,5 @@ const char *ctl_printable(const char *, char *, size_t);
  * or a descendant of ours (a command we started).
  */
 const char *control_peer_refusal(int, pid_t, char *, size_t);
-/* The parent of a process, from /proc/PID/stat; -1 if unknown. */
-pid_t	 proc_ppid(pid_t);
 
 #endif /* PARENT_H */

@@ -66,34 +66,11 @@ peer_pidfd(int fd, pid_t pid)
 	return (syscall(SYS_pidfd_open, pid, 0));
 }
 
-/* The parent of pid from /proc/PID/stat, or -1. */
-pid_t
-proc_ppid(pid_t pid)
-{
-	char	 path[64], buf[512], *p;
-	ssize_t	 n;
-	long	 ppid;
-	int	 fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return (-1);
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return (-1);
-	buf[n] = '\0';
-	/* "pid (comm) S ppid ...": comm may hold anything, ')' too. */
-	if ((p = strrchr(buf, ')')) == NULL ||
-	    sscanf(p + 1, " %*c %ld", &ppid) != 1)
-		return (-1);
-	return ((pid_t)ppid);
-}
-
 const char *
 control_peer_refusal(int fd, pid_t pid, char *buf, size_t len)
 {
 	struct stat	 ours, theirs;
+	struct pstat	 ps;
 	char		 path[64];
 	const char	*why = NULL;
 	pid_t		 p, self = getpid();
@@ -140,10 +117,11 @@ control_peer_refusal(int fd, pid_t pid, char *buf, size_t len)
 		}
 		if (p <= 1)
 			break;
-		if ((p = proc_ppid(p)) == -1) {
+		if (pstat_get(p, &ps) == -1) {
 			why = "cannot read its ancestry";
 			goto done;
 		}
+		p = ps.ppid;
 	}
 	if (n == ANCESTRY_MAX) {
 		why = "cannot read its ancestry";

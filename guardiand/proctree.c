@@ -51,25 +51,38 @@ pstat_cmp(const void *a, const void *b)
 }
 
 /*
- * "pid (comm) S ppid pgrp session ... num_threads ... starttime": comm
- * may hold ')'.
+ * A small file of the kernel's (/proc, cgroupfs), NUL terminated, in
+ * one read(2): 0, or -1 if it cannot be read or is empty.
  */
 static int
-pstat_read(pid_t pid, struct pstat *ps)
+read_small(const char *path, char *buf, size_t len)
 {
-	char		 path[64], buf[1024], *p;
-	ssize_t		 n;
-	long		 ppid, pgid, sid, nt;
-	int		 fd;
+	ssize_t	 n;
+	int	 fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return (-1);
-	n = read(fd, buf, sizeof(buf) - 1);
+	n = read(fd, buf, len - 1);
 	close(fd);
 	if (n <= 0)
 		return (-1);
 	buf[n] = '\0';
+	return (0);
+}
+
+/*
+ * "pid (comm) S ppid pgrp session ... num_threads ... starttime": comm
+ * may hold ')'.
+ */
+int
+pstat_get(pid_t pid, struct pstat *ps)
+{
+	char		 path[64], buf[1024], *p;
+	long		 ppid, pgid, sid, nt;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (read_small(path, buf, sizeof(buf)) == -1)
+		return (-1);
 	if ((p = strrchr(buf, ')')) == NULL ||
 	    sscanf(p + 1, " %c %ld %ld %ld %*d %*d %*u %*u %*u %*u %*u "
 	    "%*u %*u %*d %*d %*d %*d %ld %*d %llu", &ps->state, &ppid, &pgid,
@@ -113,7 +126,7 @@ ptable_load(struct ptable *pt)
 			pt->p = np;
 		}
 		/* Gone meanwhile: not there. */
-		if (pstat_read(pid, &pt->p[pt->n]) == 0)
+		if (pstat_get(pid, &pt->p[pt->n]) == 0)
 			pt->n++;
 	}
 	closedir(dir);
@@ -176,7 +189,7 @@ ptable_add_listed(struct ptable *pt, size_t *cap, const char *path)
 			continue;
 		if (ptable_grow(pt, cap) == -1)
 			goto done;
-		if (pstat_read(pid, &pt->p[pt->n]) == 0)
+		if (pstat_get(pid, &pt->p[pt->n]) == 0)
 			pt->n++;
 	}
 	rv = 0;
@@ -231,7 +244,7 @@ ptable_load_below(struct ptable *pt, pid_t root)
 
 	pt->p = NULL;
 	pt->n = 0;
-	if (pstat_read(root, &ps) == -1)
+	if (pstat_get(root, &ps) == -1)
 		return (-1);
 	if (ptable_add_children(pt, &cap, root, ps.nthreads) == -1) {
 		ptable_free(pt);
@@ -255,7 +268,7 @@ ptable_load_below(struct ptable *pt, pid_t root)
 		 * listed: they were its, not those of one that got its
 		 * pid meanwhile.
 		 */
-		if (pt->n > n0 && (pstat_read(pt->p[i].pid, &ps) == -1 ||
+		if (pt->n > n0 && (pstat_get(pt->p[i].pid, &ps) == -1 ||
 		    ps.start != pt->p[i].start))
 			pt->n = n0;
 	}
@@ -511,19 +524,10 @@ int
 cg_populated(const char *dir)
 {
 	char	 path[PATH_MAX], buf[256], *p;
-	ssize_t	 n;
-	int	 fd;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/cgroup.events", dir) >=
-	    sizeof(path))
+	    sizeof(path) || read_small(path, buf, sizeof(buf)) == -1)
 		return (-1);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return (-1);
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return (-1);
-	buf[n] = '\0';
 	/* "populated 0|1", a line of its own. */
 	if ((p = strstr(buf, "populated ")) != NULL &&
 	    (p == buf || p[-1] == '\n'))
